@@ -1,0 +1,122 @@
+"""Configuration classes, read from the environment when instantiated.
+
+Select one with ``LSI_ENV`` (``development``, ``testing`` or ``production``, the default).
+Every setting below can be overridden by an environment variable of the same name.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    """Read a yes/no environment value."""
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalize_database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start-up when a required setting is missing or wrong."""
+
+
+class Config:
+    """Settings shared by every environment (production defaults)."""
+
+    ENV_NAME = "production"
+    DEBUG = False
+    TESTING = False
+    DEFAULT_SECRET_KEY: str | None = None
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        env = dict(os.environ if environ is None else environ)
+        self.SECRET_KEY = env.get("SECRET_KEY") or self.DEFAULT_SECRET_KEY
+        default_db = "sqlite:///" + str(BASE_DIR / "instance" / "lsi_assembly.db")
+        self.SQLALCHEMY_DATABASE_URI = normalize_database_url(env.get("DATABASE_URL") or default_db)
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+        #: Mail: with no MAIL_SERVER, messages are written to the log instead of sent.
+        self.MAIL_SERVER = env.get("MAIL_SERVER") or None
+        self.MAIL_PORT = int(env.get("MAIL_PORT") or 25)
+        self.MAIL_USE_TLS = _flag(env.get("MAIL_USE_TLS"))
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
+        self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER") or "LSI Assembly <assembly@localhost>"
+        self.MAIL_TIMEOUT = float(env.get("MAIL_TIMEOUT") or 10)
+        #: Public address of the app, used to build links in e-mails (e.g. https://assembly.example.org).
+        self.BASE_URL = (env.get("BASE_URL") or "").rstrip("/") or None
+        #: email-validator's DNS deliverability check (off by default: no network look-up).
+        self.EMAIL_CHECK_DELIVERABILITY = _flag(env.get("EMAIL_CHECK_DELIVERABILITY"))
+        #: How long a personal registration link stays valid.
+        self.MANAGE_LINK_MAX_AGE = timedelta(days=int(env.get("MANAGE_LINK_MAX_AGE_DAYS") or 90))
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = bool(self.BASE_URL and self.BASE_URL.startswith("https://"))
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+        self.WTF_CSRF_TIME_LIMIT = None  # a long form must not expire while someone fills it in
+        self.BABEL_DEFAULT_LOCALE = "en"
+        self.BABEL_DEFAULT_TIMEZONE = env.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Paris"
+        self.LANGUAGES = ("en", "fr")
+        self.BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "lsi_assembly" / "translations")
+
+    def validate(self) -> None:
+        """Refuse to start with settings that would be unsafe in this environment."""
+        if not self.SECRET_KEY:
+            raise ConfigurationError(
+                "SECRET_KEY is not set. Set it in the environment (e.g. SECRET_KEY=$(python3 -c "
+                "'import secrets; print(secrets.token_urlsafe(48))')), or set LSI_ENV=development "
+                "for a local development server."
+            )
+
+
+class ProductionConfig(Config):
+    """Production: every secret comes from the environment."""
+
+
+class DevelopmentConfig(Config):
+    """Local development: a fixed secret key and mail written to the console by default."""
+
+    ENV_NAME = "development"
+    DEFAULT_SECRET_KEY = "development-only-not-secret"
+
+
+class TestConfig(Config):
+    """Test runs: fast hashing, no mail server unless a test starts one."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    DEFAULT_SECRET_KEY = "testing-only-not-secret"
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        super().__init__(environ)
+        self.SERVER_NAME = None
+        self.MAIL_SERVER = None
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "production": ProductionConfig,
+    "development": DevelopmentConfig,
+    "testing": TestConfig,
+}
+
+
+def config_from_env(environ: dict[str, str] | None = None) -> Config:
+    """Build the configuration named by LSI_ENV (production when unset)."""
+    env = os.environ if environ is None else environ
+    name = (env.get("LSI_ENV") or "production").strip().lower()
+    if name not in CONFIGS:
+        raise ConfigurationError(f"LSI_ENV must be one of {', '.join(sorted(CONFIGS))}, not {name!r}")
+    return CONFIGS[name](dict(env))

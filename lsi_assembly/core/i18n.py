@@ -1,0 +1,52 @@
+"""Language choice: a cookie set by the switch on every page, else the browser's preference."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from babel import Locale
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask_babel import get_locale
+
+bp = Blueprint("i18n", __name__)
+
+COOKIE = "lsi_lang"
+
+
+def select_locale() -> str:
+    """Pick the interface language for this request."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(COOKIE)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    """Return the language code of the current request (``en``, ``fr``)."""
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Offer each language in its own name, e.g. ``("fr", "Français")``."""
+    return [(code, Locale.parse(code).get_display_name(code).capitalize())
+            for code in current_app.config["LANGUAGES"]]
+
+
+def safe_next(target: str | None) -> str:
+    """Return ``target`` if it is a path on this site, else the home page."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("main.index")
+
+
+@bp.get("/language/<code>")
+def switch(code: str):
+    """Remember the chosen language and go back to the page it was chosen on."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    response = redirect(safe_next(request.args.get("next")))
+    response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response

@@ -1,0 +1,1 @@
+"""Demo data: a sample Assembly to try the app with."""

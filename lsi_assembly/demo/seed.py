@@ -1,0 +1,197 @@
+"""``flask seed-demo``: a sample Assembly with member organizations and delegates.
+
+Everything it creates is marked as sample data. It is idempotent: run again, it changes nothing.
+The event is placed on the next 24-26 June and its registration stays open, so the demo works on any day.
+"""
+from __future__ import annotations
+
+import csv
+import random
+import unicodedata
+from datetime import date, timedelta
+from importlib.resources import files
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+
+from lsi_assembly.auth.models import Role
+from lsi_assembly.auth.services import create_user, find_user
+from lsi_assembly.core.database import utcnow
+from lsi_assembly.events.models import Event, EventDay
+from lsi_assembly.extensions import db
+from lsi_assembly.organizations.models import Organization
+from lsi_assembly.registration.links import new_access_key
+from lsi_assembly.registration.models import PLACE_HOLDING, Category, Diet, Participant, Status
+
+DEMO_ORGANIZER_EMAIL = "organizer@example.org"
+DEMO_ORGANIZER_PASSWORD = "assembly-demo"
+
+#: 33 fictional member organizations in 24 countries (name, ISO country code).
+SAMPLE_ORGANIZATIONS = [
+    ("Sample: Association for Freedom from Exploitation", "AT"),
+    ("Sample: Payoke Network", "BE"),
+    ("Sample: Animus Safe House Foundation", "BG"),
+    ("Sample: Centre Against Forced Labour Prague", "CZ"),
+    ("Sample: Brno Migrant Rights Clinic", "CZ"),
+    ("Sample: KOK Counselling Alliance", "DE"),
+    ("Sample: Ban Ying Support Centre", "DE"),
+    ("Sample: Reden Shelter Copenhagen", "DK"),
+    ("Sample: Living for Tomorrow", "EE"),
+    ("Sample: Proyecto Esperanza Madrid", "ES"),
+    ("Sample: Comité de soutien aux victimes (démo)", "FR"),
+    ("Sample: ALC Nice Network", "FR"),
+    ("Sample: A21 Thessaloniki Desk", "GR"),
+    ("Sample: Hope Athens", "GR"),
+    ("Sample: Hungarian Baptist Aid Anti-Trafficking Unit", "HU"),
+    ("Sample: Ruhama Dublin", "IE"),
+    ("Sample: On the Road Cooperative", "IT"),
+    ("Sample: Associazione Lule", "IT"),
+    ("Sample: Klaipėda Social and Psychological Centre", "LT"),
+    ("Sample: Shelter Safe House Riga", "LV"),
+    ("Sample: Open Gate Skopje", "MK"),
+    ("Sample: CoMensha Amsterdam", "NL"),
+    ("Sample: Fairwork Utrecht", "NL"),
+    ("Sample: Pro Sentret Oslo", "NO"),
+    ("Sample: Strada Warsaw Foundation", "PL"),
+    ("Sample: Kraków Labour Rights Centre", "PL"),
+    ("Sample: APF Porto", "PT"),
+    ("Sample: ADPARE Bucharest", "RO"),
+    ("Sample: Astra Belgrade", "RS"),
+    ("Sample: Ekvilib Ljubljana", "SI"),
+    ("Sample: Mondo Istanbul", "TR"),
+    ("Sample: Kyiv Hotline for Migrants", "UA"),
+    ("Sample: Kharkiv Women's Perspectives", "UA"),
+]
+
+SAMPLE_LANGUAGES = {
+    "AT": "German", "BE": "Dutch", "BG": "Bulgarian", "CZ": "Czech", "DE": "German", "DK": "Danish",
+    "EE": "Estonian", "ES": "Spanish", "FR": "French", "GR": "Greek", "HU": "Hungarian", "IE": "Irish",
+    "IT": "Italian", "LT": "Lithuanian", "LV": "Latvian", "MK": "Macedonian", "NL": "Dutch",
+    "NO": "Norwegian", "PL": "Polish", "PT": "Portuguese", "RO": "Romanian", "RS": "Serbian",
+    "SI": "Slovene", "TR": "Turkish", "UA": "Ukrainian", "GB": "English", "HR": "Croatian",
+    "IS": "Icelandic", "XK": "Albanian",
+}
+
+
+def _script(text: str) -> str:
+    return unicodedata.name(text[0], "LATIN").split()[0]
+
+
+def sample_names(count: int) -> list[tuple[str, str, str]]:
+    """Return ``count`` (given, family, country) names, mixing the shipped list within each script."""
+    rows = list(csv.DictReader(files("lsi_assembly.demo").joinpath("names.csv").open(encoding="utf-8")))
+    names = []
+    for i in range(count):
+        row = rows[i % len(rows)]
+        round_ = i // len(rows)
+        same_script = [r for r in rows if _script(r["family_name"]) == _script(row["given_name"])]
+        family = same_script[(same_script.index(row) + round_) % len(same_script)] if row in same_script else row
+        names.append((unicodedata.normalize("NFC", row["given_name"]),
+                      unicodedata.normalize("NFC", family["family_name"]), row["country"]))
+    return names
+
+
+def next_assembly_days(today: date) -> list[date]:
+    """Return the next 24, 25 and 26 June that are still ahead of ``today``."""
+    year = today.year if today < date(today.year, 6, 24) else today.year + 1
+    return [date(year, 6, 24), date(year, 6, 25), date(year, 6, 26)]
+
+
+def seed_demo(participant_count: int = 150, today: date | None = None) -> Event | None:
+    """Create the sample Assembly unless it exists; return it, or None if it was already there."""
+    if db.session.scalar(sa.select(Event).where(Event.is_sample.is_(True))) is not None:
+        return None
+    rng = random.Random(2026)
+    days = next_assembly_days(today or date.today())
+    event = Event(
+        slug=f"ga-{days[0].year}",
+        name=f"La Strada International General Assembly {days[0].year}",
+        host="Comité Contre l'Esclavage Moderne (CCEM)",
+        venue="Venue to be announced (sample data)",
+        city="Paris",
+        contact_email="assembly@example.org",
+        registration_opens_at=utcnow() - timedelta(days=30),
+        registration_closes_at=None,
+        is_sample=True,
+    )
+    event.days = [EventDay(date=days[0], label="General Assembly"),
+                  EventDay(date=days[1], label="Public event and workshops"),
+                  EventDay(date=days[2], label="General Assembly")]
+    db.session.add(event)
+    db.session.flush()
+
+    organizations = [
+        Organization(event_id=event.id, name=name, country=country, delegate_quota=rng.choice([3, 4, 4, 5]),
+                     contact_email=f"contact{i:02d}@example.org", is_sample=True)
+        for i, (name, country) in enumerate(SAMPLE_ORGANIZATIONS, start=1)
+    ]
+    db.session.add_all(organizations)
+    db.session.flush()
+
+    held: dict[int, int] = {}
+    start = utcnow() - timedelta(days=28)
+    for i, (given, family, country) in enumerate(sample_names(participant_count), start=1):
+        organization = rng.choice(organizations)
+        category = rng.choices(
+            [Category.DELEGATE, Category.OBSERVER, Category.SPEAKER, Category.PRESS, Category.SECRETARIAT],
+            weights=[80, 8, 5, 3, 4],
+        )[0]
+        created = start + timedelta(hours=4 * i + rng.randint(0, 3))
+        status = rng.choices([Status.CONFIRMED, Status.PENDING, Status.CANCELLED], weights=[70, 25, 5])[0]
+        if category == Category.DELEGATE and status in PLACE_HOLDING:
+            if held.get(organization.id, 0) >= organization.delegate_quota:
+                status = Status.WAITLISTED
+            else:
+                held[organization.id] = held.get(organization.id, 0) + 1
+        member = category in (Category.DELEGATE, Category.OBSERVER) or rng.random() < 0.5
+        attending = [d for d in event.days if rng.random() < 0.85] or [event.days[0]]
+        participant = Participant(
+            event_id=event.id,
+            category=category,
+            status=status,
+            given_name=given,
+            family_name=family,
+            email=f"demo.participant{i:03d}@example.org",
+            organization_id=organization.id if member else None,
+            organization_name=None if member else "Independent (sample)",
+            country=organization.country if member else country,
+            job_title=rng.choice([None, "Programme coordinator", "Lawyer", "Social worker", "Director",
+                                  "Outreach worker", "Researcher"]),
+            arrival_date=days[0] - timedelta(days=1) if rng.random() < 0.6 else None,
+            departure_date=days[-1] if rng.random() < 0.6 else None,
+            dietary=rng.choice([[], [], [], [Diet.VEGETARIAN], [Diet.VEGAN], [Diet.HALAL],
+                                [Diet.GLUTEN_FREE, Diet.VEGETARIAN]]),
+            dietary_notes=rng.choice([None] * 8 + ["No mushrooms", "Severe sesame allergy"]),
+            accessibility_needs=rng.choice([None] * 12 + ["Step-free access", "Hearing loop"]),
+            languages=sorted({"English", SAMPLE_LANGUAGES.get(country, "English")}),
+            list_consent=rng.random() < 0.8,
+            photo_consent=rng.random() < 0.75,
+            privacy_accepted_at=created,
+            locale=rng.choice(["en", "en", "fr"]),
+            access_key=new_access_key(),
+            created_at=created,
+            updated_at=created,
+            status_changed_at=created,
+            days=attending,
+        )
+        db.session.add(participant)
+    if find_user(DEMO_ORGANIZER_EMAIL) is None:
+        create_user(DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD, Role.ORGANIZER, name="Demo organizer")
+    db.session.flush()
+    return event
+
+
+@click.command("seed-demo")
+@click.option("--participants", default=150, show_default=True, help="How many sample participants.")
+@with_appcontext
+def seed_demo_command(participants: int) -> None:
+    """Load the sample Assembly (idempotent) and print the demo organizer login."""
+    event = seed_demo(participants)
+    db.session.commit()
+    if event is None:
+        click.echo("Demo data is already loaded; nothing changed.")
+    else:
+        click.echo(f"Loaded demo data: {event.name}, {len(SAMPLE_ORGANIZATIONS)} sample organizations, "
+                   f"{participants} sample participants.")
+    click.echo(f"Demo organizer login: {DEMO_ORGANIZER_EMAIL} / {DEMO_ORGANIZER_PASSWORD}")

@@ -1,0 +1,1 @@
+"""The event: dates, venue and registration window."""

@@ -1,0 +1,74 @@
+"""The Assembly itself: its dates, venue and registration window."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lsi_assembly.core.database import utcnow
+from lsi_assembly.extensions import db
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Short stable identifier, e.g. ``ga-2027``.
+    slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    host: Mapped[str | None] = mapped_column(sa.String(200))
+    venue: Mapped[str | None] = mapped_column(sa.String(300))
+    city: Mapped[str] = mapped_column(sa.String(100))
+    #: IANA time zone of the venue; dates and times are shown in it.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Paris")
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    #: Registration accepted from this moment (None: already open).
+    registration_opens_at: Mapped[datetime | None]
+    #: Registration refused from this moment (None: open until the organizers close it).
+    registration_closes_at: Mapped[datetime | None]
+    #: When true, new registrations wait for an organizer's approval (status pending).
+    requires_approval: Mapped[bool] = mapped_column(default=True)
+    #: Marks demo data, shown as such in the interface.
+    is_sample: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    days: Mapped[list[EventDay]] = relationship(
+        back_populates="event", order_by="EventDay.date", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug!r}>"
+
+    @property
+    def first_day(self) -> date | None:
+        return self.days[0].date if self.days else None
+
+    @property
+    def last_day(self) -> date | None:
+        return self.days[-1].date if self.days else None
+
+    def registration_state(self, now: datetime | None = None) -> str:
+        """Return ``not_yet_open``, ``open`` or ``closed`` at ``now``."""
+        now = now or utcnow()
+        if self.registration_opens_at is not None and now < self.registration_opens_at:
+            return "not_yet_open"
+        if self.registration_closes_at is not None and now >= self.registration_closes_at:
+            return "closed"
+        return "open"
+
+
+class EventDay(db.Model):
+    __tablename__ = "event_days"
+    __table_args__ = (sa.UniqueConstraint("event_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    date: Mapped[date]
+    #: What happens that day, in the organizers' words (e.g. "Public event").
+    label: Mapped[str | None] = mapped_column(sa.String(200))
+
+    event: Mapped[Event] = relationship(back_populates="days")
+
+    def __repr__(self) -> str:
+        return f"<EventDay {self.date.isoformat()}>"

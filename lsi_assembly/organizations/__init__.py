@@ -1,0 +1,1 @@
+"""Member organizations of the network and their delegate quotas."""

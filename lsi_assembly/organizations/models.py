@@ -1,0 +1,37 @@
+"""Member organizations and their delegate quotas."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lsi_assembly.core.database import utcnow
+from lsi_assembly.extensions import db
+
+
+class Organization(db.Model):
+    __tablename__ = "organizations"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "name"),
+        sa.CheckConstraint("delegate_quota >= 0", name="quota_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: ISO 3166-1 alpha-2 code.
+    country: Mapped[str] = mapped_column(sa.String(2))
+    #: Delegates who may hold a place (pending or confirmed); more are waitlisted.
+    delegate_quota: Mapped[int] = mapped_column(default=2)
+    contact_name: Mapped[str | None] = mapped_column(sa.String(200))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    #: Marks demo data, shown as such in the interface.
+    is_sample: Mapped[bool] = mapped_column(default=False)
+    #: Bumped by every quota decision: the UPDATE serializes concurrent decisions (see registration).
+    quota_version: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.id} {self.name!r} quota={self.delegate_quota}>"

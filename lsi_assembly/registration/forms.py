@@ -1,0 +1,225 @@
+"""The delegate registration form and the form to ask for one's personal link again."""
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from lsi_assembly.core.countries import country_names
+from lsi_assembly.core.text import CleanText, strip_filter, strip_multiline_filter
+from lsi_assembly.registration.models import SELF_SERVICE_CATEGORIES, Category, Diet
+
+CATEGORY_LABELS = {
+    Category.DELEGATE: _l("Delegate of a member organization"),
+    Category.OBSERVER: _l("Observer"),
+    Category.SPEAKER: _l("Guest speaker"),
+    Category.PRESS: _l("Press"),
+    Category.SECRETARIAT: _l("LSI secretariat"),
+    Category.STAFF: _l("Staff"),
+    Category.GUEST: _l("Guest"),
+}
+
+DIET_LABELS = {
+    Diet.VEGETARIAN: _l("Vegetarian"),
+    Diet.VEGAN: _l("Vegan"),
+    Diet.HALAL: _l("Halal"),
+    Diet.KOSHER: _l("Kosher"),
+    Diet.GLUTEN_FREE: _l("Gluten-free"),
+    Diet.LACTOSE_FREE: _l("Lactose-free"),
+    Diet.NUT_ALLERGY: _l("Nut allergy"),
+}
+
+STATUS_LABELS = {
+    "pending": _l("Awaiting confirmation"),
+    "confirmed": _l("Confirmed"),
+    "waitlisted": _l("On the waiting list"),
+    "cancelled": _l("Cancelled"),
+}
+
+INVALID_EMAIL = _l("This e-mail address is not valid. Please check it (it looks like name@example.org).")
+
+#: Value of the organization select for someone outside the member organizations.
+NOT_A_MEMBER = 0
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Turn (value, label) pairs into WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes (rendered inside a fieldset by the form macro)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def normalize_email(address: str, check_deliverability: bool = False) -> str:
+    """Validate an e-mail address and return its normalized, lower-cased form."""
+    result = validate_email(address, check_deliverability=check_deliverability)
+    return result.normalized.lower()
+
+
+def _text(label, max_length, required=False, multiline=False, **kwargs):
+    validators = [InputRequired(message=_l("Please fill in this field."))] if required else [Optional()]
+    validators += [
+        Length(max=max_length, message=_l("Please keep it under %(max)d characters.", max=max_length)),
+        CleanText(multiline=multiline),
+    ]
+    field = TextAreaField if multiline else StringField
+    return field(label, validators=validators,
+                 filters=[strip_multiline_filter if multiline else strip_filter], **kwargs)
+
+
+class ParticipantDetailsForm(FlaskForm):
+    """What a participant can fill in and later change through the personal link."""
+
+    given_name = _text(_l("Given name"), 100, required=True,
+                       render_kw={"autocomplete": "given-name"})
+    family_name = _text(_l("Family name"), 100, required=True,
+                        render_kw={"autocomplete": "family-name"})
+    name_on_badge = _text(_l("Name on badge"), 60,
+                          description=_l("Leave empty to use your given and family name."),
+                          render_kw={"autocomplete": "nickname"})
+    country = SelectField(_l("Country"), validators=[InputRequired(_l("Please choose your country."))],
+                          render_kw={"autocomplete": "country-name"})
+    job_title = _text(_l("Job title"), 150, render_kw={"autocomplete": "organization-title"})
+    days = MultiCheckboxField(_l("Days you will attend"), coerce=int,
+                              validators=[DataRequired(_l("Please choose at least one day."))])
+    arrival_date = DateField(_l("Arrival date"), validators=[Optional()],
+                             description=_l("Helps the hosts plan; leave empty if you live nearby."))
+    departure_date = DateField(_l("Departure date"), validators=[Optional()])
+    dietary = MultiCheckboxField(_l("Dietary requirements"),
+                                 choices=options((d.value, label) for d, label in DIET_LABELS.items()))
+    dietary_notes = _text(_l("Other dietary needs or allergies"), 300)
+    accessibility_needs = _text(
+        _l("Accessibility needs"), 1000, multiline=True,
+        description=_l("Anything that helps you take part: step-free access, sign language, "
+                       "a quiet room... Seen only by the organizers."),
+    )
+    languages = _text(_l("Languages you speak"), 200,
+                      description=_l("Separate them with commas, e.g. English, French, Romanian."))
+    list_consent = BooleanField(_l("Show my name, organization and country on the participant list "
+                                   "shared with other participants"))
+    photo_consent = BooleanField(_l("I agree to be photographed during the Assembly"))
+
+    def __init__(self, *args, event=None, locale="en", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = options([("", _l("Choose a country")), *country_names(locale).items()])
+        days = event.days if event is not None else []
+        self.days.choices = options(
+            (day.id, format_date(day.date, "full") + (f" – {day.label}" if day.label else ""))
+            for day in days
+        )
+        self._event = event
+
+    def validate_country(self, field) -> None:
+        if field.data == "":
+            raise ValidationError(_l("Please choose your country."))
+
+    def validate_departure_date(self, field) -> None:
+        if field.data and self.arrival_date.data and field.data < self.arrival_date.data:
+            raise ValidationError(_l("The departure date cannot be before the arrival date."))
+
+    def validate_languages(self, field) -> None:
+        if field.data and len(self.language_list()) > 12:
+            raise ValidationError(_l("Please list at most 12 languages."))
+
+    def language_list(self) -> list[str]:
+        """Split the languages field on commas, dropping empties and repeats."""
+        seen: dict[str, str] = {}
+        for part in (self.languages.data or "").replace(";", ",").split(","):
+            part = part.strip()
+            if part and part.casefold() not in seen:
+                seen[part.casefold()] = part[:40]
+        return list(seen.values())
+
+
+class RegistrationForm(ParticipantDetailsForm):
+    """The full registration form."""
+
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[InputRequired(_l("Please fill in this field.")), Length(max=254)],
+        filters=[strip_filter],
+        description=_l("We send your confirmation and your personal link here."),
+        render_kw={"autocomplete": "email"},
+    )
+    category = SelectField(_l("I am registering as"),
+                           choices=options((c.value, CATEGORY_LABELS[c]) for c in SELF_SERVICE_CATEGORIES),
+                           default=Category.DELEGATE.value)
+    organization_id = SelectField(_l("Member organization"), coerce=int,
+                                  render_kw={"autocomplete": "off"})
+    organization_name = _text(_l("Organization (if not a member of La Strada International)"), 200,
+                              render_kw={"autocomplete": "organization"})
+    privacy = BooleanField(
+        _l("I have read the privacy notice and agree that my data is used to organize the Assembly"),
+        validators=[DataRequired(_l("Please accept the privacy notice to register."))],
+    )
+    submit = SubmitField(_l("Register"))
+
+    def __init__(self, *args, organizations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization_id.choices = options(
+            [(NOT_A_MEMBER, _l("None of these / not a member")), *((org.id, org.name) for org in organizations)]
+        )
+
+    def validate_email(self, field) -> None:
+        try:
+            field.data = normalize_email(
+                field.data, current_app.config["EMAIL_CHECK_DELIVERABILITY"]
+            )
+        except EmailNotValidError:
+            raise ValidationError(INVALID_EMAIL) from None
+
+    def validate_organization_id(self, field) -> None:
+        if self.category.data == Category.DELEGATE and field.data == NOT_A_MEMBER:
+            raise ValidationError(_l("Delegates register for a member organization: please choose yours."))
+
+    def validate(self, extra_validators=None) -> bool:
+        """Check the fields, then require an organization name from someone outside the members."""
+        valid = super().validate(extra_validators)
+        if (self.organization_id.data == NOT_A_MEMBER and not self.organization_id.errors
+                and self.category.data != Category.DELEGATE and not self.organization_name.data):
+            self.organization_name.errors = [
+                *self.organization_name.errors,
+                _l("Please name your organization (or write “independent”)."),
+            ]
+            valid = False
+        return valid
+
+
+class RequestLinkForm(FlaskForm):
+    """Ask for one's personal link to be e-mailed again."""
+
+    email = EmailField(_l("E-mail address"), validators=[InputRequired(_l("Please fill in this field.")),
+                                                         Length(max=254)],
+                       filters=[strip_filter], render_kw={"autocomplete": "email"})
+    submit = SubmitField(_l("Send me my link"))
+
+    def validate_email(self, field) -> None:
+        try:
+            field.data = normalize_email(field.data)
+        except EmailNotValidError:
+            raise ValidationError(INVALID_EMAIL) from None
+
+
+class CancelForm(FlaskForm):
+    """Confirm the cancellation of one's registration."""
+
+    submit = SubmitField(_l("Yes, cancel my registration"))

@@ -1,0 +1,45 @@
+"""Personal links: a signed, expiring token around a random key; nothing personal in the URL."""
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from lsi_assembly.core.links import external_url
+
+_SALT = "lsi-assembly/registration-link"
+
+
+class LinkExpired(Exception):
+    """The link was genuine but is older than MANAGE_LINK_MAX_AGE."""
+
+
+def new_access_key() -> str:
+    """Return a fresh random key (256 bits) to sign into personal links."""
+    return secrets.token_urlsafe(32)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def make_token(access_key: str) -> str:
+    """Sign ``access_key`` with the current time."""
+    return _serializer().dumps(access_key)
+
+
+def read_token(token: str) -> str | None:
+    """Return the access key in ``token``; None if forged; raise LinkExpired if too old."""
+    max_age = current_app.config["MANAGE_LINK_MAX_AGE"].total_seconds()
+    try:
+        return _serializer().loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise LinkExpired from error
+    except BadSignature:
+        return None
+
+
+def personal_link(access_key: str) -> str:
+    """Return the absolute personal link for a registration's key."""
+    return external_url("registration.manage", token=make_token(access_key))

@@ -1,0 +1,127 @@
+"""Participants: who registers, for which days, with what needs and consents."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lsi_assembly.core.database import utcnow
+from lsi_assembly.events.models import Event, EventDay
+from lsi_assembly.extensions import db
+from lsi_assembly.organizations.models import Organization
+
+
+class Category(enum.StrEnum):
+    DELEGATE = "delegate"
+    OBSERVER = "observer"
+    SPEAKER = "speaker"
+    PRESS = "press"
+    SECRETARIAT = "secretariat"
+    STAFF = "staff"
+    GUEST = "guest"
+
+
+#: Categories a person may choose on the public form; the others are set by organizers.
+SELF_SERVICE_CATEGORIES = (Category.DELEGATE, Category.OBSERVER, Category.SPEAKER, Category.PRESS)
+
+
+class Status(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+#: Statuses that hold a place within an organization's delegate quota.
+PLACE_HOLDING = (Status.PENDING, Status.CONFIRMED)
+
+
+class Diet(enum.StrEnum):
+    VEGETARIAN = "vegetarian"
+    VEGAN = "vegan"
+    HALAL = "halal"
+    KOSHER = "kosher"
+    GLUTEN_FREE = "gluten_free"
+    LACTOSE_FREE = "lactose_free"
+    NUT_ALLERGY = "nut_allergy"
+
+
+participant_days = sa.Table(
+    "participant_days",
+    db.metadata,
+    sa.Column("participant_id", sa.ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("event_day_id", sa.ForeignKey("event_days.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Participant(db.Model):
+    __tablename__ = "participants"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "email"),
+        sa.Index("ix_participants_org_status", "organization_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(sa.String(20), default=Category.DELEGATE)
+    status: Mapped[str] = mapped_column(sa.String(20), default=Status.PENDING)
+    given_name: Mapped[str] = mapped_column(sa.String(100))
+    family_name: Mapped[str] = mapped_column(sa.String(100))
+    #: What the badge shows in large type; None: given and family name.
+    name_on_badge: Mapped[str | None] = mapped_column(sa.String(100))
+    #: Normalized by email-validator and lower-cased: the key for "already registered".
+    email: Mapped[str] = mapped_column(sa.String(254))
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
+    )
+    #: Free-text organization for someone not from a member organization.
+    organization_name: Mapped[str | None] = mapped_column(sa.String(200))
+    #: ISO 3166-1 alpha-2 code.
+    country: Mapped[str] = mapped_column(sa.String(2))
+    job_title: Mapped[str | None] = mapped_column(sa.String(150))
+    arrival_date: Mapped[date | None]
+    departure_date: Mapped[date | None]
+    #: Codes from ``Diet``.
+    dietary: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    dietary_notes: Mapped[str | None] = mapped_column(sa.String(300))
+    accessibility_needs: Mapped[str | None] = mapped_column(sa.Text)
+    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: May appear on the participant list shared with other participants.
+    list_consent: Mapped[bool] = mapped_column(default=False)
+    #: Agrees to be photographed; the badge marks those who do not.
+    photo_consent: Mapped[bool] = mapped_column(default=False)
+    #: When the person accepted the privacy notice.
+    privacy_accepted_at: Mapped[datetime]
+    #: Language of the e-mails this person receives.
+    locale: Mapped[str] = mapped_column(sa.String(10), default="en")
+    #: Random secret signed into the personal link; replacing it revokes every link sent.
+    access_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: Last change of status; orders the waiting list together with created_at.
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[Event] = relationship()
+    organization: Mapped[Organization | None] = relationship()
+    days: Mapped[list[EventDay]] = relationship(secondary=participant_days, order_by=EventDay.date)
+
+    def __repr__(self) -> str:
+        return f"<Participant {self.id} {self.status} {self.category}>"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def badge_name(self) -> str:
+        return self.name_on_badge or self.full_name
+
+    @property
+    def organization_label(self) -> str | None:
+        return self.organization.name if self.organization else self.organization_name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != Status.CANCELLED

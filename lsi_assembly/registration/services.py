@@ -1,0 +1,259 @@
+"""Registering, editing and cancelling; the delegate quota and the waiting list.
+
+Services change data and flush; the view commits. Each quota decision first takes a lock on the
+organization's row with a conditional UPDATE (``quota_version + 1``): on PostgreSQL that is a row
+lock held until commit, on SQLite the database's write lock. The places held are counted only after
+the lock is granted, so concurrent registrations for the last place are decided one at a time and
+the quota holds with any number of workers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.mail import queue_mail
+from lsi_assembly.events.models import Event, EventDay
+from lsi_assembly.extensions import db
+from lsi_assembly.organizations.models import Organization
+from lsi_assembly.registration.links import new_access_key, personal_link
+from lsi_assembly.registration.models import PLACE_HOLDING, Category, Participant, Status
+
+
+@dataclass
+class RegistrationData:
+    """What a person gives on the registration form, already validated and normalized."""
+
+    given_name: str
+    family_name: str
+    email: str
+    category: str
+    country: str
+    day_ids: list[int]
+    organization_id: int | None = None
+    organization_name: str | None = None
+    name_on_badge: str | None = None
+    job_title: str | None = None
+    arrival_date: date | None = None
+    departure_date: date | None = None
+    dietary: list[str] = field(default_factory=list)
+    dietary_notes: str | None = None
+    accessibility_needs: str | None = None
+    languages: list[str] = field(default_factory=list)
+    list_consent: bool = False
+    photo_consent: bool = False
+
+
+#: Fields a participant may change through the personal link (not e-mail, organization, category).
+EDITABLE_FIELDS = (
+    "given_name", "family_name", "name_on_badge", "country", "job_title", "arrival_date",
+    "departure_date", "dietary", "dietary_notes", "accessibility_needs", "languages",
+    "list_consent", "photo_consent",
+)
+
+
+@dataclass
+class RegistrationOutcome:
+    participant: Participant
+    #: False when the e-mail was already registered and the personal link was sent again.
+    created: bool
+
+
+def find_by_email(event: Event, email: str) -> Participant | None:
+    """Return the registration of ``email`` (normalized) for ``event``."""
+    return db.session.scalar(
+        sa.select(Participant).where(Participant.event_id == event.id, Participant.email == email)
+    )
+
+
+def _lock_quota(organization_id: int) -> None:
+    db.session.execute(
+        sa.update(Organization)
+        .where(Organization.id == organization_id)
+        .values(quota_version=Organization.quota_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _places_held(event_id: int, organization_id: int, excluding: int | None = None) -> int:
+    stmt = sa.select(sa.func.count()).where(
+        Participant.event_id == event_id,
+        Participant.organization_id == organization_id,
+        Participant.category == Category.DELEGATE,
+        Participant.status.in_(PLACE_HOLDING),
+    )
+    if excluding is not None:
+        stmt = stmt.where(Participant.id != excluding)
+    return db.session.scalar(stmt) or 0
+
+
+def _admitted_status(event: Event) -> Status:
+    return Status.PENDING if event.requires_approval else Status.CONFIRMED
+
+
+def _decide_status(event: Event, participant: Participant) -> Status:
+    """Decide pending/confirmed or waitlisted; the quota row is locked first (see module doc)."""
+    if participant.category != Category.DELEGATE or participant.organization_id is None:
+        return _admitted_status(event)
+    _lock_quota(participant.organization_id)
+    quota = db.session.scalar(
+        sa.select(Organization.delegate_quota).where(Organization.id == participant.organization_id)
+    )
+    held = _places_held(event.id, participant.organization_id, excluding=participant.id)
+    return _admitted_status(event) if held < (quota or 0) else Status.WAITLISTED
+
+
+def waitlist_position(participant: Participant) -> int | None:
+    """Return 1 for the first in line of the organization's waiting list, None if not waitlisted."""
+    if participant.status != Status.WAITLISTED or participant.organization_id is None:
+        return None
+    ahead = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Participant.event_id == participant.event_id,
+            Participant.organization_id == participant.organization_id,
+            Participant.category == Category.DELEGATE,
+            Participant.status == Status.WAITLISTED,
+            sa.or_(
+                Participant.status_changed_at < participant.status_changed_at,
+                sa.and_(
+                    Participant.status_changed_at == participant.status_changed_at,
+                    Participant.id < participant.id,
+                ),
+            ),
+        )
+    )
+    return (ahead or 0) + 1
+
+
+def _event_days(event: Event, day_ids: list[int]) -> list[EventDay]:
+    wanted = set(day_ids)
+    days = [day for day in event.days if day.id in wanted]
+    if len(days) != len(wanted):
+        raise ValueError("a chosen day does not belong to this event")
+    return days
+
+
+def _apply(participant: Participant, data: RegistrationData, fields) -> None:
+    for name in fields:
+        setattr(participant, name, getattr(data, name))
+
+
+def _send_received(participant: Participant) -> None:
+    queue_mail(
+        participant.email, "registration_received", participant.locale,
+        participant=participant, link=personal_link(participant.access_key),
+        position=waitlist_position(participant),
+    )
+
+
+def send_personal_link(participant: Participant) -> None:
+    """E-mail the person their personal link again."""
+    queue_mail(
+        participant.email, "registration_link", participant.locale,
+        participant=participant, link=personal_link(participant.access_key),
+    )
+
+
+def register(event: Event, data: RegistrationData, locale: str) -> RegistrationOutcome:
+    """Register a person, or send the personal link again if the e-mail is already registered.
+
+    A cancelled registration of the same e-mail is reopened with the new answers. A delegate beyond
+    the organization's quota is waitlisted. Two concurrent submissions of one e-mail meet at the
+    unique constraint: the loser's transaction is rolled back and it answers as a duplicate.
+    """
+    existing = find_by_email(event, data.email)
+    if existing is not None and existing.status != Status.CANCELLED:
+        send_personal_link(existing)
+        return RegistrationOutcome(existing, created=False)
+
+    now = utcnow()
+    participant = existing or Participant(
+        event_id=event.id, email=data.email, access_key=new_access_key(), created_at=now
+    )
+    _apply(participant, data, EDITABLE_FIELDS)
+    participant.category = data.category
+    participant.organization_id = data.organization_id
+    participant.organization_name = None if data.organization_id else data.organization_name
+    participant.days = _event_days(event, data.day_ids)
+    participant.privacy_accepted_at = now
+    participant.locale = locale
+    participant.status_changed_at = now
+    try:
+        if existing is None:
+            db.session.add(participant)
+            db.session.flush()
+        participant.status = _decide_status(event, participant)
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        existing = find_by_email(event, data.email)
+        if existing is None:
+            raise
+        send_personal_link(existing)
+        return RegistrationOutcome(existing, created=False)
+    _send_received(participant)
+    return RegistrationOutcome(participant, created=True)
+
+
+def update_registration(participant: Participant, data: RegistrationData) -> None:
+    """Apply a participant's own changes (not e-mail, organization or category)."""
+    _apply(participant, data, EDITABLE_FIELDS)
+    participant.days = _event_days(participant.event, data.day_ids)
+    db.session.flush()
+
+
+def promote_from_waitlist(event: Event, organization_id: int) -> list[Participant]:
+    """Move waitlisted delegates into free places of the quota, oldest first, and tell them.
+
+    The caller must hold the organization's quota lock (``cancel_registration`` does).
+    """
+    quota = db.session.scalar(
+        sa.select(Organization.delegate_quota).where(Organization.id == organization_id)
+    ) or 0
+    free = quota - _places_held(event.id, organization_id)
+    if free <= 0:
+        return []
+    waiting = db.session.scalars(
+        sa.select(Participant)
+        .where(
+            Participant.event_id == event.id,
+            Participant.organization_id == organization_id,
+            Participant.category == Category.DELEGATE,
+            Participant.status == Status.WAITLISTED,
+        )
+        .order_by(Participant.status_changed_at, Participant.id)
+        .limit(free)
+    ).all()
+    now = utcnow()
+    for participant in waiting:
+        participant.status = _admitted_status(event)
+        participant.status_changed_at = now
+        queue_mail(
+            participant.email, "waitlist_promoted", participant.locale,
+            participant=participant, link=personal_link(participant.access_key),
+        )
+    db.session.flush()
+    return waiting
+
+
+def cancel_registration(participant: Participant) -> list[Participant]:
+    """Cancel a registration, tell the person, and give a freed quota place to the waiting list."""
+    if participant.status == Status.CANCELLED:
+        return []
+    freed_place = (
+        participant.category == Category.DELEGATE
+        and participant.organization_id is not None
+        and participant.status in PLACE_HOLDING
+    )
+    if freed_place:
+        _lock_quota(participant.organization_id)
+    participant.status = Status.CANCELLED
+    participant.status_changed_at = utcnow()
+    db.session.flush()
+    queue_mail(participant.email, "registration_cancelled", participant.locale, participant=participant)
+    if freed_place:
+        return promote_from_waitlist(participant.event, participant.organization_id)
+    return []

@@ -1,0 +1,182 @@
+"""Registration pages: the form, its confirmation, and the personal link to view, edit or cancel."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from lsi_assembly.core.i18n import current_language
+from lsi_assembly.events.models import Event
+from lsi_assembly.events.services import current_event
+from lsi_assembly.extensions import db
+from lsi_assembly.organizations.models import Organization
+from lsi_assembly.registration import bp
+from lsi_assembly.registration.forms import (
+    NOT_A_MEMBER,
+    CancelForm,
+    ParticipantDetailsForm,
+    RegistrationForm,
+    RequestLinkForm,
+)
+from lsi_assembly.registration.links import LinkExpired, read_token
+from lsi_assembly.registration.models import Participant, Status
+from lsi_assembly.registration.services import (
+    RegistrationData,
+    cancel_registration,
+    find_by_email,
+    register,
+    send_personal_link,
+    update_registration,
+    waitlist_position,
+)
+
+
+def _event_or_404() -> Event:
+    event = current_event()
+    if event is None:
+        abort(404)
+    return event
+
+
+def _member_organizations(event: Event) -> list[Organization]:
+    return list(db.session.scalars(
+        sa.select(Organization)
+        .where(Organization.event_id == event.id, Organization.is_active.is_(True))
+        .order_by(Organization.name)
+    ))
+
+
+def _details(form: ParticipantDetailsForm) -> dict:
+    return dict(
+        given_name=form.given_name.data,
+        family_name=form.family_name.data,
+        name_on_badge=form.name_on_badge.data,
+        country=form.country.data,
+        job_title=form.job_title.data,
+        day_ids=list(form.days.data),
+        arrival_date=form.arrival_date.data,
+        departure_date=form.departure_date.data,
+        dietary=list(form.dietary.data or []),
+        dietary_notes=form.dietary_notes.data,
+        accessibility_needs=form.accessibility_needs.data,
+        languages=form.language_list(),
+        list_consent=form.list_consent.data,
+        photo_consent=form.photo_consent.data,
+    )
+
+
+def _participant_from_token(token: str) -> Participant:
+    """Load the registration a personal link points to (404 if forged, a page if expired)."""
+    try:
+        key = read_token(token)
+    except LinkExpired:
+        abort(410)
+    participant = db.session.scalar(sa.select(Participant).where(Participant.access_key == key)) if key else None
+    if participant is None:
+        abort(404)
+    return participant
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register_form():
+    """Show and process the delegate registration form."""
+    event = _event_or_404()
+    state = event.registration_state()
+    if state != "open":
+        return render_template("registration/closed.html", event=event, state=state)
+    organizations = _member_organizations(event)
+    form = RegistrationForm(event=event, locale=current_language(), organizations=organizations)
+    if form.validate_on_submit():
+        organization_id = form.organization_id.data or None
+        outcome = register(event, RegistrationData(
+            email=form.email.data,
+            category=form.category.data,
+            organization_id=organization_id,
+            organization_name=form.organization_name.data if organization_id is None else None,
+            **_details(form),
+        ), locale=current_language())
+        db.session.commit()
+        session["registration_result"] = {
+            "created": outcome.created,
+            "status": outcome.participant.status,
+            "position": waitlist_position(outcome.participant),
+        }
+        return redirect(url_for("registration.done"))
+    if request.method == "POST":
+        flash(_("Please correct the fields marked below."), "error")
+    return render_template("registration/form.html", event=event, form=form,
+                           not_a_member=NOT_A_MEMBER), 422 if form.errors else 200
+
+
+@bp.get("/register/done")
+def done():
+    """Tell the person what happened to their registration (no personal data in the URL)."""
+    event = _event_or_404()
+    result = session.get("registration_result")
+    if result is None:
+        return redirect(url_for("registration.register_form"))
+    return render_template("registration/done.html", event=event, result=result)
+
+
+@bp.get("/registration/<token>")
+def manage(token: str):
+    """Show a registration to the person holding its personal link."""
+    participant = _participant_from_token(token)
+    return render_template("registration/manage.html", participant=participant, token=token,
+                           event=participant.event, position=waitlist_position(participant))
+
+
+@bp.route("/registration/<token>/edit", methods=["GET", "POST"])
+def edit(token: str):
+    """Let the person change their details."""
+    participant = _participant_from_token(token)
+    if participant.status == Status.CANCELLED:
+        flash(_("This registration is cancelled. Register again to take part."), "error")
+        return redirect(url_for("registration.manage", token=token))
+    event = participant.event
+    form = ParticipantDetailsForm(obj=participant, event=event, locale=current_language())
+    if request.method == "GET":
+        form.days.data = [day.id for day in participant.days]
+        form.languages.data = ", ".join(participant.languages or [])
+    if form.validate_on_submit():
+        update_registration(participant, RegistrationData(
+            email=participant.email, category=participant.category, **_details(form)
+        ))
+        db.session.commit()
+        flash(_("Your changes are saved."), "success")
+        return redirect(url_for("registration.manage", token=token))
+    if request.method == "POST":
+        flash(_("Please correct the fields marked below."), "error")
+    return render_template("registration/edit.html", form=form, participant=participant, token=token,
+                           event=event), 422 if form.errors else 200
+
+
+@bp.route("/registration/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    """Ask for confirmation, then cancel the registration."""
+    participant = _participant_from_token(token)
+    form = CancelForm()
+    if participant.status != Status.CANCELLED and form.validate_on_submit():
+        cancel_registration(participant)
+        db.session.commit()
+        flash(_("Your registration is cancelled. We have sent you a confirmation."), "success")
+        return redirect(url_for("registration.manage", token=token))
+    return render_template("registration/cancel.html", form=form, participant=participant, token=token,
+                           event=participant.event)
+
+
+@bp.route("/registration/link", methods=["GET", "POST"])
+def request_link():
+    """E-mail the personal link again to a registered address (without saying whether it is)."""
+    event = _event_or_404()
+    form = RequestLinkForm()
+    if form.validate_on_submit():
+        participant = find_by_email(event, form.email.data)
+        if participant is not None:
+            send_personal_link(participant)
+            db.session.commit()
+        flash(_("If this address is registered, its personal link is on its way. "
+                "Please check your inbox (and spam folder)."), "success")
+        return redirect(url_for("registration.request_link"))
+    return render_template("registration/request_link.html", form=form, event=event), (
+        422 if form.errors else 200)

@@ -1,0 +1,103 @@
+"""Small factories with sensible defaults for tests."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from lsi_assembly.auth.models import Role
+from lsi_assembly.auth.services import create_user
+from lsi_assembly.core.database import utcnow
+from lsi_assembly.events.models import Event, EventDay
+from lsi_assembly.extensions import db
+from lsi_assembly.organizations.models import Organization
+from lsi_assembly.registration.links import new_access_key
+from lsi_assembly.registration.models import Participant
+
+ASSEMBLY_DAYS = (date(2027, 6, 24), date(2027, 6, 25), date(2027, 6, 26))
+
+
+def make_event(**values) -> Event:
+    values.setdefault("slug", "ga-2027")
+    values.setdefault("name", "LSI General Assembly 2027")
+    values.setdefault("city", "Paris")
+    values.setdefault("host", "CCEM")
+    values.setdefault("contact_email", "assembly@example.org")
+    values.setdefault("registration_opens_at", utcnow() - timedelta(days=1))
+    event = Event(**values)
+    event.days = [EventDay(date=d, label=None) for d in ASSEMBLY_DAYS]
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def make_organization(event: Event, name: str = "La Strada Test", quota: int = 2, **values) -> Organization:
+    values.setdefault("country", "PL")
+    organization = Organization(event_id=event.id, name=name, delegate_quota=quota, **values)
+    db.session.add(organization)
+    db.session.commit()
+    return organization
+
+
+def make_participant(event: Event, **values) -> Participant:
+    values.setdefault("given_name", "Anna")
+    values.setdefault("family_name", "Nowak")
+    values.setdefault("email", f"anna.{new_access_key()[:8].lower()}@example.org")
+    values.setdefault("country", "PL")
+    values.setdefault("privacy_accepted_at", utcnow())
+    values.setdefault("access_key", new_access_key())
+    participant = Participant(event_id=event.id, **values)
+    participant.days = list(event.days)
+    db.session.add(participant)
+    db.session.commit()
+    return participant
+
+
+def make_user(email: str = "organizer@example.org", password: str = "correct horse battery",
+              role: Role = Role.ORGANIZER):
+    user = create_user(email, password, role)
+    db.session.commit()
+    return user
+
+
+def csrf_token(client, url: str) -> str:
+    """GET ``url`` and return the CSRF token of its form."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, **kwargs):
+    """Submit a form the way a browser does: fetch its CSRF token first."""
+    data = {"csrf_token": csrf_token(client, url), **data}
+    return client.post(url, data=data, **kwargs)
+
+
+def registration_form(event: Event, organization: Organization | None = None, **overrides) -> dict:
+    """Form fields of a valid delegate registration."""
+    data = {
+        "given_name": "Łucja",
+        "family_name": "Wiśniewska-Żółkiewska",
+        "email": "Lucja.Wisniewska@Example.ORG",
+        "country": "PL",
+        "category": "delegate",
+        "organization_id": str(organization.id) if organization else "0",
+        "organization_name": "",
+        "job_title": "Programme coordinator",
+        "days": [str(d.id) for d in event.days[:2]],
+        "arrival_date": "2027-06-23",
+        "departure_date": "2027-06-25",
+        "dietary": ["vegetarian"],
+        "dietary_notes": "",
+        "accessibility_needs": "",
+        "languages": "Polish, English",
+        "list_consent": "y",
+        "photo_consent": "",
+        "privacy": "y",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def links_in(text: str) -> list[str]:
+    return re.findall(r"https?://\S+", text)
