@@ -76,7 +76,7 @@ def normalize_email(address: str, check_deliverability: bool = False) -> str:
 
 
 def _text(label, max_length, required=False, multiline=False, **kwargs):
-    validators = [InputRequired(message=_l("Please fill in this field."))] if required else [Optional()]
+    validators = [DataRequired(message=_l("Please fill in this field."))] if required else [Optional()]
     validators += [
         Length(max=max_length, message=_l("Please keep it under %(max)d characters.", max=max_length)),
         CleanText(multiline=multiline),
@@ -155,7 +155,7 @@ class RegistrationForm(ParticipantDetailsForm):
 
     email = EmailField(
         _l("E-mail address"),
-        validators=[InputRequired(_l("Please fill in this field.")), Length(max=254)],
+        validators=[DataRequired(_l("Please fill in this field.")), Length(max=254)],
         filters=[strip_filter],
         description=_l("We send your confirmation and your personal link here."),
         render_kw={"autocomplete": "email"},
@@ -207,7 +207,7 @@ class RegistrationForm(ParticipantDetailsForm):
 class RequestLinkForm(FlaskForm):
     """Ask for one's personal link to be e-mailed again."""
 
-    email = EmailField(_l("E-mail address"), validators=[InputRequired(_l("Please fill in this field.")),
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please fill in this field.")),
                                                          Length(max=254)],
                        filters=[strip_filter], render_kw={"autocomplete": "email"})
     submit = SubmitField(_l("Send me my link"))

@@ -1,0 +1,165 @@
+"""Each organization's delegate quota: waiting list, promotion, and races between real threads."""
+from __future__ import annotations
+
+import threading
+
+import sqlalchemy as sa
+
+from lsi_assembly.extensions import db
+from lsi_assembly.registration.models import Category, Participant, Status
+from tests.conftest import body, count
+from tests.factories import (
+    csrf_token,
+    links_in,
+    make_event,
+    make_organization,
+    make_participant,
+    post_form,
+    registration_form,
+)
+
+
+def _statuses(organization) -> dict[str, int]:
+    db.session.expire_all()
+    rows = db.session.execute(
+        sa.select(Participant.status, sa.func.count())
+        .where(Participant.organization_id == organization.id)
+        .group_by(Participant.status)
+    )
+    return dict(rows.all())
+
+
+def test_delegate_beyond_the_quota_is_waitlisted_and_told(client, mailbox):
+    event = make_event()
+    organization = make_organization(event, quota=1)
+    make_participant(event, organization_id=organization.id, status=Status.CONFIRMED)
+
+    response = post_form(client, "/register", registration_form(event, organization))
+
+    assert response.status_code == 302
+    assert _statuses(organization) == {"confirmed": 1, "waitlisted": 1}
+    done = client.get("/register/done").get_data(as_text=True)
+    assert "waiting list (position 1)" in done
+    [message] = mailbox.wait_for(1)
+    assert message["Subject"] == "You are on the waiting list for LSI General Assembly 2027"
+    assert "position 1" in body(message)
+
+
+def test_quota_counts_only_delegates_holding_a_place(client, mailbox):
+    event = make_event()
+    organization = make_organization(event, quota=1)
+    for status in (Status.CANCELLED, Status.WAITLISTED):
+        make_participant(event, organization_id=organization.id, status=status)
+    make_participant(event, organization_id=organization.id, status=Status.CONFIRMED, category=Category.OBSERVER)
+
+    post_form(client, "/register", registration_form(event, organization))
+
+    me = db.session.scalar(sa.select(Participant).where(Participant.email == "lucja.wisniewska@example.org"))
+    assert me.status == Status.PENDING
+
+
+def test_observers_are_not_limited_by_the_delegate_quota(client, mailbox):
+    event = make_event()
+    organization = make_organization(event, quota=0)
+    post_form(client, "/register", registration_form(event, organization, category="observer"))
+    assert _statuses(organization) == {"pending": 1}
+
+
+def test_cancelling_a_place_promotes_the_oldest_waitlisted_delegate(client, mailbox):
+    event = make_event()
+    organization = make_organization(event, quota=1)
+    post_form(client, "/register", registration_form(event, organization, email="first@example.org"))
+    post_form(client, "/register", registration_form(event, organization, email="second@example.org"))
+    post_form(client, "/register", registration_form(event, organization, email="third@example.org"))
+    assert _statuses(organization) == {"pending": 1, "waitlisted": 2}
+    mailbox.wait_for(3)
+    [link] = links_in(body(mailbox.to("first@example.org")[0]))
+    path = link.replace("http://localhost", "")
+
+    page = client.get(path + "/cancel")
+    assert "Do you really want to cancel" in page.get_data(as_text=True)
+    response = post_form(client, path + "/cancel", {})
+    assert response.status_code == 302
+
+    db.session.expire_all()
+    by_email = {p.email: p.status for p in db.session.scalars(sa.select(Participant))}
+    assert by_email == {"first@example.org": "cancelled", "second@example.org": "pending",
+                        "third@example.org": "waitlisted"}
+    messages = mailbox.wait_for(5)
+    subjects = {(m["To"], m["Subject"]) for m in messages[3:]}
+    assert subjects == {
+        ("first@example.org", "Your registration for LSI General Assembly 2027 is cancelled"),
+        ("second@example.org", "A place has freed up for you at LSI General Assembly 2027"),
+    }
+    third = db.session.scalar(sa.select(Participant).where(Participant.email == "third@example.org"))
+    third_link = links_in(body(mailbox.to("third@example.org")[0]))[0].replace("http://localhost", "")
+    assert "position 1 on the waiting list" in client.get(third_link).get_data(as_text=True)
+    assert third.status == Status.WAITLISTED
+
+
+def test_cancelled_email_can_register_again_without_a_second_record(client, mailbox):
+    event = make_event()
+    organization = make_organization(event, quota=2)
+    make_participant(event, organization_id=organization.id, email="lucja.wisniewska@example.org",
+                     status=Status.CANCELLED, given_name="Old")
+
+    response = post_form(client, "/register", registration_form(event, organization))
+
+    assert response.status_code == 302
+    assert count(Participant) == 1
+    participant = db.session.scalar(sa.select(Participant))
+    db.session.refresh(participant)
+    assert participant.status == Status.PENDING and participant.given_name == "Łucja"
+
+
+def _race(app, event, organization, emails: list[str]) -> list[int]:
+    """Submit one registration per e-mail from as many threads, released at the same instant."""
+    barrier = threading.Barrier(len(emails))
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    forms = [registration_form(event, organization, email=email) for email in emails]
+
+    def submit(form: dict) -> None:
+        try:
+            client = app.test_client()
+            data = {"csrf_token": csrf_token(client, "/register"), **form}
+            barrier.wait(timeout=30)
+            results.append(client.post("/register", data=data).status_code)
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=submit, args=(form,)) for form in forms]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return results
+
+
+def test_racing_delegates_never_exceed_the_quota(app):
+    event = make_event()
+    organization = make_organization(event, quota=10)
+    for i in range(7):
+        make_participant(event, organization_id=organization.id, status=Status.CONFIRMED,
+                         email=f"held{i}@example.org")
+
+    results = _race(app, event, organization, [f"racer{i:02d}@example.org" for i in range(24)])
+
+    assert results == [302] * 24
+    assert _statuses(organization) == {"confirmed": 7, "pending": 3, "waitlisted": 21}
+    positions = sorted(
+        (p.status_changed_at, p.id) for p in db.session.scalars(
+            sa.select(Participant).where(Participant.status == Status.WAITLISTED)))
+    assert len(set(positions)) == 21
+
+
+def test_racing_duplicates_create_one_record_and_no_error(app):
+    event = make_event()
+    organization = make_organization(event, quota=5)
+
+    results = _race(app, event, organization, ["same.person@example.org"] * 20)
+
+    assert results == [302] * 20
+    assert count(Participant) == 1
