@@ -10,6 +10,8 @@ from lsi_assembly.core.text import strip_filter
 class LoginForm(FlaskForm):
     """E-mail and password of a staff account."""
 
+    page_order = ("email", "password", "remember")
+
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please fill in this field.")),
                                                          Length(max=254)],
                        filters=[strip_filter], render_kw={"autocomplete": "username"})

@@ -23,7 +23,7 @@ def login():
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) if request.args.get("next")
                             else url_for("manage.index"))
-        flash(_("The e-mail address or the password is not right."), "error")
+        flash(_("The e-mail address or the password is incorrect."), "error")
     return render_template("auth/login.html", form=form), 422 if request.method == "POST" else 200
 
 

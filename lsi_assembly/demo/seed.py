@@ -48,7 +48,7 @@ SAMPLE_ORGANIZATIONS = [
     ("Sample: On the Road Cooperative", "IT"),
     ("Sample: Associazione Lule", "IT"),
     ("Sample: Klaipėda Social and Psychological Centre", "LT"),
-    ("Sample: Shelter Safe House Riga", "LV"),
+    ("Sample: Caritas Vilnius Victim Support", "LT"),
     ("Sample: Open Gate Skopje", "MK"),
     ("Sample: CoMensha Amsterdam", "NL"),
     ("Sample: Fairwork Utrecht", "NL"),
@@ -79,16 +79,25 @@ def _script(text: str) -> str:
 
 
 def sample_names(count: int) -> list[tuple[str, str, str]]:
-    """Return ``count`` (given, family, country) names, mixing the shipped list within each script."""
-    rows = list(csv.DictReader(files("lsi_assembly.demo").joinpath("names.csv").open(encoding="utf-8")))
-    names = []
-    for i in range(count):
-        row = rows[i % len(rows)]
-        round_ = i // len(rows)
-        same_script = [r for r in rows if _script(r["family_name"]) == _script(row["given_name"])]
-        family = same_script[(same_script.index(row) + round_) % len(same_script)] if row in same_script else row
-        names.append((unicodedata.normalize("NFC", row["given_name"]),
-                      unicodedata.normalize("NFC", family["family_name"]), row["country"]))
+    """Return ``count`` distinct (given, family, country) names, mixing the shipped list within each script."""
+    with files("lsi_assembly.demo").joinpath("names.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    by_script: dict[str, list[dict]] = {}
+    for row in rows:
+        by_script.setdefault(_script(row["given_name"]), []).append(row)
+    names: list[tuple[str, str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for shift in range(len(rows)):
+        for row in rows:
+            group = by_script[_script(row["given_name"])]
+            family = group[(group.index(row) + shift) % len(group)]["family_name"]
+            if (row["given_name"], family) in seen:
+                continue
+            seen.add((row["given_name"], family))
+            names.append((unicodedata.normalize("NFC", row["given_name"]),
+                          unicodedata.normalize("NFC", family), row["country"]))
+            if len(names) == count:
+                return names
     return names
 
 
@@ -99,8 +108,8 @@ def next_assembly_days(today: date) -> list[date]:
 
 
 def seed_demo(participant_count: int = 150, today: date | None = None) -> Event | None:
-    """Create the sample Assembly unless it exists; return it, or None if it was already there."""
-    if db.session.scalar(sa.select(Event).where(Event.is_sample.is_(True))) is not None:
+    """Create the sample Assembly in an empty database; return it, or None if any event exists."""
+    if db.session.scalar(sa.select(Event.id).limit(1)) is not None:
         return None
     rng = random.Random(2026)
     days = next_assembly_days(today or date.today())
@@ -189,9 +198,13 @@ def seed_demo_command(participants: int) -> None:
     """Load the sample Assembly (idempotent) and print the demo organizer login."""
     event = seed_demo(participants)
     db.session.commit()
-    if event is None:
-        click.echo("Demo data is already loaded; nothing changed.")
-    else:
+    if event is not None:
         click.echo(f"Loaded demo data: {event.name}, {len(SAMPLE_ORGANIZATIONS)} sample organizations, "
                    f"{participants} sample participants.")
-    click.echo(f"Demo organizer login: {DEMO_ORGANIZER_EMAIL} / {DEMO_ORGANIZER_PASSWORD}")
+    elif db.session.scalar(sa.select(Event.id).where(Event.is_sample.is_(False)).limit(1)) is not None:
+        click.echo("The database already holds an event: demo data not loaded.")
+        return
+    else:
+        click.echo("Demo data is already loaded; nothing changed.")
+    if find_user(DEMO_ORGANIZER_EMAIL) is not None:
+        click.echo(f"Demo organizer login: {DEMO_ORGANIZER_EMAIL} / {DEMO_ORGANIZER_PASSWORD}")

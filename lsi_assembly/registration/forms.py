@@ -51,7 +51,7 @@ STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 
-INVALID_EMAIL = _l("This e-mail address is not valid. Please check it (it looks like name@example.org).")
+INVALID_EMAIL = _l("This e-mail address is not valid. Please check it (it should look like name@example.org).")
 
 #: Value of the organization select for someone outside the member organizations.
 NOT_A_MEMBER = 0
@@ -78,7 +78,7 @@ def normalize_email(address: str, check_deliverability: bool = False) -> str:
 def _text(label, max_length, required=False, multiline=False, **kwargs):
     validators = [DataRequired(message=_l("Please fill in this field."))] if required else [Optional()]
     validators += [
-        Length(max=max_length, message=_l("Please keep it under %(max)d characters.", max=max_length)),
+        Length(max=max_length, message=_l("Please use at most %(max)d characters.", max=max_length)),
         CleanText(multiline=multiline),
     ]
     field = TextAreaField if multiline else StringField
@@ -88,6 +88,11 @@ def _text(label, max_length, required=False, multiline=False, **kwargs):
 
 class ParticipantDetailsForm(FlaskForm):
     """What a participant can fill in and later change through the personal link."""
+
+    #: Order of the fields on the page, for the error summary.
+    page_order = ("given_name", "family_name", "name_on_badge", "country", "job_title", "days", "arrival_date",
+                  "departure_date", "dietary", "dietary_notes", "accessibility_needs", "languages",
+                  "list_consent", "photo_consent")
 
     given_name = _text(_l("Given name"), 100, required=True,
                        render_kw={"autocomplete": "given-name"})
@@ -153,6 +158,10 @@ class ParticipantDetailsForm(FlaskForm):
 class RegistrationForm(ParticipantDetailsForm):
     """The full registration form."""
 
+    page_order = ("given_name", "family_name", "name_on_badge", "email", "country", "category", "organization_id",
+                  "organization_name", "job_title", "days", "arrival_date", "departure_date", "dietary",
+                  "dietary_notes", "accessibility_needs", "languages", "list_consent", "photo_consent", "privacy")
+
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(_l("Please fill in this field.")), Length(max=254)],
@@ -206,6 +215,8 @@ class RegistrationForm(ParticipantDetailsForm):
 
 class RequestLinkForm(FlaskForm):
     """Ask for one's personal link to be e-mailed again."""
+
+    page_order = ("email",)
 
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please fill in this field.")),
                                                          Length(max=254)],

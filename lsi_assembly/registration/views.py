@@ -102,8 +102,6 @@ def register_form():
             "position": waitlist_position(outcome.participant),
         }
         return redirect(url_for("registration.done"))
-    if request.method == "POST":
-        flash(_("Please correct the fields marked below."), "error")
     return render_template("registration/form.html", event=event, form=form,
                            not_a_member=NOT_A_MEMBER), 422 if form.errors else 200
 
@@ -145,8 +143,6 @@ def edit(token: str):
         db.session.commit()
         flash(_("Your changes are saved."), "success")
         return redirect(url_for("registration.manage", token=token))
-    if request.method == "POST":
-        flash(_("Please correct the fields marked below."), "error")
     return render_template("registration/edit.html", form=form, participant=participant, token=token,
                            event=event), 422 if form.errors else 200
 

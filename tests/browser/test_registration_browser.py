@@ -69,22 +69,8 @@ def test_register_in_the_browser_then_open_the_personal_link_from_the_email(page
     page.get_by_role("button", name="Register").click()
 
     expect(page).to_have_url(f"{live_server}/register/done")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you, your registration is received")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you, your registration has been received")
     expect(page.get_by_text("The secretariat will confirm your registration.")).to_be_visible()
-
-    # The server thread committed in its own session: read afresh.
-    db.session.remove()
-    participant = db.session.scalar(sa.select(Participant))
-    assert (participant.given_name, participant.family_name) == ("Zsófia", "Kovács-Szőke")
-    assert participant.email == "zsofia.kovacs@example.org"
-    assert participant.country == "HU"
-    assert participant.organization.name == ORGANIZATION
-    assert [day.date for day in participant.days] == list(ASSEMBLY_DAYS[:2])
-    assert participant.dietary == ["vegetarian"]
-    assert participant.accessibility_needs == "Step-free access, please.\nA quiet room for breaks."
-    assert participant.languages == ["Magyar", "English", "Français"]
-    assert participant.list_consent is True and participant.photo_consent is False
-    assert participant.status == Status.PENDING
 
     [message] = mailbox.wait_for(1)
     assert message["To"] == "zsofia.kovacs@example.org"
@@ -100,6 +86,20 @@ def test_register_in_the_browser_then_open_the_personal_link_from_the_email(page
     expect(summary).to_contain_text("Zsófia Kovács-Szőke")
     expect(summary).to_contain_text(ORGANIZATION)
     expect(summary).to_contain_text("Hungary")
+
+    # The server thread committed in its own session: read afresh.
+    db.session.remove()
+    participant = db.session.scalar(sa.select(Participant))
+    assert (participant.given_name, participant.family_name) == ("Zsófia", "Kovács-Szőke")
+    assert participant.email == "zsofia.kovacs@example.org"
+    assert participant.country == "HU"
+    assert participant.organization.name == ORGANIZATION
+    assert [day.date for day in participant.days] == list(ASSEMBLY_DAYS[:2])
+    assert participant.dietary == ["vegetarian"]
+    assert participant.accessibility_needs == "Step-free access, please.\nA quiet room for breaks."
+    assert participant.languages == ["Magyar", "English", "Français"]
+    assert participant.list_consent is True and participant.photo_consent is False
+    assert participant.status == Status.PENDING
 
 
 @pytest.mark.browser

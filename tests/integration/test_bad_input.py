@@ -14,8 +14,8 @@ CASES = [
     # (field overrides, field whose error is shown, text of the message)
     ({"given_name": ""}, "given_name", "Please fill in this field."),
     ({"given_name": "   "}, "given_name", "Please fill in this field."),
-    ({"family_name": "x" * 101}, "family_name", "Please keep it under 100 characters."),
-    ({"accessibility_needs": "y" * 1001}, "accessibility_needs", "Please keep it under 1000 characters."),
+    ({"family_name": "x" * 101}, "family_name", "Please use at most 100 characters."),
+    ({"accessibility_needs": "y" * 1001}, "accessibility_needs", "Please use at most 1000 characters."),
     ({"given_name": "Anna\x07"}, "given_name", "Contains characters that are not allowed (U+0007)"),
     ({"family_name": "Nowak\u202e"}, "family_name", "Contains characters that are not allowed (U+202E)"),
     ({"given_name": "<script>alert(1)</script>"}, "given_name", "Please leave out the characters &lt; and &gt;."),
@@ -53,7 +53,7 @@ def test_bad_input_is_refused_with_a_message_and_stores_nothing(client, override
     error_block = html.split(f'id="{field}-error">', 1)
     assert len(error_block) == 2, f"no error shown for {field}"
     assert message in error_block[1].split("</p>", 1)[0]
-    assert "Please correct the fields marked below." in html
+    assert "There is a problem" in html and f'href="#{field}' in html
     assert count(Participant) == 0
     assert count(OutboxMessage) == 0
 

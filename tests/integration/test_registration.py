@@ -33,7 +33,7 @@ def test_register_stores_the_registration_and_mails_the_personal_link(client, ma
     assert participant.locale == "en"
 
     done = client.get("/register/done").get_data(as_text=True)
-    assert "your registration is received" in done
+    assert "your registration has been received" in done
     assert "secretariat will confirm" in done
 
     [message] = mailbox.wait_for(1)

@@ -1,0 +1,62 @@
+# The README's two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+TRANSLATIONS := lsi_assembly/translations
+CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+
+.PHONY: run test install install-test translations extract-messages system-packages clean
+
+## run: install, migrate, load demo data (first run), serve on HOST:PORT
+run: install translations
+	@export LSI_ENV=$${LSI_ENV:-development}; \
+	$(FLASK) db upgrade && \
+	$(FLASK) seed-demo && \
+	echo "" && \
+	echo "LSI Assembly: http://$(HOST):$(PORT)/  (staff sign-in: http://$(HOST):$(PORT)/login)" && \
+	echo "" && \
+	exec $(FLASK) run --host "$(HOST)" --port "$(PORT)"
+
+## test: install what the tests need (Chromium included) and run the whole suite
+test: install-test translations system-packages
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## translations: compile the .po catalogues (the compiled .mo files are not committed)
+translations: $(CATALOGS:.po=.mo)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS) -l $*
+
+## extract-messages: refresh the template and the catalogues after changing strings
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".*" --no-location --sort-output \
+		--project "LSI Assembly" -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+
+## system-packages: Debian packages the tests need (Chromium for the browser tests)
+system-packages:
+	@bash .ci/system-packages
+
+clean:
+	rm -rf $(VENV) .pytest_cache $(TRANSLATIONS)/*/LC_MESSAGES/*.mo

@@ -1,0 +1,63 @@
+"""The application factory's configuration handling."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from config import ConfigurationError, DevelopmentConfig, ProductionConfig, config_from_env, normalize_database_url
+from lsi_assembly import create_app
+
+
+def test_production_without_secret_key_refuses_to_start():
+    with pytest.raises(ConfigurationError, match="SECRET_KEY is not set"):
+        create_app(config_from_env({"DATABASE_URL": "sqlite://"}))
+
+
+def test_production_is_the_default_environment():
+    assert isinstance(config_from_env({}), ProductionConfig)
+
+
+def test_development_has_a_fixed_key_and_no_mail_server():
+    config = config_from_env({"LSI_ENV": "development"})
+    assert isinstance(config, DevelopmentConfig)
+    assert config.SECRET_KEY and config.MAIL_SERVER is None
+    app = create_app(config)
+    assert app.config["ENV_NAME"] == "development"
+
+
+def test_unknown_environment_is_an_error():
+    with pytest.raises(ConfigurationError, match="LSI_ENV must be one of"):
+        config_from_env({"LSI_ENV": "staging"})
+
+
+def test_settings_come_from_the_environment():
+    config = config_from_env({
+        "SECRET_KEY": "s3cret", "DATABASE_URL": "postgres://u:p@db:5432/lsi", "MAIL_SERVER": "smtp.example.org",
+        "MAIL_PORT": "587", "MAIL_USE_TLS": "true", "MAIL_USERNAME": "user", "MAIL_PASSWORD": "pw",
+        "MAIL_DEFAULT_SENDER": "LSI <lsi@example.org>", "BASE_URL": "https://assembly.example.org/",
+        "EMAIL_CHECK_DELIVERABILITY": "yes", "MANAGE_LINK_MAX_AGE_DAYS": "30",
+    })
+    assert config.SECRET_KEY == "s3cret"
+    assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u:p@db:5432/lsi"
+    assert (config.MAIL_SERVER, config.MAIL_PORT, config.MAIL_USE_TLS) == ("smtp.example.org", 587, True)
+    assert (config.MAIL_USERNAME, config.MAIL_PASSWORD) == ("user", "pw")
+    assert config.MAIL_DEFAULT_SENDER == "LSI <lsi@example.org>"
+    assert config.BASE_URL == "https://assembly.example.org"
+    assert config.SESSION_COOKIE_SECURE is True
+    assert config.EMAIL_CHECK_DELIVERABILITY is True
+    assert config.MANAGE_LINK_MAX_AGE == timedelta(days=30)
+
+
+def test_default_database_is_sqlite_under_instance():
+    assert config_from_env({"LSI_ENV": "development"}).SQLALCHEMY_DATABASE_URI.endswith("/instance/lsi_assembly.db")
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("postgresql://h/db", "postgresql+psycopg://h/db"),
+    ("postgres://h/db", "postgresql+psycopg://h/db"),
+    ("postgresql+psycopg://h/db", "postgresql+psycopg://h/db"),
+    ("sqlite:///x.db", "sqlite:///x.db"),
+])
+def test_database_url_uses_psycopg3(url, expected):
+    assert normalize_database_url(url) == expected
