@@ -57,6 +57,13 @@ INVALID_EMAIL = _l("This e-mail address is not valid. Please check it (it should
 NOT_A_MEMBER = 0
 
 
+def _optional_int(value) -> int | None:
+    """Coerce a select's value to an int, the empty placeholder to None."""
+    if value in ("", None):
+        return None
+    return int(value)
+
+
 def options(pairs) -> list[SelectChoice]:
     """Turn (value, label) pairs into WTForms choices."""
     return [SelectChoice(value, label) for value, label in pairs]
@@ -172,7 +179,7 @@ class RegistrationForm(ParticipantDetailsForm):
     category = SelectField(_l("I am registering as"),
                            choices=options((c.value, CATEGORY_LABELS[c]) for c in SELF_SERVICE_CATEGORIES),
                            default=Category.DELEGATE.value)
-    organization_id = SelectField(_l("Member organization"), coerce=int,
+    organization_id = SelectField(_l("Member organization"), coerce=_optional_int,
                                   render_kw={"autocomplete": "off"})
     organization_name = _text(_l("Organization (if not a member of La Strada International)"), 200,
                               render_kw={"autocomplete": "organization"})
@@ -184,9 +191,11 @@ class RegistrationForm(ParticipantDetailsForm):
 
     def __init__(self, *args, organizations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.organization_id.choices = options(
-            [(NOT_A_MEMBER, _l("None of these / not a member")), *((org.id, org.name) for org in organizations)]
-        )
+        self.organization_id.choices = options([
+            ("", _l("Choose your organization")),
+            *((org.id, org.name) for org in organizations),
+            (NOT_A_MEMBER, _l("None of these / not a member")),
+        ])
 
     def validate_email(self, field) -> None:
         try:
@@ -197,8 +206,10 @@ class RegistrationForm(ParticipantDetailsForm):
             raise ValidationError(INVALID_EMAIL) from None
 
     def validate_organization_id(self, field) -> None:
-        if self.category.data == Category.DELEGATE and field.data == NOT_A_MEMBER:
+        if self.category.data == Category.DELEGATE and not field.data:
             raise ValidationError(_l("Delegates register for a member organization: please choose yours."))
+        if field.data is None:
+            raise ValidationError(_l("Please choose your organization, or “None of these”."))
 
     def validate(self, extra_validators=None) -> bool:
         """Check the fields, then require an organization name from someone outside the members."""

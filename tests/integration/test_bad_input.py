@@ -28,6 +28,8 @@ CASES = [
     ({"organization_id": "abc"}, "organization_id", "Invalid Choice: could not coerce."),
     ({"organization_id": "999999"}, "organization_id", "Not a valid choice."),
     ({"organization_id": "0"}, "organization_id", "Delegates register for a member organization"),
+    ({"organization_id": ""}, "organization_id", "Delegates register for a member organization"),
+    ({"category": "observer", "organization_id": ""}, "organization_id", "Please choose your organization, or"),
     ({"category": "secretariat"}, "category", "Not a valid choice."),
     ({"days": []}, "days", "Please choose at least one day."),
     ({"days": ["999999"]}, "days", "is not a valid choice"),
