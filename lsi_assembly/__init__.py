@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 
 from config import BASE_DIR, Config, config_from_env
 from lsi_assembly.auth import bp as auth_bp
+from lsi_assembly.auth.cli import users_cli
 from lsi_assembly.auth.models import User
 from lsi_assembly.core import mail
 from lsi_assembly.core.countries import country_name
@@ -133,3 +134,4 @@ def _register_error_handlers(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(users_cli)

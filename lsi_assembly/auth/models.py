@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lsi_assembly.core.audit import audit
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.extensions import db
 
@@ -19,6 +20,7 @@ class Role(enum.StrEnum):
     DESK = "desk"
 
 
+@audit("user")
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -31,6 +33,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    #: Failed sign-ins since the last success; too many lock the account for a while.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"

@@ -1,12 +1,22 @@
-"""Sign in and out."""
+"""Sign in and out, and reset a forgotten password."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from lsi_assembly.auth import bp
-from lsi_assembly.auth.forms import LoginForm
-from lsi_assembly.auth.services import authenticate
-from lsi_assembly.core.i18n import safe_next
+from lsi_assembly.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
+from lsi_assembly.auth.services import (
+    AccountLocked,
+    authenticate,
+    find_user,
+    make_reset_token,
+    reset_password,
+    user_from_reset_token,
+)
+from lsi_assembly.core.i18n import current_language, safe_next
+from lsi_assembly.core.links import external_url
+from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.extensions import db
 
 
@@ -17,13 +27,20 @@ def login():
         return redirect(url_for("manage.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        try:
+            user = authenticate(form.email.data, form.password.data)
+        except AccountLocked as locked:
+            user = None
+            flash(_("Too many failed attempts: this account is locked until %(time)s. "
+                    "You can also reset your password.", time=format_datetime(locked.until, "short")), "error")
+        else:
+            if user is None:
+                flash(_("The e-mail address or the password is incorrect."), "error")
+        db.session.commit()
         if user is not None:
-            db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) if request.args.get("next")
                             else url_for("manage.index"))
-        flash(_("The e-mail address or the password is incorrect."), "error")
     return render_template("auth/login.html", form=form), 422 if request.method == "POST" else 200
 
 
@@ -33,3 +50,35 @@ def logout():
     logout_user()
     flash(_("You are signed out."), "success")
     return redirect(url_for("main.index"))
+
+
+@bp.route("/login/reset", methods=["GET", "POST"])
+def reset_request():
+    """E-mail a password-reset link to a staff account (the answer is the same for any address)."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = find_user(form.email.data)
+        if user is not None and user.active:
+            queue_mail(user.email, "password_reset", current_language(),
+                       link=external_url("auth.reset_password_form", token=make_reset_token(user)))
+            db.session.commit()
+        flash(_("If an active staff account has this address, a reset link is on its way. "
+                "It is valid for one hour."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/login/reset/<token>", methods=["GET", "POST"])
+def reset_password_form(token: str):
+    """Set a new password with a valid reset link."""
+    user = user_from_reset_token(token)
+    if user is None:
+        flash(_("This reset link is invalid, used or expired. Please ask for a new one."), "error")
+        return redirect(url_for("auth.reset_request"))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        reset_password(user, form.password.data)
+        db.session.commit()
+        flash(_("Your password is changed. Please sign in."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, token=token), 422 if form.errors else 200

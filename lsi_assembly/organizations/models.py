@@ -6,10 +6,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lsi_assembly.core.audit import audit
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.search import fold
 from lsi_assembly.extensions import db
 
 
+@audit("organization")
 class Organization(db.Model):
     __tablename__ = "organizations"
     __table_args__ = (
@@ -29,9 +32,19 @@ class Organization(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     #: Marks demo data, shown as such in the interface.
     is_sample: Mapped[bool] = mapped_column(default=False)
+    #: Secret of the organization's invitation link (None: no link); replacing it revokes the old link.
+    invite_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    #: ``name`` folded for accent-insensitive search (kept up to date on every save).
+    search_name: Mapped[str] = mapped_column(sa.String(200), default="")
     #: Bumped by every quota decision: the UPDATE serializes concurrent decisions (see registration).
     quota_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:
         return f"<Organization {self.id} {self.name!r} quota={self.delegate_quota}>"
+
+
+@sa.event.listens_for(Organization, "before_insert")
+@sa.event.listens_for(Organization, "before_update")
+def _fold_name(mapper, connection, organization: Organization) -> None:
+    organization.search_name = fold(organization.name)

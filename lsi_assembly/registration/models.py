@@ -7,7 +7,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lsi_assembly.core.audit import audit
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.search import fold
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
@@ -56,6 +58,7 @@ participant_days = sa.Table(
 )
 
 
+@audit("participant")
 class Participant(db.Model):
     __tablename__ = "participants"
     __table_args__ = (
@@ -96,6 +99,8 @@ class Participant(db.Model):
     privacy_accepted_at: Mapped[datetime]
     #: Language of the e-mails this person receives.
     locale: Mapped[str] = mapped_column(sa.String(10), default="en")
+    #: Names, badge name and e-mail folded for accent-insensitive search (kept up to date on every save).
+    search_text: Mapped[str] = mapped_column(sa.String(700), default="")
     #: Random secret signed into the personal link; replacing it revokes every link sent.
     access_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -125,3 +130,11 @@ class Participant(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status != Status.CANCELLED
+
+
+@sa.event.listens_for(Participant, "before_insert")
+@sa.event.listens_for(Participant, "before_update")
+def _fold_search_text(mapper, connection, participant: Participant) -> None:
+    participant.search_text = fold(" ".join(filter(None, (
+        participant.given_name, participant.family_name, participant.name_on_badge, participant.email,
+        participant.organization_name))))
