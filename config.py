@@ -65,7 +65,9 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
-        self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+        self.MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+        #: Where uploaded files wait between an import's dry run and its confirmation.
+        self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or str(BASE_DIR / "instance" / "uploads")
         self.WTF_CSRF_TIME_LIMIT = None  # a long form must not expire while someone fills it in
         self.BABEL_DEFAULT_LOCALE = "en"
         self.BABEL_DEFAULT_TIMEZONE = env.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Paris"
@@ -83,7 +85,16 @@ class Config:
 
 
 class ProductionConfig(Config):
-    """Production: every secret comes from the environment."""
+    """Production: every secret comes from the environment, and mail goes to a real server."""
+
+    def validate(self) -> None:
+        """Also refuse to start without a mail server (mail would only be written to the log)."""
+        super().validate()
+        if not self.MAIL_SERVER:
+            raise ConfigurationError(
+                "MAIL_SERVER is not set. In production, e-mail (with people's personal links) must go to an "
+                "SMTP server, not to the log. Set MAIL_SERVER (and MAIL_PORT, ...), or LSI_ENV=development."
+            )
 
 
 class DevelopmentConfig(Config):

@@ -21,7 +21,9 @@ from lsi_assembly.extensions import babel, csrf, db, login_manager, migrate
 from lsi_assembly.main import bp as main_bp
 from lsi_assembly.manage import bp as manage_bp
 from lsi_assembly.registration import bp as registration_bp
-from lsi_assembly.registration.forms import CATEGORY_LABELS, DIET_LABELS, STATUS_LABELS
+from lsi_assembly.registration import staff_bp as registrations_bp
+from lsi_assembly.registration.cli import participants_cli
+from lsi_assembly.registration.forms import ACTION_LABELS, CATEGORY_LABELS, DIET_LABELS, STATUS_LABELS
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -66,7 +68,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    for blueprint in (main_bp, i18n_bp, registration_bp, auth_bp, manage_bp):
+    for blueprint in (main_bp, i18n_bp, registration_bp, registrations_bp, auth_bp, manage_bp):
         app.register_blueprint(blueprint)
 
     @login_manager.user_loader
@@ -81,6 +83,7 @@ def _register_template_helpers(app: Flask) -> None:
         category_labels=CATEGORY_LABELS,
         diet_labels=DIET_LABELS,
         status_labels=STATUS_LABELS,
+        action_labels=ACTION_LABELS,
     )
     app.jinja_env.filters["country_name"] = lambda code: country_name(code, current_language())
 
@@ -135,3 +138,4 @@ def _register_error_handlers(app: Flask) -> None:
 def _register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(participants_cli)

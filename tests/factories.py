@@ -101,3 +101,11 @@ def registration_form(event: Event, organization: Organization | None = None, **
 
 def links_in(text: str) -> list[str]:
     return re.findall(r"https?://\S+", text)
+
+
+def sign_in(client, role: Role = Role.ORGANIZER, email: str | None = None) -> None:
+    """Create a staff account with ``role`` and sign ``client`` in with it."""
+    email = email or f"{role}@example.org"
+    make_user(email, "correct horse battery", role)
+    response = post_form(client, "/login", {"email": email, "password": "correct horse battery"})
+    assert response.status_code == 302, response.get_data(as_text=True)

@@ -5,7 +5,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from lsi_assembly.auth.services import MIN_PASSWORD_LENGTH
-from lsi_assembly.core.text import strip_filter
+from lsi_assembly.core.text import CleanText, strip_filter
 
 
 class LoginForm(FlaskForm):
@@ -14,10 +14,10 @@ class LoginForm(FlaskForm):
     page_order = ("email", "password", "remember")
 
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please fill in this field.")),
-                                                         Length(max=254)],
+                                                         Length(max=254), CleanText()],
                        filters=[strip_filter], render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please fill in this field.")),
-                                                         Length(max=200)],
+                                                         Length(max=200), CleanText()],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField(_l("Keep me signed in on this device"))
     submit = SubmitField(_l("Sign in"))
@@ -28,7 +28,7 @@ class ResetRequestForm(FlaskForm):
 
     page_order = ("email",)
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please fill in this field.")),
-                                                         Length(max=254)],
+                                                         Length(max=254), CleanText()],
                        filters=[strip_filter], render_kw={"autocomplete": "username"})
     submit = SubmitField(_l("Send me a reset link"))
 

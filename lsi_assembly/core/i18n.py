@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from babel import Locale
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, has_request_context, redirect, request, url_for
 from flask_babel import get_locale
 
 bp = Blueprint("i18n", __name__)
@@ -13,7 +13,9 @@ COOKIE = "lsi_lang"
 
 
 def select_locale() -> str:
-    """Pick the interface language for this request."""
+    """Pick the interface language for this request (the default one outside requests, e.g. commands)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = request.cookies.get(COOKIE)
     if chosen in languages:

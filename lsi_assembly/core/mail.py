@@ -26,8 +26,9 @@ from lsi_assembly.extensions import db
 
 log = logging.getLogger(__name__)
 
-#: After this many failed attempts a message waits for an operator (``flask mail send --retry-failed``).
-MAX_ATTEMPTS = 8
+#: After this many failed attempts (about three days, see ``_retry_delay``) a message waits for an
+#: operator: ``flask mail send --retry-failed``.
+MAX_ATTEMPTS = 20
 
 
 class OutboxMessage(db.Model):
@@ -43,8 +44,10 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
-    #: Not tried again before this moment.
+    #: Not tried before this moment; a worker sending it moves it ahead first (its claim).
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The template it was written from, e.g. ``registration_link``.
+    kind: Mapped[str] = mapped_column(sa.String(50), default="")
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} attempts={self.attempts} sent={self.sent_at is not None}>"
@@ -61,6 +64,7 @@ def queue_mail(recipient: str, template: str, locale: str, **context) -> OutboxM
     if not first.startswith("Subject:"):
         raise ValueError(f"emails/{template}.txt must start with a 'Subject:' line")
     message = OutboxMessage(
+        kind=template,
         recipient=recipient,
         subject=first.removeprefix("Subject:").strip(),
         body_text=body.strip() + "\n",
@@ -69,6 +73,13 @@ def queue_mail(recipient: str, template: str, locale: str, **context) -> OutboxM
     db.session.flush()
     g.mail_queued = True
     return message
+
+
+def recently_sent(recipient: str, kind: str, within: timedelta) -> bool:
+    """Tell whether a mail of ``kind`` was queued for ``recipient`` less than ``within`` ago."""
+    return db.session.scalar(sa.select(OutboxMessage.id).where(
+        OutboxMessage.recipient == recipient, OutboxMessage.kind == kind,
+        OutboxMessage.created_at > utcnow() - within).limit(1)) is not None
 
 
 def _build(message: OutboxMessage) -> EmailMessage:
@@ -83,69 +94,99 @@ def _build(message: OutboxMessage) -> EmailMessage:
     return email
 
 
-def _send_over_smtp(emails: list[EmailMessage]) -> None:
-    config = current_app.config
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls(context=ssl.create_default_context())
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        for email in emails:
-            smtp.send_message(email)
+class _Connection:
+    """One SMTP connection, opened on first use and shared by a batch."""
+
+    def __init__(self) -> None:
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, email: EmailMessage) -> None:
+        config = current_app.config
+        if self.smtp is None:
+            self.smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
+            if config["MAIL_USE_TLS"]:
+                self.smtp.starttls(context=ssl.create_default_context())
+            if config["MAIL_USERNAME"]:
+                self.smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        self.smtp.send_message(email)
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
 
 
 def _retry_delay(attempts: int) -> timedelta:
-    return timedelta(minutes=min(2 ** (attempts - 1), 360))
+    """Wait 1, 2, 4 ... minutes after each failure, at most 6 hours."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+def _claim(message_id: int, now: datetime) -> bool:
+    """Take a due message for this worker, committed, so no other worker sends it too.
+
+    The conditional UPDATE moves ``next_attempt_at`` past the retry delay and counts the attempt;
+    a second worker's UPDATE then matches no row (PostgreSQL re-checks the condition after the
+    first commits; SQLite runs one writer at a time). A worker that dies mid-send leaves the
+    message to be retried after the delay, and a message that keeps killing workers gives up.
+    """
+    attempts = OutboxMessage.attempts + 1
+    claimed = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
+               OutboxMessage.next_attempt_at <= now, OutboxMessage.attempts < MAX_ATTEMPTS)
+        .values(attempts=attempts, next_attempt_at=now + _retry_delay(1))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
 
 
 def deliver_due(limit: int = 50, now: datetime | None = None) -> tuple[int, int]:
-    """Send up to ``limit`` due messages and commit the outcome; return (sent, failed).
+    """Send up to ``limit`` due messages, committing each outcome; return (sent, failed).
 
-    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two workers never send the
-    same message; SQLite serializes writers anyway.
+    Each message is claimed before it is sent and marked sent as soon as the server accepts it, so
+    workers running at once never send a message twice and a batch stopped half-way resends nothing.
     """
     now = now or utcnow()
-    stmt = (
-        sa.select(OutboxMessage)
-        .where(
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.next_attempt_at <= now,
-            OutboxMessage.attempts < MAX_ATTEMPTS,
-        )
+    due = list(db.session.scalars(
+        sa.select(OutboxMessage.id)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now,
+               OutboxMessage.attempts < MAX_ATTEMPTS)
         .order_by(OutboxMessage.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    messages = list(db.session.scalars(stmt))
-    if not messages:
-        db.session.rollback()
-        return 0, 0
+    ))
+    db.session.commit()
     sent = failed = 0
-    if not current_app.config["MAIL_SERVER"]:
-        for message in messages:
-            log.info("MAIL_SERVER is not set; mail written here instead of sent:\n%s", _build(message))
-            message.sent_at = now
-            sent += 1
-    else:
-        for message in messages:
-            message.attempts += 1
+    connection = _Connection()
+    try:
+        for message_id in due:
+            if not _claim(message_id, now):
+                continue
+            message = db.session.get(OutboxMessage, message_id)
             try:
-                _send_over_smtp([_build(message)])
+                if current_app.config["MAIL_SERVER"]:
+                    connection.send(_build(message))
+                else:
+                    log.info("MAIL_SERVER is not set; mail written here instead of sent:\n%s", _build(message))
             except (OSError, smtplib.SMTPException) as error:
                 message.last_error = f"{type(error).__name__}: {error}"[:500]
                 message.next_attempt_at = now + _retry_delay(message.attempts)
+                db.session.commit()
                 failed += 1
-                log.warning("mail %s to outbox: send failed (%s)", message.id, message.last_error)
+                log.warning("mail %s: send failed (%s)", message.id, message.last_error)
                 if isinstance(error, OSError):
-                    # The server is unreachable: the rest of the batch would fail the same way.
-                    for rest in messages[messages.index(message) + 1 :]:
-                        rest.next_attempt_at = message.next_attempt_at
-                    break
+                    break  # the server is unreachable: the rest would fail the same way
+                connection.close()
+                connection = _Connection()
             else:
                 message.sent_at = utcnow()
                 message.last_error = None
+                db.session.commit()
                 sent += 1
-    db.session.commit()
+    finally:
+        connection.close()
     return sent, failed
 
 

@@ -1,15 +1,19 @@
 """The delegate registration form and the form to ask for one's personal link again."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -52,6 +56,9 @@ STATUS_LABELS = {
 }
 
 INVALID_EMAIL = _l("This e-mail address is not valid. Please check it (it should look like name@example.org).")
+
+#: How far from the event's days an arrival or departure date may be.
+TRAVEL_WINDOW = timedelta(days=30)
 
 #: Value of the organization select for someone outside the member organizations.
 NOT_A_MEMBER = 0
@@ -144,7 +151,19 @@ class ParticipantDetailsForm(FlaskForm):
         if field.data == "":
             raise ValidationError(_l("Please choose your country."))
 
+    def _check_travel_date(self, field) -> None:
+        days = self._event.days if self._event is not None else []
+        if field.data and days:
+            earliest, latest = days[0].date - TRAVEL_WINDOW, days[-1].date + TRAVEL_WINDOW
+            if not earliest <= field.data <= latest:
+                raise ValidationError(_l("Please give a date between %(start)s and %(end)s.",
+                                         start=format_date(earliest, "long"), end=format_date(latest, "long")))
+
+    def validate_arrival_date(self, field) -> None:
+        self._check_travel_date(field)
+
     def validate_departure_date(self, field) -> None:
+        self._check_travel_date(field)
         if field.data and self.arrival_date.data and field.data < self.arrival_date.data:
             raise ValidationError(_l("The departure date cannot be before the arrival date."))
 
@@ -171,7 +190,7 @@ class RegistrationForm(ParticipantDetailsForm):
 
     email = EmailField(
         _l("E-mail address"),
-        validators=[DataRequired(_l("Please fill in this field.")), Length(max=254)],
+        validators=[DataRequired(_l("Please fill in this field.")), Length(max=254), CleanText()],
         filters=[strip_filter],
         description=_l("We send your confirmation and your personal link here."),
         render_kw={"autocomplete": "email"},
@@ -230,7 +249,7 @@ class RequestLinkForm(FlaskForm):
     page_order = ("email",)
 
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please fill in this field.")),
-                                                         Length(max=254)],
+                                                         Length(max=254), CleanText()],
                        filters=[strip_filter], render_kw={"autocomplete": "email"})
     submit = SubmitField(_l("Send me my link"))
 
@@ -245,3 +264,73 @@ class CancelForm(FlaskForm):
     """Confirm the cancellation of one's registration."""
 
     submit = SubmitField(_l("Yes, cancel my registration"))
+
+
+class StaffParticipantForm(ParticipantDetailsForm):
+    """An organizer's edit of a registration: everything but the status (changed by actions)."""
+
+    page_order = ("given_name", "family_name", "name_on_badge", "email", "country", "category", "organization_id",
+                  "organization_name", "job_title", "days", "arrival_date", "departure_date", "dietary",
+                  "dietary_notes", "accessibility_needs", "languages", "list_consent", "photo_consent")
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please fill in this field.")),
+                                                         Length(max=254), CleanText()],
+                       filters=[strip_filter], render_kw={"autocomplete": "off"})
+    category = SelectField(_l("Category"), choices=options((c.value, label) for c, label in CATEGORY_LABELS.items()))
+    organization_id = SelectField(_l("Member organization"), coerce=_optional_int)
+    organization_name = _text(_l("Organization (if not a member of La Strada International)"), 200)
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, organizations=(), email_taken=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization_id.choices = options([
+            (NOT_A_MEMBER, _l("None of these / not a member")), *((org.id, org.name) for org in organizations)])
+        self._email_taken = email_taken
+
+    def validate_email(self, field) -> None:
+        try:
+            field.data = normalize_email(field.data)
+        except EmailNotValidError:
+            raise ValidationError(INVALID_EMAIL) from None
+        if self._email_taken and self._email_taken(field.data):
+            raise ValidationError(_l("Another registration already uses this e-mail address."))
+
+    def validate_organization_id(self, field) -> None:
+        if self.category.data == Category.DELEGATE and not field.data:
+            raise ValidationError(_l("Delegates register for a member organization: please choose yours."))
+
+
+class BulkActionForm(FlaskForm):
+    """Apply one action to the registrations ticked in the list."""
+
+    ids = SelectMultipleField(coerce=int, validate_choice=False)
+    action = SelectField(_l("With the selected registrations"))
+    submit = SubmitField(_l("Apply"))
+
+
+ACTION_LABELS = {
+    "approve": _l("Approve"),
+    "admit": _l("Move off the waiting list"),
+    "reject": _l("Reject"),
+    "cancel": _l("Cancel the registration"),
+}
+
+
+class ImportUploadForm(FlaskForm):
+    """Upload a participant list to check it."""
+
+    page_order = ("file", "notify")
+    file = FileField(_l("CSV file"), validators=[
+        FileRequired(_l("Please choose a file.")),
+        FileAllowed(["csv", "txt"], _l("Please choose a .csv file.")),
+    ], description=_l("UTF-8, comma or semicolon separated, with a first line naming the columns."))
+    notify = BooleanField(_l("E-mail each new participant the personal link to their registration"))
+    submit = SubmitField(_l("Check the file"))
+
+
+class ImportConfirmForm(FlaskForm):
+    """Confirm an import after its dry run."""
+
+    token = HiddenField()
+    notify = BooleanField(_l("E-mail each new participant the personal link to their registration"))
+    valid_only = BooleanField(_l("Import only the valid lines and leave the others out"))
+    submit = SubmitField(_l("Import"))

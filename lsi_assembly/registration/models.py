@@ -95,8 +95,8 @@ class Participant(db.Model):
     list_consent: Mapped[bool] = mapped_column(default=False)
     #: Agrees to be photographed; the badge marks those who do not.
     photo_consent: Mapped[bool] = mapped_column(default=False)
-    #: When the person accepted the privacy notice.
-    privacy_accepted_at: Mapped[datetime]
+    #: When the person accepted the privacy notice (None: registered by organizers, not yet accepted).
+    privacy_accepted_at: Mapped[datetime | None]
     #: Language of the e-mails this person receives.
     locale: Mapped[str] = mapped_column(sa.String(10), default="en")
     #: Names, badge name and e-mail folded for accent-insensitive search (kept up to date on every save).

@@ -9,13 +9,14 @@ the quota holds with any number of workers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from lsi_assembly.core.database import utcnow
-from lsi_assembly.core.mail import queue_mail
+from lsi_assembly.core.links import external_url
+from lsi_assembly.core.mail import queue_mail, recently_sent
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
@@ -78,6 +79,17 @@ def _lock_quota(organization_id: int) -> None:
     )
 
 
+def _lock_participant(participant: Participant) -> None:
+    """Lock a registration's row (the database's write lock on SQLite) and re-read it under the lock."""
+    db.session.execute(
+        sa.update(Participant)
+        .where(Participant.id == participant.id)
+        .values(status=Participant.status)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(participant)
+
+
 def _places_held(event_id: int, organization_id: int, excluding: int | None = None) -> int:
     stmt = sa.select(sa.func.count()).where(
         Participant.event_id == event_id,
@@ -94,16 +106,20 @@ def _admitted_status(event: Event) -> Status:
     return Status.PENDING if event.requires_approval else Status.CONFIRMED
 
 
-def _decide_status(event: Event, participant: Participant) -> Status:
-    """Decide pending/confirmed or waitlisted; the quota row is locked first (see module doc)."""
+def decide_status(event: Event, participant: Participant, admitted: Status | None = None) -> Status:
+    """Decide ``admitted`` (default: pending or confirmed as the event says) or waitlisted.
+
+    The organization's quota row is locked first (see the module's docstring).
+    """
+    admitted = admitted or _admitted_status(event)
     if participant.category != Category.DELEGATE or participant.organization_id is None:
-        return _admitted_status(event)
+        return admitted
     _lock_quota(participant.organization_id)
     quota = db.session.scalar(
         sa.select(Organization.delegate_quota).where(Organization.id == participant.organization_id)
     )
     held = _places_held(event.id, participant.organization_id, excluding=participant.id)
-    return _admitted_status(event) if held < (quota or 0) else Status.WAITLISTED
+    return admitted if held < (quota or 0) else Status.WAITLISTED
 
 
 def waitlist_position(participant: Participant) -> int | None:
@@ -149,11 +165,18 @@ def _send_received(participant: Participant) -> None:
     )
 
 
+#: At most one "here is your link again" e-mail per address in this time, whatever is submitted.
+LINK_MAIL_INTERVAL = timedelta(minutes=10)
+
+
 def send_personal_link(participant: Participant) -> None:
-    """E-mail the person their personal link again."""
+    """E-mail the person their personal link again, unless one went out a few minutes ago."""
+    if recently_sent(participant.email, "registration_link", LINK_MAIL_INTERVAL):
+        return
     queue_mail(
         participant.email, "registration_link", participant.locale,
         participant=participant, link=personal_link(participant.access_key),
+        register_link=external_url("registration.register_form"),
     )
 
 
@@ -170,9 +193,8 @@ def register(event: Event, data: RegistrationData, locale: str) -> RegistrationO
         return RegistrationOutcome(existing, created=False)
 
     now = utcnow()
-    participant = existing or Participant(
-        event_id=event.id, email=data.email, access_key=new_access_key(), created_at=now
-    )
+    participant = existing or Participant(event_id=event.id, email=data.email, created_at=now)
+    participant.access_key = new_access_key()  # a reopened registration's old links stop working
     _apply(participant, data, EDITABLE_FIELDS)
     participant.category = data.category
     participant.organization_id = data.organization_id
@@ -185,7 +207,7 @@ def register(event: Event, data: RegistrationData, locale: str) -> RegistrationO
         if existing is None:
             db.session.add(participant)
             db.session.flush()
-        participant.status = _decide_status(event, participant)
+        participant.status = decide_status(event, participant)
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
@@ -216,44 +238,119 @@ def promote_from_waitlist(event: Event, organization_id: int) -> list[Participan
     free = quota - _places_held(event.id, organization_id)
     if free <= 0:
         return []
-    waiting = db.session.scalars(
-        sa.select(Participant)
-        .where(
-            Participant.event_id == event.id,
-            Participant.organization_id == organization_id,
-            Participant.category == Category.DELEGATE,
-            Participant.status == Status.WAITLISTED,
-        )
-        .order_by(Participant.status_changed_at, Participant.id)
-        .limit(free)
-    ).all()
+    waiting: list[Participant] = []
     now = utcnow()
-    for participant in waiting:
-        participant.status = _admitted_status(event)
-        participant.status_changed_at = now
+    for _ in range(free + 5):  # a few extra rounds for candidates that changed while we waited
+        if len(waiting) == free:
+            break
+        # FOR UPDATE: a candidate being cancelled at this moment is re-checked once that commits.
+        candidate = db.session.scalars(
+            sa.select(Participant)
+            .where(
+                Participant.event_id == event.id,
+                Participant.organization_id == organization_id,
+                Participant.category == Category.DELEGATE,
+                Participant.status == Status.WAITLISTED,
+                Participant.id.not_in([p.id for p in waiting]),
+            )
+            .order_by(Participant.status_changed_at, Participant.id)
+            .limit(1)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+        if candidate is None:
+            still_waiting = db.session.scalar(sa.select(Participant.id).where(
+                Participant.organization_id == organization_id, Participant.category == Category.DELEGATE,
+                Participant.status == Status.WAITLISTED, Participant.id.not_in([p.id for p in waiting])).limit(1))
+            if still_waiting is None:
+                break
+            continue
+        candidate.status = _admitted_status(event)
+        candidate.status_changed_at = now
+        waiting.append(candidate)
         queue_mail(
-            participant.email, "waitlist_promoted", participant.locale,
-            participant=participant, link=personal_link(participant.access_key),
+            candidate.email, "waitlist_promoted", candidate.locale,
+            participant=candidate, link=personal_link(candidate.access_key),
         )
     db.session.flush()
     return waiting
 
 
 def cancel_registration(participant: Participant) -> list[Participant]:
-    """Cancel a registration, tell the person, and give a freed quota place to the waiting list."""
-    if participant.status == Status.CANCELLED:
-        return []
-    freed_place = (
-        participant.category == Category.DELEGATE
-        and participant.organization_id is not None
-        and participant.status in PLACE_HOLDING
+    """Cancel a registration (its holder's own request), tell the person, refill a freed quota place."""
+    return apply_action("cancel", [participant]).promoted
+
+
+@dataclass(frozen=True)
+class Action:
+    """An organizer's decision on a registration."""
+
+    name: str
+    #: Statuses it applies to; others are left alone.
+    sources: frozenset[Status]
+    target: Status
+    #: The e-mail telling the person.
+    template: str
+
+
+ACTIONS = {
+    action.name: action for action in (
+        Action("approve", frozenset({Status.PENDING}), Status.CONFIRMED, "registration_confirmed"),
+        Action("admit", frozenset({Status.WAITLISTED}), Status.CONFIRMED, "registration_confirmed"),
+        Action("reject", frozenset({Status.PENDING, Status.WAITLISTED}), Status.CANCELLED, "registration_declined"),
+        Action("cancel", frozenset({Status.PENDING, Status.CONFIRMED, Status.WAITLISTED}), Status.CANCELLED,
+               "registration_cancelled"),
     )
-    if freed_place:
-        _lock_quota(participant.organization_id)
-    participant.status = Status.CANCELLED
-    participant.status_changed_at = utcnow()
+}
+
+
+@dataclass
+class ActionOutcome:
+    changed: list[Participant] = field(default_factory=list)
+    #: Left alone because the action does not apply to their status.
+    skipped: list[Participant] = field(default_factory=list)
+    promoted: list[Participant] = field(default_factory=list)
+    #: Organizations now holding more delegates than their quota (after an organizer's admit).
+    over_quota: set[str] = field(default_factory=set)
+
+
+def apply_action(action_name: str, participants: list[Participant]) -> ActionOutcome:
+    """Apply an organizer's action to registrations, e-mail each person, refill freed quota places.
+
+    Organizations are locked in id order (the quota lock of ``decide_status``), so a bulk action and
+    concurrent registrations cannot deadlock or overfill a quota.
+    """
+    action = ACTIONS[action_name]
+    outcome = ActionOutcome()
+    for organization_id in sorted({p.organization_id for p in participants if p.organization_id}):
+        _lock_quota(organization_id)
+    participants = sorted(participants, key=lambda p: p.id)
+    for participant in participants:
+        _lock_participant(participant)  # decide on the status as it is now, not as it was loaded
+    freed: set[tuple[int, int]] = set()
+    now = utcnow()
+    for participant in participants:
+        if participant.status not in action.sources:
+            outcome.skipped.append(participant)
+            continue
+        held_a_place = participant.status in PLACE_HOLDING
+        participant.status = action.target
+        if action.target == Status.CANCELLED:
+            participant.access_key = new_access_key()  # links sent so far stop working
+        participant.status_changed_at = now
+        outcome.changed.append(participant)
+        is_delegate = participant.category == Category.DELEGATE and participant.organization_id is not None
+        if is_delegate and held_a_place and action.target == Status.CANCELLED:
+            freed.add((participant.event_id, participant.organization_id))
+        if is_delegate and action.name == "admit":
+            quota = db.session.scalar(sa.select(Organization.delegate_quota)
+                                      .where(Organization.id == participant.organization_id)) or 0
+            db.session.flush()
+            if _places_held(participant.event_id, participant.organization_id) > quota:
+                outcome.over_quota.add(participant.organization.name)
+        queue_mail(participant.email, action.template, participant.locale, participant=participant,
+                   link=personal_link(participant.access_key))
     db.session.flush()
-    queue_mail(participant.email, "registration_cancelled", participant.locale, participant=participant)
-    if freed_place:
-        return promote_from_waitlist(participant.event, participant.organization_id)
-    return []
+    for event_id, organization_id in sorted(freed):
+        outcome.promoted += promote_from_waitlist(db.session.get(Event, event_id), organization_id)
+    return outcome

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event
@@ -96,11 +97,9 @@ def register_form():
             **_details(form),
         ), locale=current_language())
         db.session.commit()
-        session["registration_result"] = {
-            "created": outcome.created,
-            "status": outcome.participant.status,
-            "position": waitlist_position(outcome.participant),
-        }
+        # The same page whether the address was new or already registered: the page must not tell a
+        # stranger who is registered. The e-mail, which only the address's owner reads, says which.
+        session["registration_submitted"] = True
         return redirect(url_for("registration.done"))
     return render_template("registration/form.html", event=event, form=form,
                            not_a_member=NOT_A_MEMBER), 422 if form.errors else 200
@@ -108,12 +107,11 @@ def register_form():
 
 @bp.get("/register/done")
 def done():
-    """Tell the person what happened to their registration (no personal data in the URL)."""
+    """Thank the person and point them to the e-mail (no personal data in the URL or on the page)."""
     event = _event_or_404()
-    result = session.get("registration_result")
-    if result is None:
+    if not session.get("registration_submitted"):
         return redirect(url_for("registration.register_form"))
-    return render_template("registration/done.html", event=event, result=result)
+    return render_template("registration/done.html", event=event)
 
 
 @bp.get("/registration/<token>")
@@ -155,10 +153,29 @@ def cancel(token: str):
     if participant.status != Status.CANCELLED and form.validate_on_submit():
         cancel_registration(participant)
         db.session.commit()
-        flash(_("Your registration is cancelled. We have sent you a confirmation."), "success")
-        return redirect(url_for("registration.manage", token=token))
+        session["registration_cancelled"] = True
+        return redirect(url_for("registration.cancelled"))
     return render_template("registration/cancel.html", form=form, participant=participant, token=token,
                            event=participant.event)
+
+
+@bp.post("/registration/<token>/privacy")
+def accept_privacy(token: str):
+    """Record that someone registered by the organizers has accepted the privacy notice."""
+    participant = _participant_from_token(token)
+    if participant.privacy_accepted_at is None and request.form.get("accept") == "y":
+        participant.privacy_accepted_at = utcnow()
+        db.session.commit()
+        flash(_("Thank you: your acceptance of the privacy notice is recorded."), "success")
+    return redirect(url_for("registration.manage", token=token))
+
+
+@bp.get("/registration/cancelled")
+def cancelled():
+    """Confirm a cancellation (the old personal link no longer works)."""
+    if not session.pop("registration_cancelled", False):
+        return redirect(url_for("main.index"))
+    return render_template("registration/cancelled.html", event=current_event())
 
 
 @bp.route("/registration/link", methods=["GET", "POST"])

@@ -103,3 +103,12 @@ def test_account_changes_are_audited_without_secrets(runner):
     assert entries[0].actor == "command line"
     assert entries[0].changes["password_hash"] == [None, "(changed)"]
     assert entries[1].changes == {"active": [True, False]}
+
+
+def test_control_characters_in_sign_in_fields_are_refused_not_crashing(client):
+    make_event()
+    for email in ("a\x00b@example.org", "organizer@example.org"):
+        response = post_form(client, "/login", {"email": email, "password": "x\x00y"})
+        assert response.status_code == 422
+    response = post_form(client, "/login/reset", {"email": "a\x00b@example.org"})
+    assert response.status_code == 422

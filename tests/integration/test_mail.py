@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -89,3 +91,60 @@ def test_mail_headers_and_language_follow_the_registrant(app, client, mailbox):
     assert message["Message-ID"] and message["Date"]
     assert message["Subject"] == "Votre inscription à LSI General Assembly 2027"
     assert "Bonjour Łucja," in body(message)
+
+
+def test_concurrent_workers_never_send_a_message_twice(app, smtp_server):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    for i in range(12):
+        db.session.add(OutboxMessage(recipient=f"r{i}@example.org", subject=f"S{i}", body_text="B"))
+    db.session.commit()
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with app.app_context():
+                barrier.wait(timeout=30)
+                deliver_due()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    received = sorted(m["To"] for m in smtp_server.wait_for(12))
+    time.sleep(0.3)  # a duplicate would arrive about now
+    assert sorted(m["To"] for m in smtp_server.messages) == received
+    assert len(received) == 12 and len(set(received)) == 12
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.sent_at.is_(None))) == 0
+
+
+def test_a_batch_stopped_half_way_does_not_resend_what_went_out(app, smtp_server, monkeypatch):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    for i in range(4):
+        db.session.add(OutboxMessage(recipient=f"r{i}@example.org", subject=f"S{i}", body_text="B"))
+    db.session.commit()
+    import lsi_assembly.core.mail as mail
+
+    real_build = mail._build
+
+    def build(message):
+        if message.recipient == "r2@example.org":
+            raise RuntimeError("a bug while writing this message")
+        return real_build(message)
+
+    monkeypatch.setattr(mail, "_build", build)
+    for _ in range(3):
+        try:
+            deliver_due(now=utcnow() + timedelta(days=1))
+        except RuntimeError:
+            pass
+    smtp_server.wait_for(3)
+    assert sorted(m["To"] for m in smtp_server.messages) == ["r0@example.org", "r1@example.org", "r3@example.org"]
+    stuck = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.recipient == "r2@example.org"))
+    db.session.refresh(stuck)
+    assert stuck.sent_at is None and stuck.attempts >= 1

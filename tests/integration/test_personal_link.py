@@ -69,14 +69,46 @@ def test_expired_link_says_so_and_offers_a_new_one(app, client, mailbox):
     assert "This link has expired" in html and 'href="/registration/link"' in html
 
 
-def test_cancelled_registration_cannot_be_edited(client, mailbox):
+def test_cancelling_revokes_the_links_sent_so_far(client, mailbox):
     participant, path = _registered(client, mailbox)
-    post_form(client, path + "/cancel", {})
+    response = post_form(client, path + "/cancel", {}, follow_redirects=True)
+    assert "Your registration is cancelled" in response.get_data(as_text=True)
     db.session.refresh(participant)
     assert participant.status == Status.CANCELLED
-    response = client.get(path + "/edit")
-    assert response.status_code == 302
-    assert "This registration is cancelled" in client.get(path).get_data(as_text=True)
+    assert client.get(path).status_code == 404
+    assert client.get(path + "/edit").status_code == 404
+    assert client.get("/registration/cancelled").status_code == 302  # shown once, after cancelling
+
+
+def test_registering_again_after_cancelling_reopens_with_a_new_link(client, mailbox):
+    participant, path = _registered(client, mailbox)
+    post_form(client, path + "/cancel", {})
+    old_key = db.session.scalar(sa.select(Participant.access_key))
+    post_form(client, "/register", registration_form(participant.event, participant.organization))
+    db.session.expire_all()
+    reopened = db.session.scalar(sa.select(Participant))
+    assert reopened.status == Status.PENDING and reopened.access_key != old_key
+    messages = mailbox.wait_for(3)
+    [new_link] = links_in(body(messages[-1]))
+    assert client.get(new_link.replace("http://localhost", "")).status_code == 200
+
+
+def test_link_request_for_a_cancelled_registration_says_so(client, mailbox):
+    event = make_event()
+    make_participant(event, email="gone@example.org", status=Status.CANCELLED)
+    post_form(client, "/registration/link", {"email": "gone@example.org"})
+    text = body(mailbox.wait_for(1)[0])
+    assert "Your registration is cancelled" in text and "/register" in text
+    assert "/registration/" not in text
+
+
+def test_link_mails_to_one_address_are_limited(client, mailbox):
+    event = make_event()
+    make_participant(event, email="known@example.org")
+    for _ in range(4):
+        post_form(client, "/registration/link", {"email": "known@example.org"})
+    mailbox.wait_for(1)
+    assert len(mailbox.messages) == 1
 
 
 def test_request_link_mails_registered_addresses_and_says_the_same_to_everyone(client, mailbox):

@@ -14,6 +14,14 @@ def test_production_without_secret_key_refuses_to_start():
         create_app(config_from_env({"DATABASE_URL": "sqlite://"}))
 
 
+def test_production_without_mail_server_refuses_to_start():
+    with pytest.raises(ConfigurationError, match="MAIL_SERVER is not set"):
+        create_app(config_from_env({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40}))
+    app = create_app(config_from_env({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40,
+                                      "MAIL_SERVER": "smtp.example.org"}))
+    assert app.config["ENV_NAME"] == "production"
+
+
 def test_production_is_the_default_environment():
     assert isinstance(config_from_env({}), ProductionConfig)
 

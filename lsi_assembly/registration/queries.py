@@ -1,0 +1,94 @@
+"""Finding registrations for the back office: search, filters, sorting (read-only)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from lsi_assembly.core.search import like_pattern
+from lsi_assembly.events.models import Event
+from lsi_assembly.organizations.models import Organization
+from lsi_assembly.registration.models import Participant, participant_days
+
+SORTS = {
+    "name": (Participant.family_name, Participant.given_name),
+    "organization": (sa.func.coalesce(Organization.name, Participant.organization_name), Participant.family_name),
+    "country": (Participant.country, Participant.family_name),
+    "status": (Participant.status, Participant.family_name),
+    "category": (Participant.category, Participant.family_name),
+    "registered": (Participant.created_at,),
+}
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
+@dataclass
+class RegistrationFilter:
+    """What the organizer asked for on the list page (every field optional)."""
+
+    q: str = ""
+    status: str = ""
+    category: str = ""
+    organization: int | None = None
+    country: str = ""
+    day: int | None = None
+    dietary: bool = False
+    accessibility: bool = False
+    sort: str = "name"
+
+    @classmethod
+    def from_args(cls, args) -> RegistrationFilter:
+        """Read the filter from query-string arguments, ignoring what does not make sense."""
+        sort = args.get("sort", "name")
+        return cls(
+            q=(args.get("q") or "").strip()[:100],
+            status=(args.get("status") or "")[:20],
+            category=(args.get("category") or "")[:20],
+            organization=_int(args.get("organization")),
+            country=(args.get("country") or "").upper()[:2],
+            day=_int(args.get("day")),
+            dietary=args.get("dietary") == "1",
+            accessibility=args.get("accessibility") == "1",
+            sort=sort if sort.lstrip("-") in SORTS else "name",
+        )
+
+    def args(self, **changes) -> dict[str, str]:
+        """Return the non-empty fields as query-string arguments, with ``changes`` applied."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)} | changes
+        return {k: ("1" if v is True else str(v)) for k, v in values.items() if v not in (None, "", False)}
+
+
+def registrations_query(event: Event, f: RegistrationFilter) -> sa.Select:
+    """Build the SELECT of the participants matching ``f``, sorted as asked."""
+    stmt = (
+        sa.select(Participant)
+        .outerjoin(Organization, Participant.organization_id == Organization.id)
+        .where(Participant.event_id == event.id)
+        .options(selectinload(Participant.organization), selectinload(Participant.days))
+    )
+    if f.q:
+        pattern = like_pattern(f.q)
+        stmt = stmt.where(sa.or_(Participant.search_text.like(pattern, escape="\\"),
+                                 Organization.search_name.like(pattern, escape="\\")))
+    if f.status:
+        stmt = stmt.where(Participant.status == f.status)
+    if f.category:
+        stmt = stmt.where(Participant.category == f.category)
+    if f.organization:
+        stmt = stmt.where(Participant.organization_id == f.organization)
+    if f.country:
+        stmt = stmt.where(Participant.country == f.country)
+    if f.day:
+        stmt = stmt.where(sa.exists().where(participant_days.c.participant_id == Participant.id,
+                                            participant_days.c.event_day_id == f.day))
+    if f.dietary:
+        stmt = stmt.where(sa.or_(sa.func.json_array_length(Participant.dietary) > 0,
+                                 sa.func.coalesce(Participant.dietary_notes, "") != ""))
+    if f.accessibility:
+        stmt = stmt.where(sa.func.coalesce(Participant.accessibility_needs, "") != "")
+    columns = SORTS[f.sort.lstrip("-")]
+    descending = f.sort.startswith("-")
+    return stmt.order_by(*(c.desc() if descending else c for c in columns), Participant.id)

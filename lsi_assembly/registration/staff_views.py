@@ -1,0 +1,240 @@
+"""The organizers' pages for registrations: list, detail, edit, actions one by one or in bulk."""
+from __future__ import annotations
+
+import io
+import secrets
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from lsi_assembly.auth.models import Role
+from lsi_assembly.core.audit import entries_for
+from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.i18n import current_language, safe_next
+from lsi_assembly.core.permissions import allow
+from lsi_assembly.events.models import Event
+from lsi_assembly.events.services import current_event
+from lsi_assembly.extensions import db
+from lsi_assembly.organizations.models import Organization
+from lsi_assembly.registration import staff_bp as bp
+from lsi_assembly.registration.forms import (
+    ACTION_LABELS,
+    BulkActionForm,
+    ImportConfirmForm,
+    ImportUploadForm,
+    StaffParticipantForm,
+    options,
+)
+from lsi_assembly.registration.models import Category, Participant, Status
+from lsi_assembly.registration.queries import RegistrationFilter, registrations_query
+from lsi_assembly.registration.services import ACTIONS, ActionOutcome, apply_action, waitlist_position
+from lsi_assembly.registration.transfer import (
+    ImportFileError,
+    apply_import,
+    export_rows,
+    plan_import,
+    write_csv,
+    write_xlsx,
+)
+
+PER_PAGE = 50
+
+
+def _event_or_404() -> Event:
+    event = current_event()
+    if event is None:
+        abort(404)
+    return event
+
+
+def _participant_or_404(participant_id: int) -> Participant:
+    participant = db.get_or_404(Participant, participant_id)
+    if participant.event_id != _event_or_404().id:
+        abort(404)
+    return participant
+
+
+def _organizations(event: Event) -> list[Organization]:
+    return list(db.session.scalars(
+        sa.select(Organization).where(Organization.event_id == event.id).order_by(Organization.name)))
+
+
+def _report(outcome: ActionOutcome, action: str) -> None:
+    if outcome.changed:
+        flash(ngettext("%(action)s: done for %(num)d registration.", "%(action)s: done for %(num)d registrations.",
+                       len(outcome.changed), action=ACTION_LABELS[action]), "success")
+    if outcome.skipped:
+        flash(ngettext("%(num)d registration was left as it was: the action does not apply to its status.",
+                       "%(num)d registrations were left as they were: the action does not apply to their status.",
+                       len(outcome.skipped)), "info")
+    for participant in outcome.promoted:
+        flash(_("%(name)s moved off the waiting list into the freed place.", name=participant.full_name), "info")
+    for name in sorted(outcome.over_quota):
+        flash(_("%(organization)s now has more delegates than its quota.", organization=name), "warning")
+
+
+@bp.get("/")
+@allow(Role.ORGANIZER)
+def index():
+    """List registrations with search, filters, sorting and pages."""
+    event = _event_or_404()
+    filters = RegistrationFilter.from_args(request.args)
+    page = db.paginate(registrations_query(event, filters), per_page=PER_PAGE, max_per_page=PER_PAGE,
+                       error_out=False)
+    bulk = BulkActionForm()
+    bulk.action.choices = options(ACTION_LABELS.items())
+    return render_template("registrations/index.html", event=event, page=page, filters=filters, bulk=bulk,
+                           organizations=_organizations(event), statuses=list(Status),
+                           categories=list(Category))
+
+
+@bp.get("/<int:participant_id>")
+@allow(Role.ORGANIZER)
+def detail(participant_id: int):
+    """Show one registration, its actions and its history."""
+    participant = _participant_or_404(participant_id)
+    return render_template("registrations/detail.html", participant=participant, event=participant.event,
+                           history=entries_for("participant", participant.id),
+                           actions=[a for a in ACTIONS.values() if participant.status in a.sources],
+                           position=waitlist_position(participant))
+
+
+@bp.route("/<int:participant_id>/edit", methods=["GET", "POST"])
+@allow(Role.ORGANIZER)
+def edit(participant_id: int):
+    """Change a registration's details (its status changes through the actions)."""
+    participant = _participant_or_404(participant_id)
+    event = participant.event
+
+    def email_taken(email: str) -> bool:
+        return db.session.scalar(sa.select(Participant.id).where(
+            Participant.event_id == event.id, Participant.email == email, Participant.id != participant.id)) is not None
+
+    form = StaffParticipantForm(obj=participant, event=event, locale=current_language(),
+                                organizations=_organizations(event), email_taken=email_taken)
+    if request.method == "GET":
+        form.days.data = [day.id for day in participant.days]
+        form.languages.data = ", ".join(participant.languages or [])
+        form.organization_id.data = participant.organization_id or 0
+    if form.validate_on_submit():
+        for name in ("given_name", "family_name", "name_on_badge", "email", "country", "category", "job_title",
+                     "arrival_date", "departure_date", "dietary_notes", "accessibility_needs", "list_consent",
+                     "photo_consent"):
+            setattr(participant, name, getattr(form, name).data)
+        participant.dietary = list(form.dietary.data or [])
+        participant.organization_id = form.organization_id.data or None
+        participant.organization_name = None if participant.organization_id else form.organization_name.data
+        participant.languages = form.language_list()
+        participant.days = [day for day in event.days if day.id in set(form.days.data)]
+        db.session.commit()
+        flash(_("The registration is saved."), "success")
+        return redirect(url_for("registrations.detail", participant_id=participant.id))
+    return render_template("registrations/edit.html", form=form, participant=participant, event=event), (
+        422 if form.errors else 200)
+
+
+@bp.post("/<int:participant_id>/<any(approve, admit, reject, cancel):action>")
+@allow(Role.ORGANIZER)
+def act(participant_id: int, action: str):
+    """Apply one action to one registration and e-mail the person."""
+    participant = _participant_or_404(participant_id)
+    _report(apply_action(action, [participant]), action)
+    db.session.commit()
+    return redirect(url_for("registrations.detail", participant_id=participant.id))
+
+
+@bp.post("/bulk")
+@allow(Role.ORGANIZER)
+def bulk():
+    """Apply one action to every registration ticked in the list."""
+    event = _event_or_404()
+    form = BulkActionForm()
+    form.action.choices = options(ACTION_LABELS.items())
+    back = safe_next(request.form.get("next") or url_for("registrations.index"))
+    if not form.validate_on_submit():
+        flash(_("Please choose an action."), "error")
+        return redirect(back)
+    ids = [i for i in form.ids.data or [] if isinstance(i, int)][:1000]
+    participants = list(db.session.scalars(
+        sa.select(Participant).where(Participant.event_id == event.id, Participant.id.in_(ids)))) if ids else []
+    if not participants:
+        flash(_("Please tick at least one registration."), "error")
+        return redirect(back)
+    _report(apply_action(form.action.data, participants), form.action.data)
+    db.session.commit()
+    return redirect(back)
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+@allow(Role.ORGANIZER)
+def export(fmt: str):
+    """Download the registrations matching the list's filters as CSV or Excel."""
+    event = _event_or_404()
+    participants = db.session.scalars(registrations_query(event, RegistrationFilter.from_args(request.args)))
+    rows = export_rows(participants)
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        text = io.StringIO()
+        write_csv(rows, text)
+        data, mimetype = text.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
+    else:
+        buffer = io.BytesIO()
+        write_xlsx(rows, buffer)
+        data = buffer.getvalue()
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=f"participants-{stamp}.{fmt}")
+
+
+def _upload_path(token: str) -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"import-{token}.csv"
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@allow(Role.ORGANIZER)
+def import_form():
+    """Upload a CSV file and see, line by line, what importing it would do (nothing is written yet)."""
+    event = _event_or_404()
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        try:
+            plan = plan_import(event, raw)
+        except ImportFileError as error:
+            form.file.errors = [str(error)]
+        else:
+            token = secrets.token_urlsafe(16)
+            _upload_path(token).write_bytes(raw)
+            confirm = ImportConfirmForm(token=token, notify=form.notify.data)
+            return render_template("registrations/import_plan.html", plan=plan, confirm=confirm, event=event)
+    return render_template("registrations/import.html", form=form, event=event), 422 if form.errors else 200
+
+
+@bp.post("/import/confirm")
+@allow(Role.ORGANIZER)
+def import_confirm():
+    """Import the file checked in the dry run: all of it, or its valid lines only if so chosen."""
+    event = _event_or_404()
+    form = ImportConfirmForm()
+    token = form.token.data or ""
+    path = _upload_path(token) if form.validate_on_submit() and token.replace("-", "").replace("_", "").isalnum() else None
+    if path is None or not path.exists():
+        flash(_("This import has expired or was already done. Please upload the file again."), "error")
+        return redirect(url_for("registrations.import_form"))
+    plan = plan_import(event, path.read_bytes())
+    if not plan.valid and not form.valid_only.data:
+        flash(_("Some lines are not valid: correct the file, or choose to import only the valid lines."), "error")
+        return render_template("registrations/import_plan.html", plan=plan, confirm=form, event=event), 422
+    created, updated = apply_import(event, plan, valid_only=form.valid_only.data, notify=form.notify.data,
+                                    locale=current_language())
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(_("Import done: %(created)d created, %(updated)d updated, %(rejected)d lines left out.",
+            created=created, updated=updated, rejected=plan.count("reject") if form.valid_only.data else 0),
+          "success")
+    return redirect(url_for("registrations.index"))

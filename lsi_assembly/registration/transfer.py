@@ -1,0 +1,299 @@
+"""Participant lists in and out: CSV import with a line-by-line dry run, CSV and XLSX export.
+
+Import columns (header names are contracts, see docs/import-export.md):
+required ``first_name,last_name,email,organization,country,category``; optional
+``name_on_badge,job_title,days,dietary,accessibility,languages,list_consent,photo_consent``.
+Exports start with the same columns, so an export can be imported again, then ``status``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError
+from flask_babel import gettext as _
+from openpyxl import Workbook
+
+from lsi_assembly.core.countries import country_names
+from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.mail import queue_mail
+from lsi_assembly.core.search import fold
+from lsi_assembly.core.text import forbidden_characters, normalize_text
+from lsi_assembly.events.models import Event
+from lsi_assembly.extensions import db
+from lsi_assembly.organizations.models import Organization
+from lsi_assembly.registration.forms import normalize_email
+from lsi_assembly.registration.links import new_access_key
+from lsi_assembly.registration.models import Category, Diet, Participant, Status
+from lsi_assembly.registration.services import decide_status, personal_link
+
+REQUIRED_COLUMNS = ("first_name", "last_name", "email", "organization", "country", "category")
+OPTIONAL_COLUMNS = ("name_on_badge", "job_title", "days", "dietary", "accessibility", "languages",
+                    "list_consent", "photo_consent")
+EXPORT_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + ("status", "registered_at")
+#: Characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+YES = {"yes", "y", "oui", "true", "1", "x"}
+NO = {"no", "n", "non", "false", "0", ""}
+#: Longest value per column (as on the registration form).
+MAX_LENGTHS = {"first_name": 100, "last_name": 100, "email": 254, "organization": 200, "name_on_badge": 100,
+               "job_title": 150, "accessibility": 1000, "languages": 200, "dietary": 300}
+MULTILINE = {"accessibility"}
+MAX_ROWS = 20_000
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (encoding, columns, size): nothing was imported."""
+
+
+@dataclass
+class LineResult:
+    """What importing one line would do."""
+
+    line: int
+    email: str
+    name: str
+    #: ``create``, ``update`` or ``reject``.
+    action: str
+    reasons: list[str] = field(default_factory=list)
+    values: dict = field(default_factory=dict)
+
+
+@dataclass
+class ImportPlan:
+    """The dry run of an import: every line with what would happen to it."""
+
+    lines: list[LineResult]
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for line in self.lines if line.action == action)
+
+    @property
+    def valid(self) -> bool:
+        return self.count("reject") == 0
+
+
+def neutralize(value) -> str:
+    """Render a value for a spreadsheet cell; text that would start a formula gets a leading quote."""
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _unneutralize(text: str) -> str:
+    return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in "=+-@" else text
+
+
+def read_rows(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Decode a CSV file (UTF-8, with or without BOM; comma or semicolon) into (columns, numbered rows)."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportFileError(_(
+            "The file is not UTF-8 text (unreadable byte at position %(position)d). "
+            "In your spreadsheet, save it as “CSV UTF-8”.", position=error.start)) from None
+    if not text.strip():
+        raise ImportFileError(_("The file is empty."))
+    header = text.splitlines()[0]
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    columns = [c.strip().lower() for c in next(reader)]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise ImportFileError(_("Missing required columns: %(missing)s. The first line must name the columns: "
+                                "%(columns)s.", missing=", ".join(missing), columns=",".join(REQUIRED_COLUMNS)))
+    rows = []
+    for values in reader:
+        if not any(v.strip() for v in values):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise ImportFileError(_("The file has more than %(max)d lines.", max=MAX_ROWS))
+        padded = values + [""] * (len(columns) - len(values))
+        rows.append((reader.line_num, {c: _unneutralize(v.strip()) for c, v in zip(columns, padded, strict=False)}))
+    return columns, rows
+
+
+class _Lookups:
+    """What the checks compare against: the event's organizations, days, countries, registrations."""
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        self.organizations = {o.search_name: o for o in db.session.scalars(
+            sa.select(Organization).where(Organization.event_id == event.id))}
+        self.days = {d.date: d for d in event.days}
+        self.countries = {}
+        for locale in ("en", "fr"):
+            for code, name in country_names(locale).items():
+                self.countries[fold(name)] = code
+                self.countries[code.lower()] = code
+        self.existing = dict(db.session.execute(
+            sa.select(Participant.email, Participant.id).where(Participant.event_id == event.id)).all())
+
+
+def _check_line(number: int, row: dict[str, str], lookups: _Lookups, seen: dict[str, int]) -> LineResult:
+    reasons: list[str] = []
+    values: dict = {}
+    for column, limit in MAX_LENGTHS.items():
+        text = row.get(column, "")
+        if len(text) > limit:
+            reasons.append(_("%(column)s: longer than %(max)d characters", column=column, max=limit))
+        if forbidden_characters(text, multiline=column in MULTILINE):
+            reasons.append(_("%(column)s: contains control characters", column=column))
+        elif column not in MULTILINE and ("<" in text or ">" in text):
+            reasons.append(_("%(column)s: contains < or >", column=column))
+    given, family = normalize_text(row.get("first_name")), normalize_text(row.get("last_name"))
+    if not given:
+        reasons.append(_("%(column)s: missing", column="first_name"))
+    if not family:
+        reasons.append(_("%(column)s: missing", column="last_name"))
+    values.update(given_name=given, family_name=family, name_on_badge=normalize_text(row.get("name_on_badge")),
+                  job_title=normalize_text(row.get("job_title")))
+
+    email = ""
+    try:
+        email = normalize_email(row.get("email", ""))
+    except EmailNotValidError:
+        reasons.append(_("email: “%(value)s” is not a valid e-mail address", value=row.get("email", "")))
+    if email in seen:
+        reasons.append(_("email: the same address as line %(line)d", line=seen[email]))
+    elif email:
+        seen[email] = number
+    values["email"] = email
+
+    category = row.get("category", "").strip().lower()
+    if category not in {c.value for c in Category}:
+        reasons.append(_("category: “%(value)s” is not one of %(choices)s", value=row.get("category", ""),
+                         choices=", ".join(c.value for c in Category)))
+    values["category"] = category
+
+    organization_text = normalize_text(row.get("organization"))
+    organization = lookups.organizations.get(fold(organization_text))
+    if organization is not None:
+        values.update(organization_id=organization.id, organization_name=None)
+    elif category == Category.DELEGATE:
+        reasons.append(_("organization: “%(value)s” is not a member organization", value=organization_text or ""))
+    else:
+        values.update(organization_id=None, organization_name=organization_text)
+
+    country = lookups.countries.get(fold(row.get("country", "")))
+    if country is None:
+        reasons.append(_("country: “%(value)s” is not a known country or ISO code", value=row.get("country", "")))
+    values["country"] = country
+
+    days = []
+    for part in filter(None, (p.strip() for p in row.get("days", "").split(";"))):
+        try:
+            day = lookups.days.get(date.fromisoformat(part))
+        except ValueError:
+            day = None
+        if day is None:
+            reasons.append(_("days: “%(value)s” is not a day of the event (YYYY-MM-DD)", value=part))
+        else:
+            days.append(day)
+    values["days"] = days or list(lookups.event.days)
+
+    diets, notes = [], []
+    for part in filter(None, (p.strip() for p in row.get("dietary", "").split(";"))):
+        code = part.lower().replace("-", "_").replace(" ", "_")
+        (diets if code in {d.value for d in Diet} else notes).append(code if code in {d.value for d in Diet} else part)
+    values.update(dietary=diets, dietary_notes="; ".join(notes) or None,
+                  accessibility_needs=normalize_text(row.get("accessibility"), multiline=True),
+                  languages=[p.strip() for p in row.get("languages", "").replace(";", ",").split(",") if p.strip()])
+
+    for column in ("list_consent", "photo_consent"):
+        answer = row.get(column, "").strip().lower()
+        if answer not in YES | NO:
+            reasons.append(_("%(column)s: “%(value)s” is not yes or no", column=column, value=row.get(column)))
+        values[column] = answer in YES
+
+    name = " ".join(filter(None, (given, family)))
+    if reasons:
+        return LineResult(number, email, name, "reject", reasons)
+    return LineResult(number, email, name, "update" if email in lookups.existing else "create", [], values)
+
+
+def plan_import(event: Event, raw: bytes) -> ImportPlan:
+    """Check every line of a CSV file against the event; change nothing."""
+    columns, rows = read_rows(raw)
+    lookups = _Lookups(event)
+    seen: dict[str, int] = {}
+    known = set(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+    return ImportPlan([_check_line(number, row, lookups, seen) for number, row in rows],
+                      ignored_columns=[c for c in columns if c not in known and c not in {"status", "registered_at"}])
+
+
+def apply_import(event: Event, plan: ImportPlan, valid_only: bool = False, notify: bool = False,
+                 locale: str = "en", progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Create and update the registrations of a plan; return (created, updated).
+
+    Unless ``valid_only``, a plan with a rejected line changes nothing (ValueError). New
+    registrations are confirmed, or waitlisted beyond their organization's quota; with ``notify``
+    each new person gets their personal link by e-mail.
+    """
+    if not plan.valid and not valid_only:
+        raise ValueError("the file has rejected lines")
+    created = updated = 0
+    now = utcnow()
+    for result in plan.lines:
+        if result.action == "reject":
+            continue
+        values = dict(result.values)
+        days = values.pop("days")
+        if result.action == "update":
+            participant = db.session.scalar(sa.select(Participant).where(
+                Participant.event_id == event.id, Participant.email == result.email))
+            for key, value in values.items():
+                setattr(participant, key, value)
+            participant.days = days
+            updated += 1
+        else:
+            participant = Participant(event_id=event.id, access_key=new_access_key(), locale=locale,
+                                      created_at=now, status_changed_at=now, privacy_accepted_at=None,
+                                      status=Status.CONFIRMED, **values)
+            participant.days = days
+            db.session.add(participant)
+            db.session.flush()
+            participant.status = decide_status(event, participant, admitted=Status.CONFIRMED)
+            if notify:
+                queue_mail(participant.email, "registration_imported", participant.locale,
+                           participant=participant, link=personal_link(participant.access_key))
+            created += 1
+        if progress:
+            progress(1)
+    db.session.flush()
+    return created, updated
+
+
+def export_rows(participants: Iterable[Participant]) -> Iterator[list[str]]:
+    """Yield the header, then one row per participant, every cell neutralized for spreadsheets."""
+    yield list(EXPORT_COLUMNS)
+    for p in participants:
+        yield [neutralize(v) for v in (
+            p.given_name, p.family_name, p.email, p.organization_label, p.country, p.category, p.name_on_badge,
+            p.job_title, ";".join(d.date.isoformat() for d in p.days),
+            ";".join([*(p.dietary or []), *([p.dietary_notes] if p.dietary_notes else [])]),
+            p.accessibility_needs, ", ".join(p.languages or []), "yes" if p.list_consent else "no",
+            "yes" if p.photo_consent else "no", p.status, p.created_at.strftime("%Y-%m-%d %H:%M"),
+        )]
+
+
+def write_csv(rows: Iterable[list[str]], stream: io.TextIOBase) -> None:
+    """Write rows as CSV with a BOM, so that Excel reads it as UTF-8."""
+    stream.write("\ufeff")
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerows(rows)
+
+
+def write_xlsx(rows: Iterable[list[str]], stream) -> None:
+    """Write rows to an Excel workbook, every cell stored as text (never as a formula)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Participants")
+    for row in rows:
+        sheet.append(row)
+    workbook.save(stream)

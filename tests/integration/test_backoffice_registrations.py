@@ -1,0 +1,207 @@
+"""The organizers' registrations pages: search, filters, actions, bulk, edit, history."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from lsi_assembly.auth.models import Role
+from lsi_assembly.core.audit import AuditEntry
+from lsi_assembly.extensions import db
+from lsi_assembly.registration.models import Category, Participant, Status
+from tests.conftest import body
+from tests.factories import (
+    csrf_token,
+    make_event,
+    make_organization,
+    make_participant,
+    post_form,
+    sign_in,
+)
+
+
+@pytest.fixture
+def event():
+    return make_event()
+
+
+@pytest.fixture
+def organizer(client, event):
+    sign_in(client, Role.ORGANIZER)
+    return client
+
+
+def _names(html: str) -> list[str]:
+    return re.findall(r'<th scope="row"><a href="/manage/registrations/\d+">([^<]+)</a>', html)
+
+
+def test_search_ignores_accents_and_case(organizer, event):
+    make_participant(event, given_name="José", family_name="García", email="jg@example.org")
+    make_participant(event, given_name="Ølé", family_name="Søndergård", email="os@example.org")
+    make_participant(event, given_name="Иван", family_name="Иванов", email="ii@example.org")
+    make_participant(event, given_name="Anna", family_name="Nowak", email="an@example.org")
+
+    def search(q):
+        return _names(organizer.get("/manage/registrations/", query_string={"q": q}).get_data(as_text=True))
+
+    assert search("jose") == ["García, José"]
+    assert search("GARCIA") == ["García, José"]
+    assert search("ole") == ["Søndergård, Ølé"]
+    assert search("sondergard") == ["Søndergård, Ølé"]
+    assert search("иван") == ["Иванов, Иван"]
+    assert search("an@example") == ["Nowak, Anna"]
+    assert search("100%_") == []
+
+
+def test_search_finds_by_organization(organizer, event):
+    org = make_organization(event, name="Comité Contre l'Esclavage Moderne")
+    make_participant(event, organization_id=org.id, family_name="Dupont", email="d@example.org")
+    make_participant(event, family_name="Other", email="o@example.org")
+    html = organizer.get("/manage/registrations/?q=comite+contre").get_data(as_text=True)
+    assert _names(html) == ["Dupont, Anna"]
+
+
+def test_filters_and_sorting(organizer, event):
+    org = make_organization(event)
+    make_participant(event, family_name="Alpha", email="a@example.org", status=Status.CONFIRMED, country="FR",
+                     organization_id=org.id, dietary=["vegan"])
+    make_participant(event, family_name="Beta", email="b@example.org", status=Status.PENDING, country="PL",
+                     category=Category.PRESS, accessibility_needs="Step-free access")
+    gamma = make_participant(event, family_name="Gamma", email="g@example.org", status=Status.WAITLISTED,
+                             country="PL", dietary_notes="No nuts")
+    gamma.days = [event.days[2]]
+    db.session.commit()
+
+    def names(**args):
+        return _names(organizer.get("/manage/registrations/", query_string=args).get_data(as_text=True))
+
+    assert names() == ["Alpha, Anna", "Beta, Anna", "Gamma, Anna"]
+    assert names(sort="-name") == ["Gamma, Anna", "Beta, Anna", "Alpha, Anna"]
+    assert names(status="pending") == ["Beta, Anna"]
+    assert names(category="press") == ["Beta, Anna"]
+    assert names(country="pl") == ["Beta, Anna", "Gamma, Anna"]
+    assert names(organization=str(org.id)) == ["Alpha, Anna"]
+    assert names(day=str(event.days[0].id)) == ["Alpha, Anna", "Beta, Anna"]
+    assert names(dietary="1") == ["Alpha, Anna", "Gamma, Anna"]
+    assert names(accessibility="1") == ["Beta, Anna"]
+    assert names(sort="nonsense", organization="x' OR 1=1", day="-3") == ["Alpha, Anna", "Beta, Anna", "Gamma, Anna"]
+
+
+def test_pagination(organizer, event):
+    for i in range(55):
+        make_participant(event, family_name=f"Person{i:02d}", email=f"p{i}@example.org")
+    first = organizer.get("/manage/registrations/").get_data(as_text=True)
+    second = organizer.get("/manage/registrations/?page=2").get_data(as_text=True)
+    assert len(_names(first)) == 50 and len(_names(second)) == 5
+    assert "55 registrations found." in first
+    assert organizer.get("/manage/registrations/?page=99").status_code == 200
+
+
+@pytest.mark.parametrize(("action", "before", "after", "subject"), [
+    ("approve", Status.PENDING, Status.CONFIRMED, "Your place at LSI General Assembly 2027 is confirmed"),
+    ("admit", Status.WAITLISTED, Status.CONFIRMED, "Your place at LSI General Assembly 2027 is confirmed"),
+    ("reject", Status.PENDING, Status.CANCELLED, "Your registration for LSI General Assembly 2027"),
+    ("cancel", Status.CONFIRMED, Status.CANCELLED, "Your registration for LSI General Assembly 2027 is cancelled"),
+])
+def test_each_action_changes_the_status_and_mails_the_person(organizer, event, mailbox, action, before, after,
+                                                             subject):
+    person = make_participant(event, status=before, email="person@example.org")
+    token = csrf_token(organizer, f"/manage/registrations/{person.id}/edit")
+    response = organizer.post(f"/manage/registrations/{person.id}/{action}", data={"csrf_token": token})
+    assert response.status_code == 302
+    db.session.refresh(person)
+    assert person.status == after
+    [message] = mailbox.wait_for(1)
+    assert message["To"] == "person@example.org" and message["Subject"] == subject
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.entity_id == person.id,
+                                                          AuditEntry.action == "changed"))
+    assert entry.actor == "organizer@example.org" and entry.changes["status"] == [before, after]
+
+
+def test_action_that_does_not_apply_changes_nothing(organizer, event, mailbox):
+    person = make_participant(event, status=Status.CONFIRMED)
+    token = csrf_token(organizer, f"/manage/registrations/{person.id}/edit")
+    page = organizer.post(f"/manage/registrations/{person.id}/approve", data={"csrf_token": token},
+                          follow_redirects=True)
+    assert "left as it was" in page.get_data(as_text=True)
+    db.session.refresh(person)
+    assert person.status == Status.CONFIRMED and mailbox.messages == []
+
+
+def test_organizer_cancel_promotes_the_waiting_list(organizer, event, mailbox):
+    org = make_organization(event, quota=1)
+    holder = make_participant(event, organization_id=org.id, status=Status.CONFIRMED, email="h@example.org")
+    waiting = make_participant(event, organization_id=org.id, status=Status.WAITLISTED, email="w@example.org")
+    token = csrf_token(organizer, f"/manage/registrations/{holder.id}/edit")
+    page = organizer.post(f"/manage/registrations/{holder.id}/cancel", data={"csrf_token": token},
+                          follow_redirects=True)
+    assert "moved off the waiting list" in page.get_data(as_text=True)
+    db.session.refresh(waiting)
+    assert waiting.status == Status.PENDING
+    assert {m["To"] for m in mailbox.wait_for(2)} == {"h@example.org", "w@example.org"}
+
+
+def test_admitting_beyond_the_quota_warns(organizer, event, mailbox):
+    org = make_organization(event, quota=1, name="Full House")
+    make_participant(event, organization_id=org.id, status=Status.CONFIRMED, email="h@example.org")
+    waiting = make_participant(event, organization_id=org.id, status=Status.WAITLISTED, email="w@example.org")
+    token = csrf_token(organizer, f"/manage/registrations/{waiting.id}/edit")
+    page = organizer.post(f"/manage/registrations/{waiting.id}/admit", data={"csrf_token": token},
+                          follow_redirects=True)
+    assert "Full House now has more delegates than its quota." in page.get_data(as_text=True)
+
+
+def test_bulk_approve_a_selection(organizer, event, mailbox):
+    people = [make_participant(event, email=f"p{i}@example.org", status=Status.PENDING) for i in range(3)]
+    confirmed = make_participant(event, email="c@example.org", status=Status.CONFIRMED)
+    token = csrf_token(organizer, f"/manage/registrations/{people[0].id}/edit")
+    response = organizer.post("/manage/registrations/bulk", data={
+        "csrf_token": token, "action": "approve", "ids": [str(p.id) for p in people[:2]] + [str(confirmed.id)],
+        "next": "/manage/registrations/?status=pending"}, follow_redirects=False)
+    assert response.headers["Location"] == "/manage/registrations/?status=pending"
+    db.session.expire_all()
+    assert [db.session.get(Participant, p.id).status for p in people] == ["confirmed", "confirmed", "pending"]
+    assert len(mailbox.wait_for(2)) == 2
+    page = organizer.get("/manage/registrations/?status=pending").get_data(as_text=True)
+    assert "Approve: done for 2 registrations." in page and "1 registration was left as it was" in page
+
+
+def test_bulk_without_selection_or_with_unknown_action_changes_nothing(organizer, event):
+    person = make_participant(event, status=Status.PENDING)
+    token = csrf_token(organizer, f"/manage/registrations/{person.id}/edit")
+    organizer.post("/manage/registrations/bulk", data={"csrf_token": token, "action": "approve"})
+    organizer.post("/manage/registrations/bulk", data={"csrf_token": token, "action": "explode",
+                                                       "ids": [str(person.id)]})
+    organizer.post("/manage/registrations/bulk", data={"csrf_token": token, "action": "approve", "ids": ["x"]})
+    db.session.refresh(person)
+    assert person.status == Status.PENDING
+
+
+def test_staff_edit_changes_details_and_records_history(organizer, event):
+    org = make_organization(event)
+    person = make_participant(event, email="old@example.org", organization_id=org.id)
+    make_participant(event, email="taken@example.org")
+    form = {"given_name": "Anna", "family_name": "Nowak-Kowalska", "email": "taken@example.org", "country": "PL",
+            "category": "observer", "organization_id": str(org.id), "days": [str(event.days[1].id)]}
+    taken = post_form(organizer, f"/manage/registrations/{person.id}/edit", form)
+    assert taken.status_code == 422 and "Another registration already uses" in taken.get_data(as_text=True)
+
+    response = post_form(organizer, f"/manage/registrations/{person.id}/edit", {**form, "email": "New@Example.org"})
+    assert response.status_code == 302
+    db.session.refresh(person)
+    assert (person.family_name, person.email, person.category) == ("Nowak-Kowalska", "new@example.org", "observer")
+    assert [d.date.isoformat() for d in person.days] == ["2027-06-25"]
+    detail = organizer.get(f"/manage/registrations/{person.id}").get_data(as_text=True)
+    assert "<del>Nowak</del> → <ins>Nowak-Kowalska</ins>" in detail
+    assert "organizer@example.org" in detail
+
+
+def test_registrations_of_another_event_are_not_found(organizer, event):
+    other = make_event(slug="ga-2020", name="Old Assembly")
+    old = make_participant(other, email="x@example.org")
+    # The app serves the event whose days come last; make the old one end earlier.
+    for day in other.days:
+        day.date = day.date.replace(year=2020)
+    db.session.commit()
+    assert organizer.get(f"/manage/registrations/{old.id}").status_code == 404
