@@ -20,6 +20,7 @@ from lsi_assembly.demo.seed import seed_demo_command
 from lsi_assembly.extensions import babel, csrf, db, login_manager, migrate
 from lsi_assembly.main import bp as main_bp
 from lsi_assembly.manage import bp as manage_bp
+from lsi_assembly.organizations import bp as organizations_bp
 from lsi_assembly.registration import bp as registration_bp
 from lsi_assembly.registration import staff_bp as registrations_bp
 from lsi_assembly.registration.cli import participants_cli
@@ -68,7 +69,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    for blueprint in (main_bp, i18n_bp, registration_bp, registrations_bp, auth_bp, manage_bp):
+    for blueprint in (main_bp, i18n_bp, registration_bp, registrations_bp, organizations_bp, auth_bp, manage_bp):
         app.register_blueprint(blueprint)
 
     @login_manager.user_loader

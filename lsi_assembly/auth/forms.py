@@ -1,10 +1,11 @@
 """Sign-in form."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from lsi_assembly.auth.services import MIN_PASSWORD_LENGTH
+from lsi_assembly.core.forms import options
 from lsi_assembly.core.text import CleanText, strip_filter
 
 
@@ -53,3 +54,30 @@ class NewPasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Set the new password"))
+
+
+ROLE_LABELS = {
+    "admin": _l("Administrator: everything, including staff accounts"),
+    "organizer": _l("Organizer: the event, organizations and participants"),
+    "desk": _l("Desk: check-in and badges on site"),
+}
+
+
+class StaffAccountForm(FlaskForm):
+    """An administrator creates a staff account; its owner sets the password through an e-mailed link."""
+
+    page_order = ("email", "name", "role")
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please fill in this field.")),
+                                                         Length(max=254), CleanText()],
+                       filters=[strip_filter], render_kw={"autocomplete": "off"})
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200), CleanText()], filters=[strip_filter])
+    role = SelectField(_l("Role"), choices=options(ROLE_LABELS.items()))
+    submit = SubmitField(_l("Create the account and e-mail the link"))
+
+
+class StaffRoleForm(FlaskForm):
+    """Change an account's role or switch it on or off."""
+
+    role = SelectField(_l("Role"), choices=options(ROLE_LABELS.items()))
+    active = BooleanField(_l("Active"))
+    submit = SubmitField(_l("Save"))

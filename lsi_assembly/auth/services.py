@@ -1,14 +1,13 @@
 """Staff accounts: creating them, checking a sign-in (with a lock after repeated failures), resets."""
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from werkzeug.security import generate_password_hash
-
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from lsi_assembly.auth.models import Role, User
 from lsi_assembly.core.database import utcnow
@@ -19,8 +18,9 @@ MIN_PASSWORD_LENGTH = 10
 #: Failed sign-ins in a row that lock an account, and for how long.
 MAX_FAILED_LOGINS = 5
 LOCK_DURATION = timedelta(minutes=15)
-#: How long a password-reset link stays valid.
+#: How long a password-reset link stays valid, and the link that lets a new account set its password.
 RESET_MAX_AGE = timedelta(hours=1)
+INVITE_MAX_AGE = timedelta(days=3)
 _RESET_SALT = "lsi-assembly/password-reset"
 #: Checked against when the account does not exist, so both cases take the same time.
 _DUMMY_HASH = generate_password_hash("not a real password")
@@ -39,10 +39,10 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
 
 
-def create_user(email: str, password: str, role: Role, name: str | None = None) -> User:
-    """Create a staff account with a hashed password."""
+def create_user(email: str, password: str | None, role: Role, name: str | None = None) -> User:
+    """Create a staff account with a hashed password (None: a random one, to be set through a link)."""
     user = User(email=email.strip().lower(), role=role, name=name)
-    user.set_password(password)
+    user.set_password(password if password is not None else secrets.token_urlsafe(32))
     db.session.add(user)
     db.session.flush()
     return user
@@ -79,15 +79,21 @@ def _reset_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
 
 
-def make_reset_token(user: User) -> str:
-    """Sign a reset token bound to the current password: it stops working once the password changes."""
-    return _reset_serializer().dumps({"u": user.id, "p": user.password_hash[-16:]})
+def make_reset_token(user: User, invite: bool = False) -> str:
+    """Sign a reset token bound to the current password: it stops working once the password changes.
+
+    An ``invite`` token (a new account setting its first password) stays valid longer.
+    """
+    return _reset_serializer().dumps({"u": user.id, "p": user.password_hash[-16:], "i": invite})
 
 
 def user_from_reset_token(token: str) -> User | None:
     """Return the account a valid, unused, unexpired reset token names."""
+    serializer = _reset_serializer()
     try:
-        data = _reset_serializer().loads(token, max_age=RESET_MAX_AGE.total_seconds())
+        data = serializer.loads(token, max_age=INVITE_MAX_AGE.total_seconds())
+        if not (isinstance(data, dict) and data.get("i")):
+            data = serializer.loads(token, max_age=RESET_MAX_AGE.total_seconds())
     except BadSignature:
         return None
     user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None

@@ -6,6 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from lsi_assembly.auth import bp
 from lsi_assembly.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
+from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.services import (
     AccountLocked,
     authenticate,
@@ -20,11 +21,16 @@ from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.extensions import db
 
 
+def _landing_page(user) -> str:
+    """Where a role starts: the back office for organizers and admins, the home page for the desk."""
+    return url_for("manage.index") if user.role in (Role.ADMIN, Role.ORGANIZER) else url_for("main.index")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign a staff member in."""
     if current_user.is_authenticated:
-        return redirect(url_for("manage.index"))
+        return redirect(_landing_page(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -39,8 +45,9 @@ def login():
         db.session.commit()
         if user is not None:
             login_user(user, remember=form.remember.data)
+            flash(_("You are signed in."), "success")
             return redirect(safe_next(request.args.get("next")) if request.args.get("next")
-                            else url_for("manage.index"))
+                            else _landing_page(user))
     return render_template("auth/login.html", form=form), 422 if request.method == "POST" else 200
 
 

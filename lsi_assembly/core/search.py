@@ -23,7 +23,13 @@ def fold(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", stripped.translate(_EXTRA_FOLDS)).split())
 
 
-def like_pattern(query: str) -> str:
-    """Return a LIKE pattern matching ``query`` folded, with LIKE's wildcards escaped (escape char ``\\``)."""
-    escaped = fold(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def like_pattern(term: str) -> str:
+    """Return a LIKE pattern matching ``term`` folded, with LIKE's wildcards escaped (escape char ``\\``)."""
+    escaped = fold(term).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def search_terms(query: str, limit: int = 6) -> list[str]:
+    """Split a query into folded words (commas and spaces separate them), longest first, at most ``limit``."""
+    words = {word for word in fold(query).replace(",", " ").replace(";", " ").split() if word}
+    return sorted(words, key=len, reverse=True)[:limit]

@@ -1,51 +1,125 @@
-"""Figures for the back office overview."""
+"""Figures for the organizers' dashboard: counts only, never who."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 
-from lsi_assembly.events.models import Event
+from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
-from lsi_assembly.organizations.models import Organization
-from lsi_assembly.registration.models import Category, Participant, Status
+from lsi_assembly.registration.models import PLACE_HOLDING, Participant, Status, participant_days
+from lsi_assembly.registration.queries import QuotaRow, quota_overview
 
 
 @dataclass
-class QuotaRow:
-    organization: Organization
-    confirmed: int
-    pending: int
-    waitlisted: int
+class DayCatering:
+    day: EventDay
+    #: People expected (confirmed or awaiting confirmation).
+    expected: int
+    #: Count per diet code.
+    diets: dict[str, int]
+    #: People who wrote a free-text dietary note.
+    with_notes: int
+
+
+@dataclass
+class Dashboard:
+    by_status: dict[str, int]
+    by_category: list[tuple[str, int]]
+    by_country: list[tuple[str, int]]
+    by_day: list[tuple[EventDay, int]]
+    catering: list[DayCatering]
+    accessibility_needs: int
+    #: (day, registrations that day, total so far), one entry per day from the first registration.
+    timeline: list[tuple[date, int, int]]
+    quotas: list[QuotaRow]
 
     @property
-    def held(self) -> int:
-        return self.confirmed + self.pending
+    def active(self) -> int:
+        return sum(count for status, count in self.by_status.items() if status != Status.CANCELLED)
 
 
-def status_counts(event: Event) -> dict[str, int]:
-    """Count registrations of ``event`` by status."""
+def _grouped(column, event: Event, *conditions) -> list[tuple[str, int]]:
     rows = db.session.execute(
-        sa.select(Participant.status, sa.func.count())
-        .where(Participant.event_id == event.id)
-        .group_by(Participant.status)
-    )
-    counts = {status.value: 0 for status in Status}
-    counts.update({status: count for status, count in rows})
-    return counts
+        sa.select(column, sa.func.count()).where(Participant.event_id == event.id, *conditions)
+        .group_by(column).order_by(sa.func.count().desc(), column))
+    return [(value, count) for value, count in rows]
 
 
-def quota_overview(event: Event) -> list[QuotaRow]:
-    """Each active organization with its delegates by status, against its quota (one query)."""
-    def count(status: Status):
-        return sa.func.count(Participant.id).filter(Participant.status == status)
+def dashboard(event: Event) -> Dashboard:
+    """Compute the dashboard's figures for ``event`` (a handful of queries, whatever its size)."""
+    not_cancelled = Participant.status != Status.CANCELLED
+    expected = Participant.status.in_(PLACE_HOLDING)
+    by_status = {status.value: 0 for status in Status}
+    by_status.update(dict(_grouped(Participant.status, event)))
 
+    day_counts = dict(db.session.execute(
+        sa.select(participant_days.c.event_day_id, sa.func.count())
+        .join(Participant, Participant.id == participant_days.c.participant_id)
+        .where(Participant.event_id == event.id, expected)
+        .group_by(participant_days.c.event_day_id)).all())
+
+    diets: dict[int, Counter] = {day.id: Counter() for day in event.days}
+    notes: Counter = Counter()
     rows = db.session.execute(
-        sa.select(Organization, count(Status.CONFIRMED), count(Status.PENDING), count(Status.WAITLISTED))
-        .outerjoin(Participant, sa.and_(Participant.organization_id == Organization.id,
-                                        Participant.category == Category.DELEGATE))
-        .where(Organization.event_id == event.id, Organization.is_active.is_(True))
-        .group_by(Organization.id)
-        .order_by(Organization.name)
+        sa.select(participant_days.c.event_day_id, Participant.dietary, Participant.dietary_notes)
+        .join(Participant, Participant.id == participant_days.c.participant_id)
+        .where(Participant.event_id == event.id, expected))
+    for day_id, dietary, note in rows:
+        diets[day_id].update(dietary or [])
+        if note:
+            notes[day_id] += 1
+
+    created = sorted(db.session.scalars(
+        sa.select(Participant.created_at).where(Participant.event_id == event.id, not_cancelled)))
+    per_day = Counter(moment.date() for moment in created)
+    timeline, total = [], 0
+    if per_day:
+        first, last = min(per_day), max(per_day)
+        for offset in range((last - first).days + 1):
+            day = date.fromordinal(first.toordinal() + offset)
+            total += per_day.get(day, 0)
+            timeline.append((day, per_day.get(day, 0), total))
+
+    return Dashboard(
+        by_status=by_status,
+        by_category=_grouped(Participant.category, event, not_cancelled),
+        by_country=_grouped(Participant.country, event, not_cancelled),
+        by_day=[(day, day_counts.get(day.id, 0)) for day in event.days],
+        catering=[DayCatering(day, day_counts.get(day.id, 0), dict(diets[day.id]), notes[day.id])
+                  for day in event.days],
+        accessibility_needs=db.session.scalar(sa.select(sa.func.count()).where(
+            Participant.event_id == event.id, not_cancelled,
+            sa.func.coalesce(Participant.accessibility_needs, "") != "")) or 0,
+        timeline=timeline,
+        quotas=quota_overview(event),
     )
-    return [QuotaRow(org, confirmed, pending, waitlisted) for org, confirmed, pending, waitlisted in rows]
+
+
+@dataclass
+class Chart:
+    """A bar chart laid out for SVG: bars in a 0..width x 0..height box."""
+
+    width: int
+    height: int
+    bars: list[tuple[float, float, float, float, str]]  # x, y, w, h, title
+    max_value: int
+    labels: list[tuple[float, str]]
+
+
+def timeline_chart(timeline: list[tuple[date, int, int]], width: int = 640, height: int = 160) -> Chart:
+    """Lay out the running total of registrations as bars, one per day, with a few date labels."""
+    if not timeline:
+        return Chart(width, height, [], 0, [])
+    top = max(total for _, _, total in timeline) or 1
+    step = width / len(timeline)
+    bars = []
+    for index, (day, new, total) in enumerate(timeline):
+        bar_height = height * total / top
+        bars.append((round(index * step, 2), round(height - bar_height, 2), round(max(step - 1, 0.5), 2),
+                     round(bar_height, 2), f"{day.isoformat()}: +{new}, {total}"))
+    every = max(len(timeline) // 4, 1)
+    labels = [(round(i * step, 2), timeline[i][0].isoformat()) for i in range(0, len(timeline), every)]
+    return Chart(width, height, bars, top, labels)

@@ -1,19 +1,81 @@
-"""Back office pages."""
-from flask import render_template
+"""The organizers' dashboard, the audit log and (for administrators) staff accounts."""
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
-from lsi_assembly.auth.models import Role
+from lsi_assembly.auth.forms import StaffAccountForm, StaffRoleForm
+from lsi_assembly.auth.models import Role, User
+from lsi_assembly.auth.services import create_user, find_user, make_reset_token
+from lsi_assembly.core.audit import AuditEntry
+from lsi_assembly.core.i18n import current_language
+from lsi_assembly.core.links import external_url
+from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.core.permissions import allow
 from lsi_assembly.events.services import current_event
+from lsi_assembly.extensions import db
 from lsi_assembly.manage import bp
-from lsi_assembly.manage.services import quota_overview, status_counts
+from lsi_assembly.manage.services import dashboard, timeline_chart
+
+AUDIT_KINDS = ("participant", "organization", "user")
 
 
 @bp.get("/")
 @allow(Role.ORGANIZER)
 def index():
-    """Overview: registrations by status, and each organization against its quota."""
+    """Show who is coming at a glance: counts, catering, quotas and registrations over time."""
     event = current_event()
     if event is None:
-        return render_template("manage/index.html", event=None, counts={}, quotas=[])
-    return render_template("manage/index.html", event=event, counts=status_counts(event),
-                           quotas=quota_overview(event))
+        return render_template("manage/index.html", event=None)
+    figures = dashboard(event)
+    return render_template("manage/index.html", event=event, figures=figures,
+                           chart=timeline_chart(figures.timeline))
+
+
+@bp.get("/audit")
+@allow(Role.ORGANIZER)
+def audit():
+    """The whole audit log, newest first, filtered by kind of record."""
+    kind = request.args.get("kind", "")
+    stmt = sa.select(AuditEntry).order_by(AuditEntry.id.desc())
+    if kind in AUDIT_KINDS:
+        stmt = stmt.where(AuditEntry.entity_type == kind)
+    page = db.paginate(stmt, per_page=50, max_per_page=50, error_out=False)
+    return render_template("manage/audit.html", page=page, kind=kind, kinds=AUDIT_KINDS, event=current_event())
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@allow()
+def users():
+    """List staff accounts; create one, whose owner gets a link to set a password."""
+    form = StaffAccountForm()
+    if form.validate_on_submit():
+        if find_user(form.email.data) is not None:
+            form.email.errors = [_("An account with this address already exists.")]
+        else:
+            user = create_user(form.email.data, None, Role(form.role.data), name=form.name.data)
+            queue_mail(user.email, "account_created", current_language(), user=user,
+                       link=external_url("auth.reset_password_form", token=make_reset_token(user, invite=True)))
+            db.session.commit()
+            flash(_("The account is created; %(email)s has been sent a link to choose a password.",
+                    email=user.email), "success")
+            return redirect(url_for("manage.users"))
+    accounts = db.session.scalars(sa.select(User).order_by(User.active.desc(), User.email)).all()
+    return render_template("manage/users.html", form=form, accounts=accounts, event=current_event(),
+                           role_form=StaffRoleForm), 422 if form.errors else 200
+
+
+@bp.post("/users/<int:user_id>")
+@allow()
+def update_user(user_id: int):
+    """Change an account's role, or switch it off or on (never one's own)."""
+    user = db.get_or_404(User, user_id)
+    form = StaffRoleForm()
+    if user.id == current_user.id:
+        flash(_("You cannot change your own account here: ask another administrator."), "error")
+    elif form.validate_on_submit():
+        user.role = form.role.data
+        user.active = form.active.data
+        db.session.commit()
+        flash(_("The account %(email)s is saved.", email=user.email), "success")
+    return redirect(url_for("manage.users"))

@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lsi_assembly.core.audit import audit
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.search import fold
+from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 
 
@@ -39,6 +40,8 @@ class Organization(db.Model):
     #: Bumped by every quota decision: the UPDATE serializes concurrent decisions (see registration).
     quota_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[Event] = relationship()
 
     def __repr__(self) -> str:
         return f"<Organization {self.id} {self.name!r} quota={self.delegate_quota}>"

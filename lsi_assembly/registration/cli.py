@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from lsi_assembly.core.mail import deliver_due
+from lsi_assembly.core.tabular import write_csv, write_xlsx
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Category, Status
@@ -17,8 +18,6 @@ from lsi_assembly.registration.transfer import (
     apply_import,
     export_rows,
     plan_import,
-    write_csv,
-    write_xlsx,
 )
 
 participants_cli = AppGroup("participants", help="Import and export participant lists.")
@@ -95,5 +94,5 @@ def export_command(out: Path, status: str | None, category: str | None, country:
             write_csv(rows, stream)
     else:
         with out.open("wb") as stream:
-            write_xlsx(rows, stream)
+            write_xlsx(rows, stream, title="Participants")
     click.echo(f"exported {len(participants)} participants to {out}")

@@ -16,16 +16,13 @@ from wtforms import (
     HiddenField,
     SelectField,
     SelectMultipleField,
-    StringField,
     SubmitField,
-    TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from lsi_assembly.core.countries import country_names
-from lsi_assembly.core.text import CleanText, strip_filter, strip_multiline_filter
+from lsi_assembly.core.forms import MultiCheckboxField, optional_int, options, text_field
+from lsi_assembly.core.text import CleanText, strip_filter
 from lsi_assembly.registration.models import SELF_SERVICE_CATEGORIES, Category, Diet
 
 CATEGORY_LABELS = {
@@ -64,40 +61,10 @@ TRAVEL_WINDOW = timedelta(days=30)
 NOT_A_MEMBER = 0
 
 
-def _optional_int(value) -> int | None:
-    """Coerce a select's value to an int, the empty placeholder to None."""
-    if value in ("", None):
-        return None
-    return int(value)
-
-
-def options(pairs) -> list[SelectChoice]:
-    """Turn (value, label) pairs into WTForms choices."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A group of checkboxes (rendered inside a fieldset by the form macro)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 def normalize_email(address: str, check_deliverability: bool = False) -> str:
     """Validate an e-mail address and return its normalized, lower-cased form."""
     result = validate_email(address, check_deliverability=check_deliverability)
     return result.normalized.lower()
-
-
-def _text(label, max_length, required=False, multiline=False, **kwargs):
-    validators = [DataRequired(message=_l("Please fill in this field."))] if required else [Optional()]
-    validators += [
-        Length(max=max_length, message=_l("Please use at most %(max)d characters.", max=max_length)),
-        CleanText(multiline=multiline),
-    ]
-    field = TextAreaField if multiline else StringField
-    return field(label, validators=validators,
-                 filters=[strip_multiline_filter if multiline else strip_filter], **kwargs)
 
 
 class ParticipantDetailsForm(FlaskForm):
@@ -108,16 +75,16 @@ class ParticipantDetailsForm(FlaskForm):
                   "departure_date", "dietary", "dietary_notes", "accessibility_needs", "languages",
                   "list_consent", "photo_consent")
 
-    given_name = _text(_l("Given name"), 100, required=True,
+    given_name = text_field(_l("Given name"), 100, required=True,
                        render_kw={"autocomplete": "given-name"})
-    family_name = _text(_l("Family name"), 100, required=True,
+    family_name = text_field(_l("Family name"), 100, required=True,
                         render_kw={"autocomplete": "family-name"})
-    name_on_badge = _text(_l("Name on badge"), 60,
+    name_on_badge = text_field(_l("Name on badge"), 60,
                           description=_l("Leave empty to use your given and family name."),
                           render_kw={"autocomplete": "nickname"})
     country = SelectField(_l("Country"), validators=[InputRequired(_l("Please choose your country."))],
                           render_kw={"autocomplete": "country-name"})
-    job_title = _text(_l("Job title"), 150, render_kw={"autocomplete": "organization-title"})
+    job_title = text_field(_l("Job title"), 150, render_kw={"autocomplete": "organization-title"})
     days = MultiCheckboxField(_l("Days you will attend"), coerce=int,
                               validators=[DataRequired(_l("Please choose at least one day."))])
     arrival_date = DateField(_l("Arrival date"), validators=[Optional()],
@@ -125,13 +92,13 @@ class ParticipantDetailsForm(FlaskForm):
     departure_date = DateField(_l("Departure date"), validators=[Optional()])
     dietary = MultiCheckboxField(_l("Dietary requirements"),
                                  choices=options((d.value, label) for d, label in DIET_LABELS.items()))
-    dietary_notes = _text(_l("Other dietary needs or allergies"), 300)
-    accessibility_needs = _text(
+    dietary_notes = text_field(_l("Other dietary needs or allergies"), 300)
+    accessibility_needs = text_field(
         _l("Accessibility needs"), 1000, multiline=True,
         description=_l("Anything that helps you take part: step-free access, sign language, "
                        "a quiet room... Seen only by the organizers."),
     )
-    languages = _text(_l("Languages you speak"), 200,
+    languages = text_field(_l("Languages you speak"), 200,
                       description=_l("Separate them with commas, e.g. English, French, Romanian."))
     list_consent = BooleanField(_l("Show my name, organization and country on the participant list "
                                    "shared with other participants"))
@@ -198,9 +165,9 @@ class RegistrationForm(ParticipantDetailsForm):
     category = SelectField(_l("I am registering as"),
                            choices=options((c.value, CATEGORY_LABELS[c]) for c in SELF_SERVICE_CATEGORIES),
                            default=Category.DELEGATE.value)
-    organization_id = SelectField(_l("Member organization"), coerce=_optional_int,
+    organization_id = SelectField(_l("Member organization"), coerce=optional_int,
                                   render_kw={"autocomplete": "off"})
-    organization_name = _text(_l("Organization (if not a member of La Strada International)"), 200,
+    organization_name = text_field(_l("Organization (if not a member of La Strada International)"), 200,
                               render_kw={"autocomplete": "organization"})
     privacy = BooleanField(
         _l("I have read the privacy notice and agree that my data is used to organize the Assembly"),
@@ -276,8 +243,8 @@ class StaffParticipantForm(ParticipantDetailsForm):
                                                          Length(max=254), CleanText()],
                        filters=[strip_filter], render_kw={"autocomplete": "off"})
     category = SelectField(_l("Category"), choices=options((c.value, label) for c, label in CATEGORY_LABELS.items()))
-    organization_id = SelectField(_l("Member organization"), coerce=_optional_int)
-    organization_name = _text(_l("Organization (if not a member of La Strada International)"), 200)
+    organization_id = SelectField(_l("Member organization"), coerce=optional_int)
+    organization_name = text_field(_l("Organization (if not a member of La Strada International)"), 200)
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, organizations=(), email_taken=None, **kwargs):

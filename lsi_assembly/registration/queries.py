@@ -6,10 +6,11 @@ from dataclasses import dataclass, fields
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from lsi_assembly.core.search import like_pattern
+from lsi_assembly.core.search import like_pattern, search_terms
 from lsi_assembly.events.models import Event
+from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
-from lsi_assembly.registration.models import Participant, participant_days
+from lsi_assembly.registration.models import Category, Participant, Status, participant_days
 
 SORTS = {
     "name": (Participant.family_name, Participant.given_name),
@@ -69,8 +70,8 @@ def registrations_query(event: Event, f: RegistrationFilter) -> sa.Select:
         .where(Participant.event_id == event.id)
         .options(selectinload(Participant.organization), selectinload(Participant.days))
     )
-    if f.q:
-        pattern = like_pattern(f.q)
+    for term in search_terms(f.q):  # every word must match, in any order
+        pattern = like_pattern(term)
         stmt = stmt.where(sa.or_(Participant.search_text.like(pattern, escape="\\"),
                                  Organization.search_name.like(pattern, escape="\\")))
     if f.status:
@@ -92,3 +93,31 @@ def registrations_query(event: Event, f: RegistrationFilter) -> sa.Select:
     columns = SORTS[f.sort.lstrip("-")]
     descending = f.sort.startswith("-")
     return stmt.order_by(*(c.desc() if descending else c for c in columns), Participant.id)
+
+
+@dataclass
+class QuotaRow:
+    organization: Organization
+    confirmed: int
+    pending: int
+    waitlisted: int
+
+    @property
+    def held(self) -> int:
+        return self.confirmed + self.pending
+
+
+def quota_overview(event: Event, active_only: bool = True) -> list[QuotaRow]:
+    """Each organization with its delegates by status, against its quota (one query)."""
+    def count(status: Status):
+        return sa.func.count(Participant.id).filter(Participant.status == status)
+
+    rows = db.session.execute(
+        sa.select(Organization, count(Status.CONFIRMED), count(Status.PENDING), count(Status.WAITLISTED))
+        .outerjoin(Participant, sa.and_(Participant.organization_id == Organization.id,
+                                        Participant.category == Category.DELEGATE))
+        .where(Organization.event_id == event.id, Organization.is_active.is_(True) if active_only else sa.true())
+        .group_by(Organization.id)
+        .order_by(Organization.name)
+    )
+    return [QuotaRow(org, confirmed, pending, waitlisted) for org, confirmed, pending, waitlisted in rows]

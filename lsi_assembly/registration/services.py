@@ -276,6 +276,12 @@ def promote_from_waitlist(event: Event, organization_id: int) -> list[Participan
     return waiting
 
 
+def refill_quota(event: Event, organization_id: int) -> list[Participant]:
+    """Give free places of an organization's quota (e.g. after it grew) to its waiting list, oldest first."""
+    _lock_quota(organization_id)
+    return promote_from_waitlist(event, organization_id)
+
+
 def cancel_registration(participant: Participant) -> list[Participant]:
     """Cancel a registration (its holder's own request), tell the person, refill a freed quota place."""
     return apply_action("cancel", [participant]).promoted

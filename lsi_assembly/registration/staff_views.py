@@ -13,8 +13,10 @@ from flask_babel import ngettext
 from lsi_assembly.auth.models import Role
 from lsi_assembly.core.audit import entries_for
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.forms import options
 from lsi_assembly.core.i18n import current_language, safe_next
 from lsi_assembly.core.permissions import allow
+from lsi_assembly.core.tabular import write_csv, write_xlsx
 from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
@@ -26,7 +28,6 @@ from lsi_assembly.registration.forms import (
     ImportConfirmForm,
     ImportUploadForm,
     StaffParticipantForm,
-    options,
 )
 from lsi_assembly.registration.models import Category, Participant, Status
 from lsi_assembly.registration.queries import RegistrationFilter, registrations_query
@@ -36,8 +37,6 @@ from lsi_assembly.registration.transfer import (
     apply_import,
     export_rows,
     plan_import,
-    write_csv,
-    write_xlsx,
 )
 
 PER_PAGE = 50
@@ -62,10 +61,21 @@ def _organizations(event: Event) -> list[Organization]:
         sa.select(Organization).where(Organization.event_id == event.id).order_by(Organization.name)))
 
 
+def _done_message(action: str, count: int) -> str:
+    if action == "approve":
+        return ngettext("%(num)d registration approved.", "%(num)d registrations approved.", count)
+    if action == "admit":
+        return ngettext("%(num)d person moved off the waiting list.", "%(num)d people moved off the waiting list.",
+                        count)
+    if action == "reject":
+        return ngettext("%(num)d registration rejected.", "%(num)d registrations rejected.", count)
+    return ngettext("%(num)d registration cancelled.", "%(num)d registrations cancelled.", count)
+
+
 def _report(outcome: ActionOutcome, action: str) -> None:
     if outcome.changed:
-        flash(ngettext("%(action)s: done for %(num)d registration.", "%(action)s: done for %(num)d registrations.",
-                       len(outcome.changed), action=ACTION_LABELS[action]), "success")
+        flash(_done_message(action, len(outcome.changed)) + " " + _("The people concerned are told by e-mail."),
+              "success")
     if outcome.skipped:
         flash(ngettext("%(num)d registration was left as it was: the action does not apply to its status.",
                        "%(num)d registrations were left as they were: the action does not apply to their status.",
@@ -136,11 +146,14 @@ def edit(participant_id: int):
         422 if form.errors else 200)
 
 
-@bp.post("/<int:participant_id>/<any(approve, admit, reject, cancel):action>")
+@bp.route("/<int:participant_id>/<any(approve, admit, reject, cancel):action>", methods=["GET", "POST"])
 @allow(Role.ORGANIZER)
 def act(participant_id: int, action: str):
-    """Apply one action to one registration and e-mail the person."""
+    """Apply one action to one registration and e-mail the person (GET asks for confirmation)."""
     participant = _participant_or_404(participant_id)
+    if request.method == "GET":
+        return render_template("registrations/confirm.html", participant=participant, action=action,
+                               event=participant.event)
     _report(apply_action(action, [participant]), action)
     db.session.commit()
     return redirect(url_for("registrations.detail", participant_id=participant.id))
@@ -182,7 +195,7 @@ def export(fmt: str):
         data, mimetype = text.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
     else:
         buffer = io.BytesIO()
-        write_xlsx(rows, buffer)
+        write_xlsx(rows, buffer, title="Participants")
         data = buffer.getvalue()
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,

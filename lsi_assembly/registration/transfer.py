@@ -7,8 +7,6 @@ Exports start with the same columns, so an export can be imported again, then ``
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,12 +14,12 @@ from datetime import date
 import sqlalchemy as sa
 from email_validator import EmailNotValidError
 from flask_babel import gettext as _
-from openpyxl import Workbook
 
 from lsi_assembly.core.countries import country_names
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.core.search import fold
+from lsi_assembly.core.tabular import TableFileError, read_csv_rows
 from lsi_assembly.core.text import forbidden_characters, normalize_text
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
@@ -35,19 +33,15 @@ REQUIRED_COLUMNS = ("first_name", "last_name", "email", "organization", "country
 OPTIONAL_COLUMNS = ("name_on_badge", "job_title", "days", "dietary", "accessibility", "languages",
                     "list_consent", "photo_consent")
 EXPORT_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + ("status", "registered_at")
-#: Characters that make a spreadsheet read a cell as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 YES = {"yes", "y", "oui", "true", "1", "x"}
 NO = {"no", "n", "non", "false", "0", ""}
 #: Longest value per column (as on the registration form).
 MAX_LENGTHS = {"first_name": 100, "last_name": 100, "email": 254, "organization": 200, "name_on_badge": 100,
                "job_title": 150, "accessibility": 1000, "languages": 200, "dietary": 300}
 MULTILINE = {"accessibility"}
-MAX_ROWS = 20_000
 
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (encoding, columns, size): nothing was imported."""
+#: Kept under this name for callers: a file that cannot be read as a whole.
+ImportFileError = TableFileError
 
 
 @dataclass
@@ -78,45 +72,9 @@ class ImportPlan:
         return self.count("reject") == 0
 
 
-def neutralize(value) -> str:
-    """Render a value for a spreadsheet cell; text that would start a formula gets a leading quote."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _unneutralize(text: str) -> str:
-    return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in "=+-@" else text
-
-
 def read_rows(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Decode a CSV file (UTF-8, with or without BOM; comma or semicolon) into (columns, numbered rows)."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportFileError(_(
-            "The file is not UTF-8 text (unreadable byte at position %(position)d). "
-            "In your spreadsheet, save it as “CSV UTF-8”.", position=error.start)) from None
-    if not text.strip():
-        raise ImportFileError(_("The file is empty."))
-    header = text.splitlines()[0]
-    delimiter = ";" if header.count(";") > header.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    columns = [c.strip().lower() for c in next(reader)]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        raise ImportFileError(_("Missing required columns: %(missing)s. The first line must name the columns: "
-                                "%(columns)s.", missing=", ".join(missing), columns=",".join(REQUIRED_COLUMNS)))
-    rows = []
-    for values in reader:
-        if not any(v.strip() for v in values):
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise ImportFileError(_("The file has more than %(max)d lines.", max=MAX_ROWS))
-        padded = values + [""] * (len(columns) - len(values))
-        rows.append((reader.line_num, {c: _unneutralize(v.strip()) for c, v in zip(columns, padded, strict=False)}))
-    return columns, rows
+    """Decode a participant list (see ``read_csv_rows``)."""
+    return read_csv_rows(raw, REQUIRED_COLUMNS)
 
 
 class _Lookups:
@@ -271,29 +229,13 @@ def apply_import(event: Event, plan: ImportPlan, valid_only: bool = False, notif
 
 
 def export_rows(participants: Iterable[Participant]) -> Iterator[list[str]]:
-    """Yield the header, then one row per participant, every cell neutralized for spreadsheets."""
+    """Yield the header, then one row per participant (the writers neutralize the cells)."""
     yield list(EXPORT_COLUMNS)
     for p in participants:
-        yield [neutralize(v) for v in (
+        yield [
             p.given_name, p.family_name, p.email, p.organization_label, p.country, p.category, p.name_on_badge,
             p.job_title, ";".join(d.date.isoformat() for d in p.days),
             ";".join([*(p.dietary or []), *([p.dietary_notes] if p.dietary_notes else [])]),
             p.accessibility_needs, ", ".join(p.languages or []), "yes" if p.list_consent else "no",
             "yes" if p.photo_consent else "no", p.status, p.created_at.strftime("%Y-%m-%d %H:%M"),
-        )]
-
-
-def write_csv(rows: Iterable[list[str]], stream: io.TextIOBase) -> None:
-    """Write rows as CSV with a BOM, so that Excel reads it as UTF-8."""
-    stream.write("\ufeff")
-    writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerows(rows)
-
-
-def write_xlsx(rows: Iterable[list[str]], stream) -> None:
-    """Write rows to an Excel workbook, every cell stored as text (never as a formula)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Participants")
-    for row in rows:
-        sheet.append(row)
-    workbook.save(stream)
+        ]

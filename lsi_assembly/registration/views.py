@@ -11,9 +11,9 @@ from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
+from lsi_assembly.organizations.services import find_by_invitation
 from lsi_assembly.registration import bp
 from lsi_assembly.registration.forms import (
-    NOT_A_MEMBER,
     CancelForm,
     ParticipantDetailsForm,
     RegistrationForm,
@@ -86,10 +86,16 @@ def register_form():
     if state != "open":
         return render_template("registration/closed.html", event=event, state=state)
     organizations = _member_organizations(event)
+    invite = request.args.get("invite")
+    invited = find_by_invitation(event, invite)
+    if invite and invited is None and request.method == "GET":
+        flash(_("This invitation link is no longer valid: please choose your organization below."), "warning")
     form = RegistrationForm(event=event, locale=current_language(), organizations=organizations)
+    if invited is not None and request.method == "GET":
+        form.organization_id.data = invited.id
     if form.validate_on_submit():
         organization_id = form.organization_id.data or None
-        outcome = register(event, RegistrationData(
+        register(event, RegistrationData(
             email=form.email.data,
             category=form.category.data,
             organization_id=organization_id,
@@ -101,8 +107,8 @@ def register_form():
         # stranger who is registered. The e-mail, which only the address's owner reads, says which.
         session["registration_submitted"] = True
         return redirect(url_for("registration.done"))
-    return render_template("registration/form.html", event=event, form=form,
-                           not_a_member=NOT_A_MEMBER), 422 if form.errors else 200
+    return render_template("registration/form.html", event=event, form=form, invited=invited,
+                           invite=invite if invited else None), 422 if form.errors else 200
 
 
 @bp.get("/register/done")

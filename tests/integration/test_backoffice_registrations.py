@@ -10,7 +10,6 @@ from lsi_assembly.auth.models import Role
 from lsi_assembly.core.audit import AuditEntry
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Category, Participant, Status
-from tests.conftest import body
 from tests.factories import (
     csrf_token,
     make_event,
@@ -164,7 +163,7 @@ def test_bulk_approve_a_selection(organizer, event, mailbox):
     assert [db.session.get(Participant, p.id).status for p in people] == ["confirmed", "confirmed", "pending"]
     assert len(mailbox.wait_for(2)) == 2
     page = organizer.get("/manage/registrations/?status=pending").get_data(as_text=True)
-    assert "Approve: done for 2 registrations." in page and "1 registration was left as it was" in page
+    assert "2 registrations approved." in page and "1 registration was left as it was" in page
 
 
 def test_bulk_without_selection_or_with_unknown_action_changes_nothing(organizer, event):
@@ -205,3 +204,25 @@ def test_registrations_of_another_event_are_not_found(organizer, event):
         day.date = day.date.replace(year=2020)
     db.session.commit()
     assert organizer.get(f"/manage/registrations/{old.id}").status_code == 404
+
+
+def test_search_words_match_in_any_order(organizer, event):
+    make_participant(event, given_name="José", family_name="García-Fernández", email="jg@example.org")
+    make_participant(event, given_name="Josefa", family_name="García", email="jf@example.org")
+    def search(query):
+        return _names(organizer.get("/manage/registrations/", query_string={"q": query}).get_data(as_text=True))
+
+    for query in ("jose fernandez", "García-Fernández, José", "FERNANDEZ", "fernandez garcia"):
+        assert search(query) == ["García-Fernández, José"], query
+    # Words match anywhere in a name, so "jose" also finds "Josefa".
+    assert search("garcia jose") == ["García, Josefa", "García-Fernández, José"]
+
+
+def test_reject_and_cancel_ask_for_confirmation_first(organizer, event, mailbox):
+    person = make_participant(event, status=Status.PENDING, email="p@example.org")
+    detail = organizer.get(f"/manage/registrations/{person.id}").get_data(as_text=True)
+    assert f'href="/manage/registrations/{person.id}/reject"' in detail
+    confirm = organizer.get(f"/manage/registrations/{person.id}/reject")
+    assert confirm.status_code == 200 and "will be told by e-mail" in confirm.get_data(as_text=True)
+    db.session.refresh(person)
+    assert person.status == Status.PENDING and mailbox.messages == []

@@ -5,11 +5,18 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from lsi_assembly.extensions import db
 from lsi_assembly.registration.links import make_token
 from lsi_assembly.registration.models import Participant, Status
-from lsi_assembly.extensions import db
 from tests.conftest import body
-from tests.factories import links_in, make_event, make_organization, make_participant, post_form, registration_form
+from tests.factories import (
+    links_in,
+    make_event,
+    make_organization,
+    make_participant,
+    post_form,
+    registration_form,
+)
 
 
 def _registered(client, mailbox) -> tuple[Participant, str]:

@@ -6,8 +6,8 @@ import threading
 import sqlalchemy as sa
 
 from lsi_assembly.extensions import db
-from lsi_assembly.registration.models import Category, Participant, Status
 from lsi_assembly.registration.links import make_token
+from lsi_assembly.registration.models import Category, Participant, Status
 from tests.conftest import body, count
 from tests.factories import (
     csrf_token,

@@ -5,7 +5,13 @@ from datetime import timedelta
 
 import pytest
 
-from config import ConfigurationError, DevelopmentConfig, ProductionConfig, config_from_env, normalize_database_url
+from config import (
+    ConfigurationError,
+    DevelopmentConfig,
+    ProductionConfig,
+    config_from_env,
+    normalize_database_url,
+)
 from lsi_assembly import create_app
 
 

@@ -1,0 +1,409 @@
+"""Hand-run benchmark of the organizers' registrations list (never part of the test suite).
+
+Builds the app on a throw-away database (a temporary SQLite file, or a PostgreSQL schema of its
+own that is dropped at the end), loads one event with 33 organizations and N participants, signs
+an organizer in through the test client, then times full requests (routing, queries, template
+rendering, response body) with ``time.perf_counter``. Each page gets 3 warm-up requests; the timed
+requests go round-robin over all pages, in a shuffled order each round, so that a noisy moment of
+the machine hits every page alike and the ratios to ``/health`` are measured in the same run.
+
+    .venv/bin/python bench/backoffice.py [--db sqlite|postgresql|both] [--participants 5000] [--repeat 30]
+
+PostgreSQL: ``TEST_POSTGRES_URL`` (default postgresql://postgres@127.0.0.1:5432/test), as for the tests.
+With ``--db both`` each database runs in a child process, so that peak RSS is per database.
+Figures and how to read them: docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import re
+import resource
+import secrets
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import click
+import psycopg
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from config import TestConfig
+from lsi_assembly import create_app
+from lsi_assembly.auth.models import Role
+from lsi_assembly.auth.services import create_user
+from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.search import fold
+from lsi_assembly.demo.seed import SAMPLE_LANGUAGES, SAMPLE_ORGANIZATIONS, sample_names
+from lsi_assembly.events.models import Event, EventDay
+from lsi_assembly.extensions import db
+from lsi_assembly.organizations.models import Organization
+from lsi_assembly.registration.models import Category, Diet, Participant, Status, participant_days
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+MAX_PARTICIPANTS = 200_000
+MAX_REPEAT = 1_000
+WARMUP = 3
+BATCH = 1_000
+SEED = 2027
+ORGANIZER_EMAIL = "bench.organizer@example.org"
+ORGANIZER_PASSWORD = "benchmark-password-1"
+LIST = "/manage/registrations/"
+
+#: (label, URL) of the timed pages; /manage/ is added when it answers 200.
+PAGES = [
+    ("/health (floor)", "/health"),
+    ("list, page 1", LIST),
+    ("list, page 50", LIST + "?page=50"),
+    ("search q=jose", LIST + "?q=jose"),
+    ("search q=kovacs", LIST + "?q=kovacs"),
+    ("search q=example.org (all)", LIST + "?q=example.org"),
+    ("status=pending&country=PL", LIST + "?status=pending&country=PL"),
+    ("dietary=1&sort=-registered", LIST + "?dietary=1&sort=-registered"),
+    ("export.csv (all)", LIST + "export.csv"),
+    ("export.xlsx (all)", LIST + "export.xlsx"),
+]
+DASHBOARD = ("dashboard /manage/", "/manage/")
+
+OUTSIDE_ORGANIZATIONS = ["Independent consultant", "European Commission, DG HOME", "OSCE/ODIHR", "Council of Europe",
+                         "University of Vienna", "Le Monde", "Open Society Foundations", "ILO Geneva"]
+JOBS = [None, "Programme coordinator", "Lawyer", "Social worker", "Director", "Outreach worker", "Researcher",
+        "Cultural mediator", "Journalist"]
+DIETS = [[]] * 14 + [[Diet.VEGETARIAN], [Diet.VEGAN], [Diet.HALAL], [Diet.KOSHER],
+         [Diet.GLUTEN_FREE, Diet.VEGETARIAN], [Diet.LACTOSE_FREE], [Diet.NUT_ALLERGY]]
+
+
+# --- databases -----------------------------------------------------------------------------------
+
+class SqliteDatabase:
+    """A temporary SQLite file, removed at the end."""
+
+    name = "sqlite"
+
+    def __enter__(self) -> str:
+        self._dir = tempfile.TemporaryDirectory(prefix="lsi-bench-")
+        return "sqlite:///" + str(Path(self._dir.name) / "bench.db")
+
+    def __exit__(self, *exc) -> None:
+        self._dir.cleanup()
+
+
+class PostgresDatabase:
+    """A schema of its own (bench_<random>) in the test database, dropped at the end."""
+
+    name = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.schema = f"bench_{secrets.token_hex(4)}"
+
+    def __enter__(self) -> str:
+        plain = self.url.replace("postgresql+psycopg://", "postgresql://")
+        self._connection = psycopg.connect(plain, connect_timeout=5, autocommit=True)
+        self._connection.execute(f'CREATE SCHEMA "{self.schema}"')
+        separator = "&" if "?" in self.url else "?"
+        return self.url + f"{separator}options=-csearch_path%3D{self.schema}"
+
+    def __exit__(self, *exc) -> None:
+        self._connection.execute(f'DROP SCHEMA "{self.schema}" CASCADE')
+        self._connection.close()
+
+
+def server_version(app) -> str:
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            return db.session.scalar(sa.text("SHOW server_version"))
+        return db.session.scalar(sa.text("SELECT sqlite_version()"))
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+def _email_local(given: str, family: str) -> str:
+    return re.sub(r"[^a-z0-9]+", ".", fold(f"{given} {family}")).strip(".") or "delegate"
+
+
+def load(app, count: int) -> float:
+    """Create the event, 33 organizations and ``count`` participants; return the seconds it took."""
+    rng = random.Random(SEED)
+    started = time.perf_counter()
+    with app.app_context():
+        days = [date(2027, 6, 24), date(2027, 6, 25), date(2027, 6, 26)]
+        event = Event(slug="ga-2027", name="LSI General Assembly 2027", city="Paris", host="CCEM",
+                      contact_email="assembly@example.org", registration_opens_at=utcnow() - timedelta(days=120))
+        event.days = [EventDay(date=d, label=None) for d in days]
+        db.session.add(event)
+        db.session.flush()
+        organizations = [
+            Organization(event_id=event.id, name=name.removeprefix("Sample: "), country=country,
+                         delegate_quota=rng.choice([100, 150, 200]), contact_email=f"contact{i:02d}@example.org")
+            for i, (name, country) in enumerate(SAMPLE_ORGANIZATIONS, start=1)
+        ]
+        db.session.add_all(organizations)  # through the ORM: search_name is filled by before_insert
+        db.session.flush()
+        orgs = [(o.id, o.country) for o in organizations]
+        day_ids = [d.id for d in event.days]
+        event_id = event.id
+
+        names = sample_names(count)  # capped at the distinct combinations of names.csv (1,196)
+        start = utcnow() - timedelta(days=120)
+        step = 120 * 86400 / max(count, 1)
+        with click.progressbar(length=count, label=f"Loading {count} participants", file=sys.stderr) as bar:
+            for first in range(0, count, BATCH):
+                rows, attending = [], []
+                for i in range(first, min(first + BATCH, count)):
+                    given, family, home = names[i % len(names)]
+                    email = f"{_email_local(given, family)}.{i + 1:05d}@example.org"
+                    if i >= len(names):
+                        family = f"{family} {i // len(names) + 1}"  # 5,000 distinct names
+                    category = rng.choices(
+                        [Category.DELEGATE, Category.OBSERVER, Category.SPEAKER, Category.PRESS,
+                         Category.SECRETARIAT, Category.GUEST], weights=[75, 10, 5, 3, 4, 3])[0]
+                    member = category in (Category.DELEGATE, Category.OBSERVER) or rng.random() < 0.5
+                    organization_id, country = rng.choice(orgs)
+                    created = start + timedelta(seconds=i * step + rng.uniform(0, step))
+                    name_on_badge = rng.choice([None] * 9 + [given.split()[0] + " " + family])
+                    organization_name = None if member else rng.choice(OUTSIDE_ORGANIZATIONS)
+                    rows.append({
+                        "event_id": event_id,
+                        "category": category,
+                        "status": rng.choices([Status.CONFIRMED, Status.PENDING, Status.WAITLISTED,
+                                               Status.CANCELLED], weights=[60, 22, 10, 8])[0],
+                        "given_name": given,
+                        "family_name": family,
+                        "name_on_badge": name_on_badge,
+                        "email": email,
+                        "organization_id": organization_id if member else None,
+                        "organization_name": organization_name,
+                        "country": country if member else home,
+                        "job_title": rng.choice(JOBS),
+                        "arrival_date": days[0] - timedelta(days=1) if rng.random() < 0.6 else None,
+                        "departure_date": days[-1] if rng.random() < 0.6 else None,
+                        "dietary": rng.choice(DIETS),
+                        "dietary_notes": rng.choice([None] * 8 + ["No mushrooms", "Severe sesame allergy"]),
+                        "accessibility_needs": rng.choice([None] * 12 + ["Step-free access", "Hearing loop"]),
+                        "languages": sorted({"English", SAMPLE_LANGUAGES.get(home, "English")}),
+                        "list_consent": rng.random() < 0.8,
+                        "photo_consent": rng.random() < 0.75,
+                        "privacy_accepted_at": created,
+                        "locale": rng.choice(["en", "en", "fr"]),
+                        # Bulk inserts skip the ORM's before_insert event: fold exactly as models.py does.
+                        "search_text": fold(" ".join(filter(None, (given, family, name_on_badge, email,
+                                                                   organization_name)))),
+                        "access_key": secrets.token_urlsafe(32),
+                        "created_at": created,
+                        "updated_at": created,
+                        "status_changed_at": created,
+                    })
+                    attending.append([d for d in day_ids if rng.random() < 0.85] or [day_ids[0]])
+                ids = db.session.scalars(
+                    sa.insert(Participant).returning(Participant.id, sort_by_parameter_order=True), rows).all()
+                db.session.execute(sa.insert(participant_days), [
+                    {"participant_id": pid, "event_day_id": day} for pid, chosen in zip(ids, attending, strict=True)
+                    for day in chosen])
+                bar.update(len(rows))
+        create_user(ORGANIZER_EMAIL, ORGANIZER_PASSWORD, Role.ORGANIZER, name="Benchmark organizer")
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(sa.text("ANALYZE"))  # what autovacuum would do shortly after a bulk load
+            db.session.commit()
+        db.session.remove()
+    return time.perf_counter() - started
+
+
+def row_count(app) -> int:
+    with app.app_context():
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(Participant))
+        db.session.remove()
+        return count
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+def sign_in(client) -> None:
+    """Sign the organizer in the way a browser does (CSRF token from the form)."""
+    html = client.get("/login").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    if not match:
+        sys.exit("no CSRF token on /login")
+    response = client.post("/login", data={"csrf_token": match.group(1), "email": ORGANIZER_EMAIL,
+                                           "password": ORGANIZER_PASSWORD})
+    if response.status_code != 302:
+        sys.exit(f"sign-in failed: {response.status_code}")
+
+
+def dashboard_status(client) -> str:
+    """Probe the dashboard once (it is timed only if it answers 200); TESTING propagates its errors."""
+    try:
+        return str(client.get(DASHBOARD[1]).status_code)
+    except Exception as error:  # noqa: BLE001 - a page under construction must not stop the benchmark
+        return f"{type(error).__name__}: {error}"
+
+
+def fetch(client, url: str) -> tuple[float, bytes]:
+    """Time one full request, body included; refuse anything but 200."""
+    started = time.perf_counter()
+    response = client.get(url)
+    body = response.get_data()
+    elapsed = time.perf_counter() - started
+    response.close()
+    if response.status_code != 200:
+        sys.exit(f"{url} answered {response.status_code}")
+    return elapsed, body
+
+
+def matched(url: str, body: bytes) -> str:
+    """What the page returned: registrations found, exported lines, or nothing to count."""
+    if "export.csv" in url:
+        return str(body.count(b"\r\n") - 1)
+    if "export.xlsx" in url:
+        return "(xlsx)"
+    found = re.search(rb"(\d+) registrations? found", body)
+    return found.group(1).decode() if found else ""
+
+
+class QueryCounter:
+    """Counts statements and their database time, for one instrumented pass outside the timed runs."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.count, self.seconds = engine, 0, 0.0
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        conn.info["bench_started"] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        self.count += 1
+        self.seconds += time.perf_counter() - conn.info.pop("bench_started")
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self._before)
+        sa.event.listen(self.engine, "after_cursor_execute", self._after)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._before)
+        sa.event.remove(self.engine, "after_cursor_execute", self._after)
+
+
+def p90(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=10, method="inclusive")[8] if len(samples) > 1 else samples[0]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def run(kind: str, participants: int, repeat: int) -> None:
+    database = SqliteDatabase() if kind == "sqlite" else PostgresDatabase(
+        os.environ.get("TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL)
+    with database as url:
+        app = create_app(TestConfig({"DATABASE_URL": url}))
+        try:
+            with app.app_context():
+                upgrade()
+            seconds = load(app, participants)
+            rows = row_count(app)
+            rss_loaded = peak_rss_mb()
+            # No app context is held from here on: each request pushes and pops its own, as in production,
+            # so the session (and its identity map) is fresh for every request.
+            client = app.test_client()
+            sign_in(client)
+            pages = list(PAGES)
+            dashboard = dashboard_status(client)
+            if dashboard == "200":
+                pages.append(DASHBOARD)
+            else:
+                print(f"/manage/ left out: {dashboard}", file=sys.stderr)
+            for _label, url in pages:
+                for _ in range(WARMUP):
+                    fetch(client, url)
+            load_before = os.getloadavg()[0]
+            samples: dict[str, list[float]] = {url: [] for _label, url in pages}
+            shuffle = random.Random(SEED)
+            for _ in range(repeat):
+                order = list(pages)
+                shuffle.shuffle(order)
+                for _label, url in order:
+                    samples[url].append(fetch(client, url)[0])
+            load_after = os.getloadavg()[0]
+            with app.app_context():
+                engine = db.engine
+            details = {}
+            for _label, url in pages:
+                with QueryCounter(engine) as counter:
+                    _elapsed, body = fetch(client, url)
+                details[url] = (counter.count, counter.seconds, len(body), matched(url, body))
+            version = server_version(app)
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+    floor = statistics.median(samples["/health"])
+    print(f"## {kind} {version}: {rows} participants, {repeat} timed runs per page "
+          f"(after {WARMUP} warm-up), round-robin in shuffled order\n")
+    print(f"Loaded in {seconds:.1f} s ({rows / seconds:,.0f} participants/s). "
+          f"Peak RSS {rss_loaded:.0f} MB after loading, {peak_rss_mb():.0f} MB at the end. "
+          f"Load average {load_before:.2f} before the timed runs, {load_after:.2f} after.\n")
+    print("| page | median ms | p90 ms | × /health | found | SQL statements | SQL ms in execute (1 pass) | body KB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, url in pages:
+        times = samples[url]
+        median = statistics.median(times)
+        statements, db_seconds, size, found = details[url]
+        print(f"| {label} | {median * 1000:.1f} | {p90(times) * 1000:.1f} | {median / floor:,.0f} | {found} | "
+              f"{statements} | {db_seconds * 1000:.1f} | {size / 1024:.0f} |")
+    print()
+    sys.stdout.flush()
+
+
+def machine() -> str:
+    """The machine and the code measured (the working tree may hold uncommitted changes)."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10,
+                                  check=False).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return "?"
+    changed = len(git("status", "--porcelain").splitlines())
+    return (f"{platform.platform()}; nproc {os.cpu_count()}; Python {platform.python_version()}; "
+            f"SQLite {sqlite3.sqlite_version} (Python's sqlite3); code at {git('rev-parse', '--short', 'HEAD')}"
+            + (f" with {changed} uncommitted paths" if changed else ""))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--participants", type=int, default=5000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)  # run by --db both
+    args = parser.parse_args()
+    if not 1 <= args.participants <= MAX_PARTICIPANTS:
+        parser.error(f"--participants must be between 1 and {MAX_PARTICIPANTS}")
+    if not 2 <= args.repeat <= MAX_REPEAT:
+        parser.error(f"--repeat must be between 2 and {MAX_REPEAT}")
+    if not args.child:
+        print(f"# Back-office benchmark\n\n{machine()}\n")
+        sys.stdout.flush()
+    if args.db == "both":
+        status = 0
+        for kind in ("sqlite", "postgresql"):  # a child process each: peak RSS is per database
+            child = subprocess.run([sys.executable, __file__, "--db", kind, "--participants", str(args.participants),
+                                    "--repeat", str(args.repeat), "--child"], timeout=3600, check=False)
+            status = status or child.returncode
+        sys.exit(status)
+    run(args.db, args.participants, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

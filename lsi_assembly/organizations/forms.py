@@ -1,0 +1,59 @@
+"""Forms for member organizations."""
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from lsi_assembly.core.countries import country_names
+from lsi_assembly.core.forms import options, text_field
+from lsi_assembly.core.text import CleanText, strip_filter
+
+
+class OrganizationForm(FlaskForm):
+    """Create or change a member organization."""
+
+    page_order = ("name", "country", "delegate_quota", "contact_name", "contact_email", "is_active")
+    name = text_field(_l("Name"), 200, required=True, render_kw={"autocomplete": "off"})
+    country = SelectField(_l("Country"), validators=[DataRequired(_l("Please choose a country."))])
+    delegate_quota = IntegerField(
+        _l("Delegate quota"), default=2,
+        validators=[InputRequired(_l("Please fill in this field.")),
+                    NumberRange(min=0, max=1000, message=_l("Please give a whole number from 0 to 1000."))],
+        description=_l("How many delegates may hold a place; more are put on the organization's waiting list."))
+    contact_name = text_field(_l("Contact person"), 200)
+    contact_email = EmailField(_l("Contact e-mail address"), validators=[Optional(), Length(max=254), CleanText()],
+                               filters=[strip_filter])
+    is_active = BooleanField(_l("Active (its delegates can register)"), default=True)
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, locale="en", name_taken=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = options([("", _l("Choose a country")), *country_names(locale).items()])
+        self._name_taken = name_taken
+
+    def validate_name(self, field) -> None:
+        if self._name_taken and field.data and self._name_taken(field.data):
+            raise ValidationError(_l("Another organization already has this name."))
+
+    def validate_contact_email(self, field) -> None:
+        if field.data:
+            try:
+                field.data = validate_email(field.data, check_deliverability=False).normalized.lower()
+            except EmailNotValidError:
+                raise ValidationError(_l("This e-mail address is not valid. Please check it "
+                                         "(it should look like name@example.org).")) from None
+
+
+class MemberListForm(FlaskForm):
+    """Upload the member list."""
+
+    page_order = ("file",)
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Please choose a file.")),
+                                                 FileAllowed(["csv", "txt"], _l("Please choose a .csv file."))],
+                     description=_l("Columns name,country and, if you like, delegate_quota,contact_name,"
+                                    "contact_email. An organization already listed (same name) is updated."))
+    submit = SubmitField(_l("Import the member list"))

@@ -1,0 +1,125 @@
+"""Member organizations: create, change, invitation links, the member list from a CSV file."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+
+from lsi_assembly.core.countries import country_names
+from lsi_assembly.core.search import fold
+from lsi_assembly.core.tabular import read_csv_rows
+from lsi_assembly.core.text import forbidden_characters, normalize_text
+from lsi_assembly.events.models import Event
+from lsi_assembly.extensions import db
+from lsi_assembly.organizations.models import Organization
+
+MEMBER_COLUMNS = ("name", "country")
+OPTIONAL_MEMBER_COLUMNS = ("delegate_quota", "contact_name", "contact_email")
+
+
+def find_by_invitation(event: Event, token: str | None) -> Organization | None:
+    """Return the active organization whose invitation link carries ``token``."""
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(sa.select(Organization).where(
+        Organization.event_id == event.id, Organization.invite_token == token, Organization.is_active.is_(True)))
+
+
+def renew_invitation(organization: Organization) -> None:
+    """Give the organization a new invitation link; the previous one stops working."""
+    organization.invite_token = secrets.token_urlsafe(24)
+    db.session.flush()
+
+
+def revoke_invitation(organization: Organization) -> None:
+    """Switch the organization's invitation link off."""
+    organization.invite_token = None
+    db.session.flush()
+
+
+def name_taken(event: Event, name: str, excluding: int | None = None) -> bool:
+    """Tell whether another organization of the event has this name (accents and case aside)."""
+    stmt = sa.select(Organization.id).where(Organization.event_id == event.id, Organization.search_name == fold(name))
+    if excluding is not None:
+        stmt = stmt.where(Organization.id != excluding)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+@dataclass
+class MemberLine:
+    line: int
+    name: str
+    action: str  # create, update or reject
+    reasons: list[str] = field(default_factory=list)
+    values: dict = field(default_factory=dict)
+
+
+def plan_member_import(event: Event, raw: bytes) -> list[MemberLine]:
+    """Check a member list (``name,country`` and optional ``delegate_quota,contact_name,contact_email``)."""
+    _columns, rows = read_csv_rows(raw, MEMBER_COLUMNS)
+    existing = {o.search_name for o in db.session.scalars(sa.select(Organization).where(
+        Organization.event_id == event.id))}
+    countries = {}
+    for locale in ("en", "fr"):
+        for code, country in country_names(locale).items():
+            countries[fold(country)] = code
+            countries[code.lower()] = code
+    seen: dict[str, int] = {}
+    plan = []
+    for number, row in rows:
+        reasons = []
+        name = normalize_text(row.get("name")) or ""
+        if not name:
+            reasons.append(_("%(column)s: missing", column="name"))
+        elif len(name) > 200 or forbidden_characters(name) or "<" in name or ">" in name:
+            reasons.append(_("%(column)s: contains characters that are not allowed or is too long", column="name"))
+        elif fold(name) in seen:
+            reasons.append(_("name: the same organization as line %(line)d", line=seen[fold(name)]))
+        else:
+            seen[fold(name)] = number
+        country = countries.get(fold(row.get("country", "")))
+        if country is None:
+            reasons.append(_("country: “%(value)s” is not a known country or ISO code", value=row.get("country", "")))
+        quota_text = row.get("delegate_quota", "").strip() or "2"
+        if not quota_text.isdigit() or int(quota_text) > 1000:
+            reasons.append(_("delegate_quota: “%(value)s” is not a whole number from 0 to 1000", value=quota_text))
+        contact_email = row.get("contact_email", "").strip() or None
+        if contact_email:
+            try:
+                contact_email = validate_email(contact_email, check_deliverability=False).normalized.lower()
+            except EmailNotValidError:
+                reasons.append(_("email: “%(value)s” is not a valid e-mail address", value=contact_email))
+        contact_name = normalize_text(row.get("contact_name"))
+        if contact_name and (len(contact_name) > 200 or forbidden_characters(contact_name)):
+            reasons.append(_("%(column)s: contains characters that are not allowed or is too long",
+                             column="contact_name"))
+        if reasons:
+            plan.append(MemberLine(number, name, "reject", reasons))
+            continue
+        plan.append(MemberLine(number, name, "update" if fold(name) in existing else "create", [], dict(
+            name=name, country=country, delegate_quota=int(quota_text), contact_name=contact_name,
+            contact_email=contact_email)))
+    return plan
+
+
+def apply_member_import(event: Event, plan: list[MemberLine]) -> tuple[int, int]:
+    """Create and update organizations from a plan without rejected lines; return (created, updated)."""
+    if any(line.action == "reject" for line in plan):
+        raise ValueError("the member list has rejected lines")
+    by_name = {o.search_name: o for o in db.session.scalars(sa.select(Organization).where(
+        Organization.event_id == event.id))}
+    created = updated = 0
+    for line in plan:
+        organization = by_name.get(fold(line.values["name"]))
+        if organization is None:
+            db.session.add(Organization(event_id=event.id, **line.values))
+            created += 1
+        else:
+            for key, value in line.values.items():
+                setattr(organization, key, value)
+            updated += 1
+    db.session.flush()
+    return created, updated

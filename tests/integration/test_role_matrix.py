@@ -1,0 +1,77 @@
+"""Every management URL against every role: anonymous -> sign-in page, wrong role -> 403, right role -> in."""
+from __future__ import annotations
+
+import pytest
+
+from lsi_assembly.auth.models import Role
+from tests.factories import csrf_token, make_event, make_organization, make_participant, make_user, post_form
+
+ORGANIZERS = {Role.ADMIN, Role.ORGANIZER}
+ADMINS = {Role.ADMIN}
+
+#: endpoint -> roles allowed in. Written out by hand: a new management page must be added here.
+EXPECTED = {
+    "manage.index": ORGANIZERS,
+    "manage.audit": ORGANIZERS,
+    "manage.users": ADMINS,
+    "manage.update_user": ADMINS,
+    "registrations.index": ORGANIZERS,
+    "registrations.detail": ORGANIZERS,
+    "registrations.edit": ORGANIZERS,
+    "registrations.act": ORGANIZERS,
+    "registrations.bulk": ORGANIZERS,
+    "registrations.export": ORGANIZERS,
+    "registrations.import_form": ORGANIZERS,
+    "registrations.import_confirm": ORGANIZERS,
+    "organizations.index": ORGANIZERS,
+    "organizations.create": ORGANIZERS,
+    "organizations.edit": ORGANIZERS,
+    "organizations.invitation": ORGANIZERS,
+    "organizations.import_members": ORGANIZERS,
+}
+WHO = [None, Role.DESK, Role.ORGANIZER, Role.ADMIN]
+
+
+def _management_rules(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/manage")]
+
+
+def test_every_management_url_is_in_the_matrix(app):
+    assert {rule.endpoint for rule in _management_rules(app)} == set(EXPECTED)
+
+
+def test_every_management_view_declares_its_roles(app):
+    for rule in _management_rules(app):
+        declared = getattr(app.view_functions[rule.endpoint], "allowed_roles", None)
+        assert declared == frozenset(EXPECTED[rule.endpoint]), rule.endpoint
+
+
+@pytest.mark.parametrize("who", WHO, ids=["anonymous", "desk", "organizer", "admin"])
+def test_role_matrix(app, client, who):
+    event = make_event()
+    organization = make_organization(event)
+    participant = make_participant(event, organization_id=organization.id)
+    other = make_user("someone.else@example.org", "another password", Role.DESK)
+    values = {"participant_id": participant.id, "organization_id": organization.id, "user_id": other.id,
+              "action": "approve", "fmt": "csv"}
+    if who is not None:
+        make_user(f"{who}@example.org", "correct horse battery", who)
+        post_form(client, "/login", {"email": f"{who}@example.org", "password": "correct horse battery"})
+    token = csrf_token(client, "/registration/link")
+    checked = 0
+    for rule in _management_rules(app):
+        path = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method, data={"csrf_token": token} if method == "POST" else None)
+            label = f"{method} {path} as {who}"
+            if who is None:
+                assert response.status_code == 302 and response.headers["Location"].startswith("/login"), label
+            elif who in EXPECTED[rule.endpoint]:
+                assert response.status_code not in (401, 403), label
+                assert not response.headers.get("Location", "").startswith("/login"), label
+                if method == "GET":
+                    assert response.status_code == 200, label
+            else:
+                assert response.status_code == 403, label
+            checked += 1
+    assert checked >= len(EXPECTED)
