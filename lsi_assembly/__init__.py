@@ -12,6 +12,7 @@ from lsi_assembly.auth import bp as auth_bp
 from lsi_assembly.auth.cli import users_cli
 from lsi_assembly.auth.models import User
 from lsi_assembly.core import mail
+from lsi_assembly.core.audit import display_value
 from lsi_assembly.core.countries import country_name
 from lsi_assembly.core.database import render_migration_item
 from lsi_assembly.core.i18n import bp as i18n_bp
@@ -87,6 +88,7 @@ def _register_template_helpers(app: Flask) -> None:
         action_labels=ACTION_LABELS,
     )
     app.jinja_env.filters["country_name"] = lambda code: country_name(code, current_language())
+    app.jinja_env.filters["audit_value"] = display_value
 
 
 def _security_headers(response):

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import has_request_context
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_sqlalchemy.session import Session
 from sqlalchemy.orm import Mapped, mapped_column
@@ -124,6 +125,17 @@ def _record(session, flush_context) -> None:
             sa.insert(AuditEntry),
             [{**row, "actor_user_id": actor_id, "actor": actor, "created_at": now} for row in rows],
         )
+
+
+def display_value(value) -> str:
+    """Show a logged value to a person: lists joined, yes/no for booleans, a dash for nothing."""
+    if value is None or value == [] or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 def entries_for(entity_type: str, entity_id: int) -> list[AuditEntry]:

@@ -106,7 +106,7 @@ class Chart:
     height: int
     bars: list[tuple[float, float, float, float, str]]  # x, y, w, h, title
     max_value: int
-    labels: list[tuple[float, str]]
+    labels: list[tuple[float, str, str]]  # x, text, text-anchor
 
 
 def timeline_chart(timeline: list[tuple[date, int, int]], width: int = 640, height: int = 160) -> Chart:
@@ -120,6 +120,11 @@ def timeline_chart(timeline: list[tuple[date, int, int]], width: int = 640, heig
         bar_height = height * total / top
         bars.append((round(index * step, 2), round(height - bar_height, 2), round(max(step - 1, 0.5), 2),
                      round(bar_height, 2), f"{day.isoformat()}: +{new}, {total}"))
+    # First and last day, and a few between, never so close to the ends that they would overlap.
     every = max(len(timeline) // 4, 1)
-    labels = [(round(i * step, 2), timeline[i][0].isoformat()) for i in range(0, len(timeline), every)]
+    labels = [(0.0, timeline[0][0].isoformat(), "start")]
+    labels += [(round((i + 0.5) * step, 2), timeline[i][0].isoformat(), "middle")
+               for i in range(every, len(timeline) - every // 2 - 1, every)]
+    if len(timeline) > 1:
+        labels.append((float(width), timeline[-1][0].isoformat(), "end"))
     return Chart(width, height, bars, top, labels)

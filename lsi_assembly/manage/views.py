@@ -35,13 +35,17 @@ def index():
 @bp.get("/audit")
 @allow(Role.ORGANIZER)
 def audit():
-    """The whole audit log, newest first, filtered by kind of record."""
+    """The whole audit log, newest first, filtered by kind of record (and one record)."""
     kind = request.args.get("kind", "")
+    record = request.args.get("id", "")
     stmt = sa.select(AuditEntry).order_by(AuditEntry.id.desc())
     if kind in AUDIT_KINDS:
         stmt = stmt.where(AuditEntry.entity_type == kind)
+        if record.isdigit() and len(record) < 10:
+            stmt = stmt.where(AuditEntry.entity_id == int(record))
     page = db.paginate(stmt, per_page=50, max_per_page=50, error_out=False)
-    return render_template("manage/audit.html", page=page, kind=kind, kinds=AUDIT_KINDS, event=current_event())
+    return render_template("manage/audit.html", page=page, kind=kind, kinds=AUDIT_KINDS, event=current_event(),
+                           filters={k: v for k, v in (("kind", kind), ("id", record)) if v})
 
 
 @bp.route("/users", methods=["GET", "POST"])

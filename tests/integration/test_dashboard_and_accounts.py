@@ -65,6 +65,9 @@ def test_audit_log_page_lists_changes_with_who(client):
     assert "<del>pending</del> → <ins>confirmed</ins>" in everything
     only_accounts = client.get("/manage/audit?kind=user").get_data(as_text=True)
     assert f"Participant #{person.id}" not in only_accounts and "Staff account #" in only_accounts
+    one = client.get(f"/manage/audit?kind=participant&id={person.id}").get_data(as_text=True)
+    assert one.count(f"Participant #{person.id}") == 2  # created, then approved
+    assert "Participant #" not in client.get("/manage/audit?kind=participant&id=999999").get_data(as_text=True)
 
 
 def test_admin_creates_an_account_whose_owner_sets_the_password(client, mailbox):
