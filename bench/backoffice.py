@@ -6,6 +6,8 @@ an organizer in through the test client, then times full requests (routing, quer
 rendering, response body) with ``time.perf_counter``. Each page gets 3 warm-up requests; the timed
 requests go round-robin over all pages, in a shuffled order each round, so that a noisy moment of
 the machine hits every page alike and the ratios to ``/health`` are measured in the same run.
+Nothing is asserted about time; the only failure is a search that finds nothing or everything
+(it was not applied), reported with exit status 2.
 
     .venv/bin/python bench/backoffice.py [--db sqlite|postgresql|both] [--participants 5000] [--repeat 30]
 
@@ -30,6 +32,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -61,20 +64,24 @@ ORGANIZER_EMAIL = "bench.organizer@example.org"
 ORGANIZER_PASSWORD = "benchmark-password-1"
 LIST = "/manage/registrations/"
 
-#: (label, URL) of the timed pages; /manage/ is added when it answers 200.
+#: (label, URL, search words) of the timed pages; /manage/ is added when it answers 200. A search
+#: runs on a client of its own: ``LIST?q=...`` when the list's search form is a GET form, or the form
+#: POSTed once (the search words then live in that client's session) and ``LIST`` timed after.
 PAGES = [
-    ("/health (floor)", "/health"),
-    ("list, page 1", LIST),
-    ("list, page 50", LIST + "?page=50"),
-    ("search q=jose", LIST + "?q=jose"),
-    ("search q=kovacs", LIST + "?q=kovacs"),
-    ("search q=example.org (all)", LIST + "?q=example.org"),
-    ("status=pending&country=PL", LIST + "?status=pending&country=PL"),
-    ("dietary=1&sort=-registered", LIST + "?dietary=1&sort=-registered"),
-    ("export.csv (all)", LIST + "export.csv"),
-    ("export.xlsx (all)", LIST + "export.xlsx"),
+    ("/health (floor)", "/health", None),
+    ("list, page 1", LIST, None),
+    ("list, page 50", LIST + "?page=50", None),
+    ("search q=jose", LIST, "jose"),
+    ("search q=kovacs", LIST, "kovacs"),
+    ("search q=example.org (all)", LIST, "example.org"),
+    ("status=pending&country=PL", LIST + "?status=pending&country=PL", None),
+    ("dietary=1&sort=-registered", LIST + "?dietary=1&sort=-registered", None),
+    ("export.csv (all)", LIST + "export.csv", None),
+    ("export.xlsx (all)", LIST + "export.xlsx", None),
 ]
-DASHBOARD = ("dashboard /manage/", "/manage/")
+#: Searches that must find some participants but not all (anything else means the search was not applied).
+NARROW_SEARCHES = {"jose", "kovacs"}
+DASHBOARD = ("dashboard /manage/", "/manage/", None)
 
 OUTSIDE_ORGANIZATIONS = ["Independent consultant", "European Commission, DG HOME", "OSCE/ODIHR", "Council of Europe",
                          "University of Vienna", "Le Monde", "Open Society Foundations", "ILO Geneva"]
@@ -200,6 +207,7 @@ def load(app, count: int) -> float:
                         # Bulk inserts skip the ORM's before_insert event: fold exactly as models.py does.
                         "search_text": fold(" ".join(filter(None, (given, family, name_on_badge, email,
                                                                    organization_name)))),
+                        "sort_name": fold(f"{family} {given}")[:210],
                         "access_key": secrets.token_urlsafe(32),
                         "created_at": created,
                         "updated_at": created,
@@ -230,16 +238,46 @@ def row_count(app) -> int:
 
 # --- requests ------------------------------------------------------------------------------------
 
+def csrf_token(html: str) -> str | None:
+    """The value of the first ``csrf_token`` input of a page, whatever the order of its attributes."""
+    tag = re.search(r'<input[^>]*name="csrf_token"[^>]*>', html)
+    value = re.search(r'value="([^"]+)"', tag.group(0)) if tag else None
+    return value.group(1) if value else None
+
+
 def sign_in(client) -> None:
     """Sign the organizer in the way a browser does (CSRF token from the form)."""
-    html = client.get("/login").get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    if not match:
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    if not token:
         sys.exit("no CSRF token on /login")
-    response = client.post("/login", data={"csrf_token": match.group(1), "email": ORGANIZER_EMAIL,
+    response = client.post("/login", data={"csrf_token": token, "email": ORGANIZER_EMAIL,
                                            "password": ORGANIZER_PASSWORD})
     if response.status_code != 302:
         sys.exit(f"sign-in failed: {response.status_code}")
+
+
+def search_form(html: str) -> str:
+    """The method (``get`` or ``post``) of the form holding the list's search field."""
+    field = html.find('name="q"')
+    start = html.rfind("<form", 0, field) if field >= 0 else -1
+    if start < 0:
+        sys.exit("no search field on the registrations list")
+    method = re.match(r'<form[^>]*method="(\w+)"', html[start:])
+    return method.group(1).lower() if method else "get"
+
+
+def start_search(app, words: str):
+    """A signed-in client of its own for one search, the URL showing its results, and how it was set."""
+    client = app.test_client()
+    sign_in(client)
+    html = client.get(LIST).get_data(as_text=True)
+    if search_form(html) == "get":
+        return client, f"{LIST}?{urlencode({'q': words})}", "searches by ?q= in the URL"
+    response = client.post(LIST, data={"csrf_token": csrf_token(html) or "", "q": words})
+    if response.status_code not in (302, 303):
+        sys.exit(f"search {words!r}: POST {LIST} answered {response.status_code}")
+    return (client, urlsplit(response.headers["Location"])._replace(scheme="", netloc="").geturl(),
+            "search form POSTed once per search client, the words kept in its session; its list then timed")
 
 
 def dashboard_status(client) -> str:
@@ -318,53 +356,69 @@ def run(kind: str, participants: int, repeat: int) -> None:
             # so the session (and its identity map) is fresh for every request.
             client = app.test_client()
             sign_in(client)
-            pages = list(PAGES)
             dashboard = dashboard_status(client)
-            if dashboard == "200":
-                pages.append(DASHBOARD)
-            else:
+            if dashboard != "200":
                 print(f"/manage/ left out: {dashboard}", file=sys.stderr)
-            for _label, url in pages:
+            pages: list[tuple[str, object, str]] = []  # (label, client, URL)
+            modes = set()
+            for label, page_url, words in [*PAGES, *([DASHBOARD] if dashboard == "200" else [])]:
+                if words:
+                    search_client, search_url, mode = start_search(app, words)
+                    pages.append((label, search_client, search_url))
+                    modes.add(mode)
+                else:
+                    pages.append((label, client, page_url))
+            for _label, page_client, page_url in pages:
                 for _ in range(WARMUP):
-                    fetch(client, url)
+                    fetch(page_client, page_url)
             load_before = os.getloadavg()[0]
-            samples: dict[str, list[float]] = {url: [] for _label, url in pages}
+            samples: dict[str, list[float]] = {label: [] for label, _client, _url in pages}
             shuffle = random.Random(SEED)
             for _ in range(repeat):
                 order = list(pages)
                 shuffle.shuffle(order)
-                for _label, url in order:
-                    samples[url].append(fetch(client, url)[0])
+                for label, page_client, page_url in order:
+                    samples[label].append(fetch(page_client, page_url)[0])
             load_after = os.getloadavg()[0]
             with app.app_context():
                 engine = db.engine
             details = {}
-            for _label, url in pages:
+            for label, page_client, page_url in pages:
                 with QueryCounter(engine) as counter:
-                    _elapsed, body = fetch(client, url)
-                details[url] = (counter.count, counter.seconds, len(body), matched(url, body))
+                    _elapsed, body = fetch(page_client, page_url)
+                details[label] = (counter.count, counter.seconds, len(body), matched(page_url, body))
             version = server_version(app)
         finally:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
 
-    floor = statistics.median(samples["/health"])
+    floor = statistics.median(samples[PAGES[0][0]])
+    how = "; ".join(sorted(modes))
     print(f"## {kind} {version}: {rows} participants, {repeat} timed runs per page "
-          f"(after {WARMUP} warm-up), round-robin in shuffled order\n")
+          f"(after {WARMUP} warm-up), round-robin in shuffled order; {how}\n")
     print(f"Loaded in {seconds:.1f} s ({rows / seconds:,.0f} participants/s). "
           f"Peak RSS {rss_loaded:.0f} MB after loading, {peak_rss_mb():.0f} MB at the end. "
           f"Load average {load_before:.2f} before the timed runs, {load_after:.2f} after.\n")
     print("| page | median ms | p90 ms | × /health | found | SQL statements | SQL ms in execute (1 pass) | body KB |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for label, url in pages:
-        times = samples[url]
+    suspicious = []
+    for label, _client, _url in pages:
+        times = samples[label]
         median = statistics.median(times)
-        statements, db_seconds, size, found = details[url]
+        statements, db_seconds, size, found = details[label]
+        words = next((w for lbl, _u, w in PAGES if lbl == label), None)
+        if words in NARROW_SEARCHES and (not found.isdigit() or not 0 < int(found) < rows):
+            suspicious.append(f"{label}: found {found or 'no count'} of {rows}: the search was not applied")
+            found += " (!)"
         print(f"| {label} | {median * 1000:.1f} | {p90(times) * 1000:.1f} | {median / floor:,.0f} | {found} | "
               f"{statements} | {db_seconds * 1000:.1f} | {size / 1024:.0f} |")
     print()
+    for warning in suspicious:
+        print(f"WARNING {warning}")
     sys.stdout.flush()
+    if suspicious:
+        sys.exit(2)
 
 
 def machine() -> str:

@@ -10,9 +10,10 @@ from flask_wtf.csrf import CSRFError
 from config import BASE_DIR, Config, config_from_env
 from lsi_assembly.auth import bp as auth_bp
 from lsi_assembly.auth.cli import users_cli
+from lsi_assembly.auth.forms import ROLE_NAMES
 from lsi_assembly.auth.models import User
 from lsi_assembly.core import mail
-from lsi_assembly.core.audit import display_value
+from lsi_assembly.core.audit import ACTOR_LABELS, FIELD_LABELS, display_value
 from lsi_assembly.core.countries import country_name
 from lsi_assembly.core.database import render_migration_item
 from lsi_assembly.core.i18n import bp as i18n_bp
@@ -74,8 +75,12 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str):
+        user_id, _, fingerprint = session_id.partition(":")
+        if not (user_id.isascii() and user_id.isdecimal() and len(user_id) < 10):
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.password_hash[-12:] == fingerprint else None
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -86,6 +91,9 @@ def _register_template_helpers(app: Flask) -> None:
         diet_labels=DIET_LABELS,
         status_labels=STATUS_LABELS,
         action_labels=ACTION_LABELS,
+        field_labels=FIELD_LABELS,
+        actor_labels=ACTOR_LABELS,
+        role_names=ROLE_NAMES,
     )
     app.jinja_env.filters["country_name"] = lambda code: country_name(code, current_language())
     app.jinja_env.filters["audit_value"] = display_value

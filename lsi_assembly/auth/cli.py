@@ -5,11 +5,12 @@ import sys
 
 import click
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
 from flask.cli import AppGroup
 
 from lsi_assembly.auth.models import Role, User
 from lsi_assembly.auth.services import MIN_PASSWORD_LENGTH, create_user, find_user
+from lsi_assembly.core.forms import normalize_email
 from lsi_assembly.extensions import db
 
 users_cli = AppGroup("users", help="Manage staff accounts (admin, organizer, desk).")
@@ -29,7 +30,7 @@ def _read_password() -> str:
 def create_command(email: str, role: str, name: str | None) -> None:
     """Create a staff account; the password is read from a prompt or standard input."""
     try:
-        email = validate_email(email, check_deliverability=False).normalized.lower()
+        email = normalize_email(email)
     except EmailNotValidError as error:
         raise click.BadParameter(str(error), param_hint="EMAIL") from None
     if find_user(email) is not None:

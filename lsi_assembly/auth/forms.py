@@ -5,7 +5,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from lsi_assembly.auth.services import MIN_PASSWORD_LENGTH
-from lsi_assembly.core.forms import options
+from lsi_assembly.core.forms import ValidEmail, options
 from lsi_assembly.core.text import CleanText, strip_filter
 
 
@@ -56,6 +56,8 @@ class NewPasswordForm(FlaskForm):
     submit = SubmitField(_l("Set the new password"))
 
 
+ROLE_NAMES = {"admin": _l("Administrator"), "organizer": _l("Organizer"), "desk": _l("Desk")}
+
 ROLE_LABELS = {
     "admin": _l("Administrator: everything, including staff accounts"),
     "organizer": _l("Organizer: the event, organizations and participants"),
@@ -68,7 +70,7 @@ class StaffAccountForm(FlaskForm):
 
     page_order = ("email", "name", "role")
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please fill in this field.")),
-                                                         Length(max=254), CleanText()],
+                                                         Length(max=254), CleanText(), ValidEmail()],
                        filters=[strip_filter], render_kw={"autocomplete": "off"})
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200), CleanText()], filters=[strip_filter])
     role = SelectField(_l("Role"), choices=options(ROLE_LABELS.items()))

@@ -44,6 +44,14 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    def get_id(self) -> str:
+        """Identify the account in its session together with a piece of its password hash.
+
+        A new password changes the hash, so every session (and "keep me signed in" cookie) opened
+        with the old password stops working.
+        """
+        return f"{self.id}:{self.password_hash[-12:]}"
+
     def set_password(self, password: str) -> None:
         """Store a salted hash of ``password``."""
         self.password_hash = generate_password_hash(password)

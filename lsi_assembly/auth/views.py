@@ -1,6 +1,5 @@
 """Sign in and out, and reset a forgotten password."""
-from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -8,6 +7,8 @@ from lsi_assembly.auth import bp
 from lsi_assembly.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.services import (
+    LOCK_DURATION,
+    MAX_FAILED_LOGINS,
     AccountLocked,
     authenticate,
     find_user,
@@ -35,13 +36,13 @@ def login():
     if form.validate_on_submit():
         try:
             user = authenticate(form.email.data, form.password.data)
-        except AccountLocked as locked:
+        except AccountLocked:
             user = None
-            flash(_("Too many failed attempts: this account is locked until %(time)s. "
-                    "You can also reset your password.", time=format_datetime(locked.until, "short")), "error")
-        else:
-            if user is None:
-                flash(_("The e-mail address or the password is incorrect."), "error")
+        if user is None:
+            # One answer for every failure, so it never tells whether an address has an account.
+            flash(_("The e-mail address or the password is incorrect. After %(max)d failed attempts an account "
+                    "is locked for %(minutes)d minutes; you can also reset your password.",
+                    max=MAX_FAILED_LOGINS, minutes=LOCK_DURATION.seconds // 60), "error")
         db.session.commit()
         if user is not None:
             login_user(user, remember=form.remember.data)
@@ -84,6 +85,7 @@ def reset_password_form(token: str):
         return redirect(url_for("auth.reset_request"))
     form = NewPasswordForm()
     if form.validate_on_submit():
+        g.audit_actor = user.email  # the account's owner, through the e-mailed link
         reset_password(user, form.password.data)
         db.session.commit()
         flash(_("Your password is changed. Please sign in."), "success")

@@ -11,8 +11,9 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import has_request_context
+from flask import g, has_request_context
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_sqlalchemy.session import Session
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,9 +22,10 @@ from lsi_assembly.core.database import utcnow
 from lsi_assembly.extensions import db
 
 #: Columns never written to the log: bookkeeping, or secrets (a change is noted, not its value).
-IGNORED = {"updated_at", "search_text", "search_name", "quota_version", "last_login_at", "failed_logins",
+IGNORED = {"updated_at", "search_text", "search_name", "sort_name", "quota_version", "last_login_at", "failed_logins",
            "locked_until", "created_at", "status_changed_at"}
-SECRET = {"password_hash", "access_key", "invite_token"}
+#: Secrets, and health-related notes that must not outlive their deletion in the record itself.
+SECRET = {"password_hash", "access_key", "invite_token", "accessibility_needs", "dietary_notes"}
 HIDDEN = "(changed)"
 
 
@@ -48,6 +50,24 @@ class AuditEntry(db.Model):
     def __repr__(self) -> str:
         return f"<AuditEntry {self.entity_type}:{self.entity_id} {self.action} by {self.actor!r}>"
 
+
+#: How the log names fields and actors to a reader.
+FIELD_LABELS = {
+    "given_name": _l("Given name"), "family_name": _l("Family name"), "name_on_badge": _l("Name on badge"),
+    "email": _l("E-mail address"), "category": _l("Category"), "status": _l("Status"),
+    "organization_id": _l("Organization"), "organization_name": _l("Organization"), "country": _l("Country"),
+    "job_title": _l("Job title"), "arrival_date": _l("Arrival date"), "departure_date": _l("Departure date"),
+    "dietary": _l("Dietary requirements"), "dietary_notes": _l("Other dietary needs or allergies"),
+    "accessibility_needs": _l("Accessibility needs"), "languages": _l("Languages"), "days": _l("Days"),
+    "list_consent": _l("On the participant list"), "photo_consent": _l("May be photographed"),
+    "privacy_accepted_at": _l("Privacy notice accepted"), "locale": _l("Language"),
+    "access_key": _l("Personal link"), "event_id": _l("Event"), "name": _l("Name"),
+    "delegate_quota": _l("Delegate quota"), "contact_name": _l("Contact person"),
+    "contact_email": _l("Contact e-mail address"), "is_active": _l("Active"), "is_sample": _l("Sample data"),
+    "invite_token": _l("Invitation link"), "role": _l("Role"), "active": _l("Active"),
+    "password_hash": _l("Password"),
+}
+ACTOR_LABELS = {"participant": _l("the participant"), "command line": _l("command line")}
 
 #: Audited classes and their entity names, filled by ``audit``.
 _AUDITED: dict[type, str] = {}
@@ -99,6 +119,8 @@ def _changes(obj, created: bool) -> dict:
 
 def current_actor() -> tuple[int | None, str]:
     """Return (staff account id, label) of whoever is making the current change."""
+    if g.get("audit_actor"):
+        return None, g.audit_actor
     if has_request_context():
         if current_user and current_user.is_authenticated:
             return current_user.id, current_user.email

@@ -1,10 +1,12 @@
 """Form pieces every domain uses: choices, checkbox groups, clean text fields."""
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lsi_assembly.core.text import CleanText, strip_filter, strip_multiline_filter
@@ -39,3 +41,42 @@ def text_field(label, max_length, required=False, multiline=False, **kwargs):
     field = TextAreaField if multiline else StringField
     return field(label, validators=validators,
                  filters=[strip_multiline_filter if multiline else strip_filter], **kwargs)
+
+
+def page_number(value: str | None, last: int = 100_000) -> int:
+    """Read a ``page`` query argument: a positive whole number, at most ``last``; 1 for anything else."""
+    if value and value.isascii() and value.isdecimal() and len(value) < 7 and int(value) > 0:
+        return min(int(value), last)
+    return 1
+
+
+INVALID_EMAIL = _l("This e-mail address is not valid. Please check it (it should look like name@example.org).")
+
+
+def normalize_email(address: str, check_deliverability: bool = False) -> str:
+    """Validate an e-mail address (email-validator) and return it normalized and lower-cased.
+
+    Raises ``EmailNotValidError``. Lower-cased because people type their address in many ways and it
+    is the key that says whether someone is already registered.
+    """
+    return validate_email(address, check_deliverability=check_deliverability).normalized.lower()
+
+
+class ValidEmail:
+    """WTForms validator: refuse an invalid address, and store it normalized (see ``normalize_email``).
+
+    With ``deliverability``, the app's EMAIL_CHECK_DELIVERABILITY setting decides on a DNS look-up.
+    """
+
+    def __init__(self, deliverability: bool = False) -> None:
+        self.deliverability = deliverability
+
+    def __call__(self, form, field) -> None:
+        if not field.data:
+            return
+        check = bool(self.deliverability and has_app_context()
+                     and current_app.config.get("EMAIL_CHECK_DELIVERABILITY"))
+        try:
+            field.data = normalize_email(field.data, check_deliverability=check)
+        except EmailNotValidError:
+            raise ValidationError(INVALID_EMAIL) from None

@@ -46,20 +46,28 @@ def read_csv_rows(raw: bytes, required: Iterable[str]) -> tuple[list[str], list[
     header = text.splitlines()[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    columns = [c.strip().lower() for c in next(reader)]
-    required = list(required)
-    missing = [c for c in required if c not in columns]
-    if missing:
-        raise TableFileError(_("Missing required columns: %(missing)s. The first line must name the columns: "
-                               "%(columns)s.", missing=", ".join(missing), columns=",".join(required)))
-    rows = []
-    for values in reader:
-        if not any(v.strip() for v in values):
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise TableFileError(_("The file has more than %(max)d lines.", max=MAX_ROWS))
-        padded = values + [""] * (len(columns) - len(values))
-        rows.append((reader.line_num, {c: _unneutralize(v.strip()) for c, v in zip(columns, padded, strict=False)}))
+    try:
+        columns = [c.strip().lower() for c in next(reader)]
+        doubled = sorted({c for c in columns if c and columns.count(c) > 1})
+        if doubled:
+            raise TableFileError(_("These columns appear more than once: %(columns)s.", columns=", ".join(doubled)))
+        required = list(required)
+        missing = [c for c in required if c not in columns]
+        if missing:
+            raise TableFileError(_("Missing required columns: %(missing)s. The first line must name the columns: "
+                                   "%(columns)s.", missing=", ".join(missing), columns=",".join(required)))
+        rows = []
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise TableFileError(_("The file has more than %(max)d lines.", max=MAX_ROWS))
+            padded = values + [""] * (len(columns) - len(values))
+            rows.append((reader.line_num,
+                         {c: _unneutralize(v.replace("\x00", "").strip()) for c, v in zip(columns, padded, strict=False)}))
+    except csv.Error as error:
+        raise TableFileError(_("The file is not a readable CSV file (line %(line)d): %(reason)s",
+                               line=reader.line_num, reason=str(error))) from None
     return columns, rows
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import abort
 from sqlalchemy.orm import selectinload
 
 from lsi_assembly.events.models import Event, EventDay
@@ -20,3 +21,11 @@ def current_event() -> Event | None:
         .limit(1)
     )
     return db.session.scalars(stmt).first()
+
+
+def current_event_or_404() -> Event:
+    """Return the event being organized, or answer 404 when there is none yet."""
+    event = current_event()
+    if event is None:
+        abort(404)
+    return event

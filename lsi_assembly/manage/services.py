@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -74,7 +75,8 @@ def dashboard(event: Event) -> Dashboard:
 
     created = sorted(db.session.scalars(
         sa.select(Participant.created_at).where(Participant.event_id == event.id, not_cancelled)))
-    per_day = Counter(moment.date() for moment in created)
+    zone = ZoneInfo(event.timezone)
+    per_day = Counter(moment.astimezone(zone).date() for moment in created)  # days as seen at the venue
     timeline, total = [], 0
     if per_day:
         first, last = min(per_day), max(per_day)

@@ -8,6 +8,7 @@ from lsi_assembly.auth.forms import StaffAccountForm, StaffRoleForm
 from lsi_assembly.auth.models import Role, User
 from lsi_assembly.auth.services import create_user, find_user, make_reset_token
 from lsi_assembly.core.audit import AuditEntry
+from lsi_assembly.core.forms import page_number
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
@@ -41,9 +42,10 @@ def audit():
     stmt = sa.select(AuditEntry).order_by(AuditEntry.id.desc())
     if kind in AUDIT_KINDS:
         stmt = stmt.where(AuditEntry.entity_type == kind)
-        if record.isdigit() and len(record) < 10:
+        if record.isascii() and record.isdecimal() and len(record) < 10:
             stmt = stmt.where(AuditEntry.entity_id == int(record))
-    page = db.paginate(stmt, per_page=50, max_per_page=50, error_out=False)
+    page = db.paginate(stmt, page=page_number(request.args.get("page")), per_page=50, max_per_page=50,
+                       error_out=False)
     return render_template("manage/audit.html", page=page, kind=kind, kinds=AUDIT_KINDS, event=current_event(),
                            filters={k: v for k, v in (("kind", kind), ("id", record)) if v})
 

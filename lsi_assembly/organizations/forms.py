@@ -1,7 +1,6 @@
 """Forms for member organizations."""
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -9,7 +8,7 @@ from wtforms import BooleanField, EmailField, IntegerField, SelectField, SubmitF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from lsi_assembly.core.countries import country_names
-from lsi_assembly.core.forms import options, text_field
+from lsi_assembly.core.forms import ValidEmail, options, text_field
 from lsi_assembly.core.text import CleanText, strip_filter
 
 
@@ -25,7 +24,7 @@ class OrganizationForm(FlaskForm):
                     NumberRange(min=0, max=1000, message=_l("Please give a whole number from 0 to 1000."))],
         description=_l("How many delegates may hold a place; more are put on the organization's waiting list."))
     contact_name = text_field(_l("Contact person"), 200)
-    contact_email = EmailField(_l("Contact e-mail address"), validators=[Optional(), Length(max=254), CleanText()],
+    contact_email = EmailField(_l("Contact e-mail address"), validators=[Optional(), Length(max=254), CleanText(), ValidEmail()],
                                filters=[strip_filter])
     is_active = BooleanField(_l("Active (its delegates can register)"), default=True)
     submit = SubmitField(_l("Save"))
@@ -38,14 +37,6 @@ class OrganizationForm(FlaskForm):
     def validate_name(self, field) -> None:
         if self._name_taken and field.data and self._name_taken(field.data):
             raise ValidationError(_l("Another organization already has this name."))
-
-    def validate_contact_email(self, field) -> None:
-        if field.data:
-            try:
-                field.data = validate_email(field.data, check_deliverability=False).normalized.lower()
-            except EmailNotValidError:
-                raise ValidationError(_l("This e-mail address is not valid. Please check it "
-                                         "(it should look like name@example.org).")) from None
 
 
 class MemberListForm(FlaskForm):

@@ -5,10 +5,11 @@ import secrets
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
 from flask_babel import gettext as _
 
 from lsi_assembly.core.countries import country_names
+from lsi_assembly.core.forms import normalize_email
 from lsi_assembly.core.search import fold
 from lsi_assembly.core.tabular import read_csv_rows
 from lsi_assembly.core.text import forbidden_characters, normalize_text
@@ -84,12 +85,12 @@ def plan_member_import(event: Event, raw: bytes) -> list[MemberLine]:
         if country is None:
             reasons.append(_("country: “%(value)s” is not a known country or ISO code", value=row.get("country", "")))
         quota_text = row.get("delegate_quota", "").strip() or "2"
-        if not quota_text.isdigit() or int(quota_text) > 1000:
+        if not (quota_text.isascii() and quota_text.isdecimal()) or len(quota_text) > 4 or int(quota_text) > 1000:
             reasons.append(_("delegate_quota: “%(value)s” is not a whole number from 0 to 1000", value=quota_text))
         contact_email = row.get("contact_email", "").strip() or None
         if contact_email:
             try:
-                contact_email = validate_email(contact_email, check_deliverability=False).normalized.lower()
+                contact_email = normalize_email(contact_email)
             except EmailNotValidError:
                 reasons.append(_("email: “%(value)s” is not a valid e-mail address", value=contact_email))
         contact_name = normalize_text(row.get("contact_name"))

@@ -1,6 +1,7 @@
 """The organizers' pages for member organizations."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -11,8 +12,7 @@ from lsi_assembly.core.i18n import current_language
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.permissions import allow
 from lsi_assembly.core.tabular import TableFileError
-from lsi_assembly.events.models import Event
-from lsi_assembly.events.services import current_event
+from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations import bp
 from lsi_assembly.organizations.forms import MemberListForm, OrganizationForm
@@ -30,16 +30,9 @@ from lsi_assembly.registration.services import refill_quota
 FIELDS = ("name", "country", "delegate_quota", "contact_name", "contact_email", "is_active")
 
 
-def _event_or_404() -> Event:
-    event = current_event()
-    if event is None:
-        abort(404)
-    return event
-
-
 def _organization_or_404(organization_id: int) -> Organization:
     organization = db.get_or_404(Organization, organization_id)
-    if organization.event_id != _event_or_404().id:
+    if organization.event_id != current_event_or_404().id:
         abort(404)
     return organization
 
@@ -48,7 +41,7 @@ def _organization_or_404(organization_id: int) -> Organization:
 @allow(Role.ORGANIZER)
 def index():
     """List organizations with their delegates against their quota."""
-    event = _event_or_404()
+    event = current_event_or_404()
     return render_template("organizations/index.html", event=event, rows=quota_overview(event, active_only=False))
 
 
@@ -56,7 +49,7 @@ def index():
 @allow(Role.ORGANIZER)
 def create():
     """Add a member organization."""
-    event = _event_or_404()
+    event = current_event_or_404()
     form = OrganizationForm(locale=current_language(), name_taken=lambda name: name_taken(event, name))
     if form.validate_on_submit():
         organization = Organization(event_id=event.id, **{name: getattr(form, name).data for name in FIELDS})
@@ -113,7 +106,7 @@ def invitation(organization_id: int):
 @allow(Role.ORGANIZER)
 def import_members():
     """Import the member list from a CSV file: all lines or none."""
-    event = _event_or_404()
+    event = current_event_or_404()
     form = MemberListForm()
     plan = None
     if form.validate_on_submit():
@@ -124,6 +117,9 @@ def import_members():
         else:
             if all(line.action != "reject" for line in plan):
                 created, updated = apply_member_import(event, plan)
+                for organization in db.session.scalars(sa.select(Organization).where(
+                        Organization.event_id == event.id, Organization.is_active.is_(True))):
+                    refill_quota(event, organization.id)  # a larger quota gives places to the waiting list
                 db.session.commit()
                 flash(_("Member list imported: %(created)d added, %(updated)d updated.",
                         created=created, updated=updated), "success")

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -21,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from lsi_assembly.core.countries import country_names
-from lsi_assembly.core.forms import MultiCheckboxField, optional_int, options, text_field
+from lsi_assembly.core.forms import MultiCheckboxField, ValidEmail, optional_int, options, text_field
 from lsi_assembly.core.text import CleanText, strip_filter
 from lsi_assembly.registration.models import SELF_SERVICE_CATEGORIES, Category, Diet
 
@@ -52,19 +50,11 @@ STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 
-INVALID_EMAIL = _l("This e-mail address is not valid. Please check it (it should look like name@example.org).")
-
 #: How far from the event's days an arrival or departure date may be.
 TRAVEL_WINDOW = timedelta(days=30)
 
 #: Value of the organization select for someone outside the member organizations.
 NOT_A_MEMBER = 0
-
-
-def normalize_email(address: str, check_deliverability: bool = False) -> str:
-    """Validate an e-mail address and return its normalized, lower-cased form."""
-    result = validate_email(address, check_deliverability=check_deliverability)
-    return result.normalized.lower()
 
 
 class ParticipantDetailsForm(FlaskForm):
@@ -157,7 +147,8 @@ class RegistrationForm(ParticipantDetailsForm):
 
     email = EmailField(
         _l("E-mail address"),
-        validators=[DataRequired(_l("Please fill in this field.")), Length(max=254), CleanText()],
+        validators=[DataRequired(_l("Please fill in this field.")), Length(max=254), CleanText(),
+                    ValidEmail(deliverability=True)],
         filters=[strip_filter],
         description=_l("We send your confirmation and your personal link here."),
         render_kw={"autocomplete": "email"},
@@ -182,14 +173,6 @@ class RegistrationForm(ParticipantDetailsForm):
             *((org.id, org.name) for org in organizations),
             (NOT_A_MEMBER, _l("None of these / not a member")),
         ])
-
-    def validate_email(self, field) -> None:
-        try:
-            field.data = normalize_email(
-                field.data, current_app.config["EMAIL_CHECK_DELIVERABILITY"]
-            )
-        except EmailNotValidError:
-            raise ValidationError(INVALID_EMAIL) from None
 
     def validate_organization_id(self, field) -> None:
         if self.category.data == Category.DELEGATE and not field.data:
@@ -216,15 +199,9 @@ class RequestLinkForm(FlaskForm):
     page_order = ("email",)
 
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please fill in this field.")),
-                                                         Length(max=254), CleanText()],
+                                                         Length(max=254), CleanText(), ValidEmail()],
                        filters=[strip_filter], render_kw={"autocomplete": "email"})
     submit = SubmitField(_l("Send me my link"))
-
-    def validate_email(self, field) -> None:
-        try:
-            field.data = normalize_email(field.data)
-        except EmailNotValidError:
-            raise ValidationError(INVALID_EMAIL) from None
 
 
 class CancelForm(FlaskForm):
@@ -240,7 +217,7 @@ class StaffParticipantForm(ParticipantDetailsForm):
                   "organization_name", "job_title", "days", "arrival_date", "departure_date", "dietary",
                   "dietary_notes", "accessibility_needs", "languages", "list_consent", "photo_consent")
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please fill in this field.")),
-                                                         Length(max=254), CleanText()],
+                                                         Length(max=254), CleanText(), ValidEmail()],
                        filters=[strip_filter], render_kw={"autocomplete": "off"})
     category = SelectField(_l("Category"), choices=options((c.value, label) for c, label in CATEGORY_LABELS.items()))
     organization_id = SelectField(_l("Member organization"), coerce=optional_int)
@@ -254,10 +231,6 @@ class StaffParticipantForm(ParticipantDetailsForm):
         self._email_taken = email_taken
 
     def validate_email(self, field) -> None:
-        try:
-            field.data = normalize_email(field.data)
-        except EmailNotValidError:
-            raise ValidationError(INVALID_EMAIL) from None
         if self._email_taken and self._email_taken(field.data):
             raise ValidationError(_l("Another registration already uses this e-mail address."))
 

@@ -101,6 +101,8 @@ class Participant(db.Model):
     locale: Mapped[str] = mapped_column(sa.String(10), default="en")
     #: Names, badge name and e-mail folded for accent-insensitive search (kept up to date on every save).
     search_text: Mapped[str] = mapped_column(sa.String(700), default="")
+    #: Family then given name, folded: sorts "Åsa" with "A" and "Ødegaard" with "O" on every database.
+    sort_name: Mapped[str] = mapped_column(sa.String(210), default="")
     #: Random secret signed into the personal link; replacing it revokes every link sent.
     access_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -135,6 +137,7 @@ class Participant(db.Model):
 @sa.event.listens_for(Participant, "before_insert")
 @sa.event.listens_for(Participant, "before_update")
 def _fold_search_text(mapper, connection, participant: Participant) -> None:
+    participant.sort_name = fold(f"{participant.family_name} {participant.given_name}")[:210]
     participant.search_text = fold(" ".join(filter(None, (
         participant.given_name, participant.family_name, participant.name_on_badge, participant.email,
         participant.organization_name))))

@@ -12,18 +12,26 @@ from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.models import Category, Participant, Status, participant_days
 
+_FAMILY = Participant.sort_name
+#: Sort keys: names folded (case and accents aside); an empty organization sorts last on both databases.
 SORTS = {
-    "name": (Participant.family_name, Participant.given_name),
-    "organization": (sa.func.coalesce(Organization.name, Participant.organization_name), Participant.family_name),
-    "country": (Participant.country, Participant.family_name),
-    "status": (Participant.status, Participant.family_name),
-    "category": (Participant.category, Participant.family_name),
+    "name": (Participant.sort_name,),
+    "organization": (sa.func.coalesce(Organization.search_name, sa.func.lower(Participant.organization_name)),
+                     _FAMILY),
+    "country": (Participant.country, _FAMILY),
+    "status": (Participant.status, _FAMILY),
+    "category": (Participant.category, _FAMILY),
     "registered": (Participant.created_at,),
 }
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
+    return int(value) if value and value.isascii() and value.isdecimal() and len(value) < 10 else None
+
+
+def _text(value: str | None, length: int) -> str:
+    """A query-string value, without NUL (PostgreSQL refuses it in text), cut to ``length``."""
+    return (value or "").replace("\x00", "").strip()[:length]
 
 
 @dataclass
@@ -41,15 +49,19 @@ class RegistrationFilter:
     sort: str = "name"
 
     @classmethod
-    def from_args(cls, args) -> RegistrationFilter:
-        """Read the filter from query-string arguments, ignoring what does not make sense."""
+    def from_args(cls, args, q: str = "") -> RegistrationFilter:
+        """Read the filter from query-string arguments, ignoring what does not make sense.
+
+        The search words ``q`` are not read from the URL: a name is personal data, and URLs end up in
+        browser histories and server logs. The list keeps them in the session instead.
+        """
         sort = args.get("sort", "name")
         return cls(
-            q=(args.get("q") or "").strip()[:100],
-            status=(args.get("status") or "")[:20],
-            category=(args.get("category") or "")[:20],
+            q=_text(q, 100),
+            status=_text(args.get("status"), 20),
+            category=_text(args.get("category"), 20),
             organization=_int(args.get("organization")),
-            country=(args.get("country") or "").upper()[:2],
+            country=_text(args.get("country"), 2).upper(),
             day=_int(args.get("day")),
             dietary=args.get("dietary") == "1",
             accessibility=args.get("accessibility") == "1",
@@ -57,8 +69,8 @@ class RegistrationFilter:
         )
 
     def args(self, **changes) -> dict[str, str]:
-        """Return the non-empty fields as query-string arguments, with ``changes`` applied."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)} | changes
+        """Return the non-empty fields but the search words as query-string arguments, with ``changes``."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "q"} | changes
         return {k: ("1" if v is True else str(v)) for k, v in values.items() if v not in (None, "", False)}
 
 
@@ -92,7 +104,7 @@ def registrations_query(event: Event, f: RegistrationFilter) -> sa.Select:
         stmt = stmt.where(sa.func.coalesce(Participant.accessibility_needs, "") != "")
     columns = SORTS[f.sort.lstrip("-")]
     descending = f.sort.startswith("-")
-    return stmt.order_by(*(c.desc() if descending else c for c in columns), Participant.id)
+    return stmt.order_by(*((c.desc() if descending else c.asc()).nulls_last() for c in columns), Participant.id)
 
 
 @dataclass

@@ -220,6 +220,14 @@ def register(event: Event, data: RegistrationData, locale: str) -> RegistrationO
     return RegistrationOutcome(participant, created=True)
 
 
+def readdress(participant: Participant) -> None:
+    """After an organizer changed the e-mail address: revoke the old links, send one to the new address."""
+    participant.access_key = new_access_key()
+    db.session.flush()
+    queue_mail(participant.email, "registration_link", participant.locale, participant=participant,
+               link=personal_link(participant.access_key), register_link=external_url("registration.register_form"))
+
+
 def update_registration(participant: Participant, data: RegistrationData) -> None:
     """Apply a participant's own changes (not e-mail, organization or category)."""
     _apply(participant, data, EDITABLE_FIELDS)
@@ -230,11 +238,14 @@ def update_registration(participant: Participant, data: RegistrationData) -> Non
 def promote_from_waitlist(event: Event, organization_id: int) -> list[Participant]:
     """Move waitlisted delegates into free places of the quota, oldest first, and tell them.
 
-    The caller must hold the organization's quota lock (``cancel_registration`` does).
+    The caller must hold the organization's quota lock (``cancel_registration`` does). An
+    inactive organization's waiting list stays as it is.
     """
-    quota = db.session.scalar(
-        sa.select(Organization.delegate_quota).where(Organization.id == organization_id)
-    ) or 0
+    quota, active = db.session.execute(
+        sa.select(Organization.delegate_quota, Organization.is_active).where(Organization.id == organization_id)
+    ).one()
+    if not active:
+        return []
     free = quota - _places_held(event.id, organization_id)
     if free <= 0:
         return []
@@ -274,6 +285,48 @@ def promote_from_waitlist(event: Event, organization_id: int) -> list[Participan
         )
     db.session.flush()
     return waiting
+
+
+@dataclass
+class QuotaChange:
+    """What moving a registration to another organization or category did to the quotas."""
+
+    #: The moved person now waits: the new organization's quota is full.
+    waitlisted: bool = False
+    #: The moved person got a place they were waiting for.
+    admitted: bool = False
+    #: Waitlisted delegates of the old organization given the freed place.
+    promoted: list[Participant] = field(default_factory=list)
+
+
+def keep_quota(event: Event, participant: Participant, old_organization_id: int | None,
+               old_category: str) -> QuotaChange:
+    """Re-decide a registration's place after an organizer changed its organization or category.
+
+    Both organizations are locked (in id order); a delegate holding a place in a full organization
+    goes on its waiting list, a waiting one with room gets a place, and a place freed in the old
+    organization goes to its waiting list.
+    """
+    change = QuotaChange()
+    if (old_organization_id, old_category) == (participant.organization_id, participant.category):
+        return change
+    if participant.status == Status.CANCELLED:
+        return change
+    held_before = (old_category == Category.DELEGATE and old_organization_id is not None
+                   and participant.status in PLACE_HOLDING)
+    for organization_id in sorted({old_organization_id, participant.organization_id} - {None}):
+        _lock_quota(organization_id)
+    decided = decide_status(event, participant, admitted=participant.status
+                            if participant.status in PLACE_HOLDING else None)
+    now = utcnow()
+    if participant.status in PLACE_HOLDING and decided == Status.WAITLISTED:
+        participant.status, participant.status_changed_at, change.waitlisted = decided, now, True
+    elif participant.status == Status.WAITLISTED and decided != Status.WAITLISTED:
+        participant.status, participant.status_changed_at, change.admitted = decided, now, True
+    db.session.flush()
+    if held_before:
+        change.promoted = promote_from_waitlist(event, old_organization_id)
+    return change
 
 
 def refill_quota(event: Event, organization_id: int) -> list[Participant]:

@@ -2,23 +2,26 @@
 from __future__ import annotations
 
 import io
+import re
 import secrets
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.core.audit import entries_for
 from lsi_assembly.core.database import utcnow
-from lsi_assembly.core.forms import options
+from lsi_assembly.core.forms import options, page_number
 from lsi_assembly.core.i18n import current_language, safe_next
 from lsi_assembly.core.permissions import allow
 from lsi_assembly.core.tabular import write_csv, write_xlsx
 from lsi_assembly.events.models import Event
-from lsi_assembly.events.services import current_event
+from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration import staff_bp as bp
@@ -31,7 +34,14 @@ from lsi_assembly.registration.forms import (
 )
 from lsi_assembly.registration.models import Category, Participant, Status
 from lsi_assembly.registration.queries import RegistrationFilter, registrations_query
-from lsi_assembly.registration.services import ACTIONS, ActionOutcome, apply_action, waitlist_position
+from lsi_assembly.registration.services import (
+    ACTIONS,
+    ActionOutcome,
+    apply_action,
+    keep_quota,
+    readdress,
+    waitlist_position,
+)
 from lsi_assembly.registration.transfer import (
     ImportFileError,
     apply_import,
@@ -40,18 +50,15 @@ from lsi_assembly.registration.transfer import (
 )
 
 PER_PAGE = 50
-
-
-def _event_or_404() -> Event:
-    event = current_event()
-    if event is None:
-        abort(404)
-    return event
+#: What secrets.token_urlsafe(16) makes; anything else is refused before touching the file system.
+UPLOAD_TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
+#: Uploads waiting for confirmation longer than this are deleted.
+UPLOAD_MAX_AGE = timedelta(hours=2)
 
 
 def _participant_or_404(participant_id: int) -> Participant:
     participant = db.get_or_404(Participant, participant_id)
-    if participant.event_id != _event_or_404().id:
+    if participant.event_id != current_event_or_404().id:
         abort(404)
     return participant
 
@@ -86,14 +93,31 @@ def _report(outcome: ActionOutcome, action: str) -> None:
         flash(_("%(organization)s now has more delegates than its quota.", organization=name), "warning")
 
 
-@bp.get("/")
+SEARCH_KEY = "registrations_q"
+
+
+def _filters() -> RegistrationFilter:
+    return RegistrationFilter.from_args(request.args, q=session.get(SEARCH_KEY, ""))
+
+
+@bp.route("/", methods=["GET", "POST"])
 @allow(Role.ORGANIZER)
 def index():
-    """List registrations with search, filters, sorting and pages."""
-    event = _event_or_404()
-    filters = RegistrationFilter.from_args(request.args)
-    page = db.paginate(registrations_query(event, filters), per_page=PER_PAGE, max_per_page=PER_PAGE,
-                       error_out=False)
+    """List registrations with search, filters, sorting and pages.
+
+    The filter form is POSTed: its search words go to the session, the other filters (none of them
+    personal) to the address of the page it redirects to.
+    """
+    event = current_event_or_404()
+    if request.method == "POST":
+        session[SEARCH_KEY] = (request.form.get("q") or "").replace("\x00", "").strip()[:100]
+        return redirect(url_for("registrations.index", **RegistrationFilter.from_args(request.form).args()))
+    if request.args.get("clear"):
+        session.pop(SEARCH_KEY, None)
+        return redirect(url_for("registrations.index"))
+    filters = _filters()
+    page = db.paginate(registrations_query(event, filters), page=page_number(request.args.get("page")), per_page=PER_PAGE,
+                       max_per_page=PER_PAGE, error_out=False)
     bulk = BulkActionForm()
     bulk.action.choices = options(ACTION_LABELS.items())
     return render_template("registrations/index.html", event=event, page=page, filters=filters, bulk=bulk,
@@ -130,6 +154,7 @@ def edit(participant_id: int):
         form.languages.data = ", ".join(participant.languages or [])
         form.organization_id.data = participant.organization_id or 0
     if form.validate_on_submit():
+        before = (participant.organization_id, participant.category, participant.email)
         for name in ("given_name", "family_name", "name_on_badge", "email", "country", "category", "job_title",
                      "arrival_date", "departure_date", "dietary_notes", "accessibility_needs", "list_consent",
                      "photo_consent"):
@@ -139,8 +164,22 @@ def edit(participant_id: int):
         participant.organization_name = None if participant.organization_id else form.organization_name.data
         participant.languages = form.language_list()
         participant.days = [day for day in event.days if day.id in set(form.days.data)]
+        db.session.flush()
+        change = keep_quota(event, participant, before[0], before[1])
+        if participant.email != before[2]:
+            readdress(participant)
         db.session.commit()
         flash(_("The registration is saved."), "success")
+        if participant.email != before[2]:
+            flash(_("The e-mail address changed: the old personal link no longer works, and a new one was sent to "
+                    "the new address."), "info")
+        if change.waitlisted:
+            flash(_("The organization's quota is full: %(name)s is now on its waiting list.",
+                    name=participant.full_name), "warning")
+        if change.admitted:
+            flash(_("%(name)s now has a place.", name=participant.full_name), "info")
+        for promoted in change.promoted:
+            flash(_("%(name)s moved off the waiting list into the freed place.", name=promoted.full_name), "info")
         return redirect(url_for("registrations.detail", participant_id=participant.id))
     return render_template("registrations/edit.html", form=form, participant=participant, event=event), (
         422 if form.errors else 200)
@@ -163,7 +202,7 @@ def act(participant_id: int, action: str):
 @allow(Role.ORGANIZER)
 def bulk():
     """Apply one action to every registration ticked in the list."""
-    event = _event_or_404()
+    event = current_event_or_404()
     form = BulkActionForm()
     form.action.choices = options(ACTION_LABELS.items())
     back = safe_next(request.form.get("next") or url_for("registrations.index"))
@@ -185,8 +224,8 @@ def bulk():
 @allow(Role.ORGANIZER)
 def export(fmt: str):
     """Download the registrations matching the list's filters as CSV or Excel."""
-    event = _event_or_404()
-    participants = db.session.scalars(registrations_query(event, RegistrationFilter.from_args(request.args)))
+    event = current_event_or_404()
+    participants = db.session.scalars(registrations_query(event, _filters()))
     rows = export_rows(participants)
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
@@ -208,11 +247,19 @@ def _upload_path(token: str) -> Path:
     return folder / f"import-{token}.csv"
 
 
+def _delete_stale_uploads() -> None:
+    """Remove uploaded lists (personal data) nobody confirmed within UPLOAD_MAX_AGE."""
+    limit = time.time() - UPLOAD_MAX_AGE.total_seconds()
+    for path in Path(current_app.config["UPLOAD_FOLDER"]).glob("import-*.csv"):
+        if path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @allow(Role.ORGANIZER)
 def import_form():
     """Upload a CSV file and see, line by line, what importing it would do (nothing is written yet)."""
-    event = _event_or_404()
+    event = current_event_or_404()
     form = ImportUploadForm()
     if form.validate_on_submit():
         raw = form.file.data.read()
@@ -223,6 +270,7 @@ def import_form():
         else:
             token = secrets.token_urlsafe(16)
             _upload_path(token).write_bytes(raw)
+            _delete_stale_uploads()
             confirm = ImportConfirmForm(token=token, notify=form.notify.data)
             return render_template("registrations/import_plan.html", plan=plan, confirm=confirm, event=event)
     return render_template("registrations/import.html", form=form, event=event), 422 if form.errors else 200
@@ -232,10 +280,10 @@ def import_form():
 @allow(Role.ORGANIZER)
 def import_confirm():
     """Import the file checked in the dry run: all of it, or its valid lines only if so chosen."""
-    event = _event_or_404()
+    event = current_event_or_404()
     form = ImportConfirmForm()
     token = form.token.data or ""
-    path = _upload_path(token) if form.validate_on_submit() and token.replace("-", "").replace("_", "").isalnum() else None
+    path = _upload_path(token) if form.validate_on_submit() and UPLOAD_TOKEN.fullmatch(token) else None
     if path is None or not path.exists():
         flash(_("This import has expired or was already done. Please upload the file again."), "error")
         return redirect(url_for("registrations.import_form"))

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from lsi_assembly.core.countries import country_names
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.forms import normalize_email
 from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.core.search import fold
 from lsi_assembly.core.tabular import TableFileError, read_csv_rows
@@ -24,19 +25,19 @@ from lsi_assembly.core.text import forbidden_characters, normalize_text
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
-from lsi_assembly.registration.forms import normalize_email
 from lsi_assembly.registration.links import new_access_key
 from lsi_assembly.registration.models import Category, Diet, Participant, Status
-from lsi_assembly.registration.services import decide_status, personal_link
+from lsi_assembly.registration.services import decide_status, keep_quota, personal_link
 
 REQUIRED_COLUMNS = ("first_name", "last_name", "email", "organization", "country", "category")
 OPTIONAL_COLUMNS = ("name_on_badge", "job_title", "days", "dietary", "accessibility", "languages",
                     "list_consent", "photo_consent")
 EXPORT_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + ("status", "registered_at")
+DIET_CODES = {d.value for d in Diet}
 YES = {"yes", "y", "oui", "true", "1", "x"}
 NO = {"no", "n", "non", "false", "0", ""}
 #: Longest value per column (as on the registration form).
-MAX_LENGTHS = {"first_name": 100, "last_name": 100, "email": 254, "organization": 200, "name_on_badge": 100,
+MAX_LENGTHS = {"first_name": 100, "last_name": 100, "email": 254, "organization": 200, "name_on_badge": 60,
                "job_title": 150, "accessibility": 1000, "languages": 200, "dietary": 300}
 MULTILINE = {"accessibility"}
 
@@ -94,7 +95,9 @@ class _Lookups:
             sa.select(Participant.email, Participant.id).where(Participant.event_id == event.id)).all())
 
 
-def _check_line(number: int, row: dict[str, str], lookups: _Lookups, seen: dict[str, int]) -> LineResult:
+def _check_line(number: int, row: dict[str, str], lookups: _Lookups, seen: dict[str, int],
+                columns: set[str]) -> LineResult:
+    """Check one line; ``values`` holds only what the file's columns give (absent columns stay as they are)."""
     reasons: list[str] = []
     values: dict = {}
     for column, limit in MAX_LENGTHS.items():
@@ -110,8 +113,10 @@ def _check_line(number: int, row: dict[str, str], lookups: _Lookups, seen: dict[
         reasons.append(_("%(column)s: missing", column="first_name"))
     if not family:
         reasons.append(_("%(column)s: missing", column="last_name"))
-    values.update(given_name=given, family_name=family, name_on_badge=normalize_text(row.get("name_on_badge")),
-                  job_title=normalize_text(row.get("job_title")))
+    values.update(given_name=given, family_name=family)
+    for column, attribute in (("name_on_badge", "name_on_badge"), ("job_title", "job_title")):
+        if column in columns:
+            values[attribute] = normalize_text(row.get(column))
 
     email = ""
     try:
@@ -154,17 +159,31 @@ def _check_line(number: int, row: dict[str, str], lookups: _Lookups, seen: dict[
             reasons.append(_("days: “%(value)s” is not a day of the event (YYYY-MM-DD)", value=part))
         else:
             days.append(day)
-    values["days"] = days or list(lookups.event.days)
+    if "days" in columns:
+        values["days"] = days or list(lookups.event.days)
 
-    diets, notes = [], []
-    for part in filter(None, (p.strip() for p in row.get("dietary", "").split(";"))):
-        code = part.lower().replace("-", "_").replace(" ", "_")
-        (diets if code in {d.value for d in Diet} else notes).append(code if code in {d.value for d in Diet} else part)
-    values.update(dietary=diets, dietary_notes="; ".join(notes) or None,
-                  accessibility_needs=normalize_text(row.get("accessibility"), multiline=True),
-                  languages=[p.strip() for p in row.get("languages", "").replace(";", ",").split(",") if p.strip()])
+    if "dietary" in columns:
+        diets, notes = [], []
+        for part in filter(None, (p.strip() for p in row.get("dietary", "").split(";"))):
+            code = part.lower().replace("-", "_").replace(" ", "_")
+            if code in DIET_CODES:
+                diets.append(code)
+            else:
+                notes.append(part)
+        joined = "; ".join(notes)
+        if len(joined) > MAX_LENGTHS["dietary"]:
+            reasons.append(_("%(column)s: longer than %(max)d characters", column="dietary",
+                             max=MAX_LENGTHS["dietary"]))
+        values.update(dietary=diets, dietary_notes=joined or None)
+    if "accessibility" in columns:
+        values["accessibility_needs"] = normalize_text(row.get("accessibility"), multiline=True)
+    if "languages" in columns:
+        values["languages"] = [p.strip()[:40] for p in row.get("languages", "").replace(";", ",").split(",")
+                               if p.strip()][:12]
 
     for column in ("list_consent", "photo_consent"):
+        if column not in columns:
+            continue
         answer = row.get(column, "").strip().lower()
         if answer not in YES | NO:
             reasons.append(_("%(column)s: “%(value)s” is not yes or no", column=column, value=row.get(column)))
@@ -182,7 +201,8 @@ def plan_import(event: Event, raw: bytes) -> ImportPlan:
     lookups = _Lookups(event)
     seen: dict[str, int] = {}
     known = set(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
-    return ImportPlan([_check_line(number, row, lookups, seen) for number, row in rows],
+    present = set(columns)
+    return ImportPlan([_check_line(number, row, lookups, seen, present) for number, row in rows],
                       ignored_columns=[c for c in columns if c not in known and c not in {"status", "registered_at"}])
 
 
@@ -202,19 +222,23 @@ def apply_import(event: Event, plan: ImportPlan, valid_only: bool = False, notif
         if result.action == "reject":
             continue
         values = dict(result.values)
-        days = values.pop("days")
+        days = values.pop("days", None)
         if result.action == "update":
             participant = db.session.scalar(sa.select(Participant).where(
                 Participant.event_id == event.id, Participant.email == result.email))
+            before = (participant.organization_id, participant.category)
             for key, value in values.items():
                 setattr(participant, key, value)
-            participant.days = days
+            if days is not None:
+                participant.days = days
+            db.session.flush()
+            keep_quota(event, participant, *before)
             updated += 1
         else:
             participant = Participant(event_id=event.id, access_key=new_access_key(), locale=locale,
                                       created_at=now, status_changed_at=now, privacy_accepted_at=None,
                                       status=Status.CONFIRMED, **values)
-            participant.days = days
+            participant.days = days if days is not None else list(event.days)
             db.session.add(participant)
             db.session.flush()
             participant.status = decide_status(event, participant, admitted=Status.CONFIRMED)

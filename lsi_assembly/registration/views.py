@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.events.models import Event
-from lsi_assembly.events.services import current_event
+from lsi_assembly.events.services import current_event, current_event_or_404
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.organizations.services import find_by_invitation
@@ -30,13 +30,6 @@ from lsi_assembly.registration.services import (
     update_registration,
     waitlist_position,
 )
-
-
-def _event_or_404() -> Event:
-    event = current_event()
-    if event is None:
-        abort(404)
-    return event
 
 
 def _member_organizations(event: Event) -> list[Organization]:
@@ -81,7 +74,7 @@ def _participant_from_token(token: str) -> Participant:
 @bp.route("/register", methods=["GET", "POST"])
 def register_form():
     """Show and process the delegate registration form."""
-    event = _event_or_404()
+    event = current_event_or_404()
     state = event.registration_state()
     if state != "open":
         return render_template("registration/closed.html", event=event, state=state)
@@ -114,7 +107,7 @@ def register_form():
 @bp.get("/register/done")
 def done():
     """Thank the person and point them to the e-mail (no personal data in the URL or on the page)."""
-    event = _event_or_404()
+    event = current_event_or_404()
     if not session.get("registration_submitted"):
         return redirect(url_for("registration.register_form"))
     return render_template("registration/done.html", event=event)
@@ -187,7 +180,7 @@ def cancelled():
 @bp.route("/registration/link", methods=["GET", "POST"])
 def request_link():
     """E-mail the personal link again to a registered address (without saying whether it is)."""
-    event = _event_or_404()
+    event = current_event_or_404()
     form = RequestLinkForm()
     if form.validate_on_submit():
         participant = find_by_email(event, form.email.data)

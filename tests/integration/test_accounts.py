@@ -57,7 +57,7 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(client):
         assert _sign_in(client, "wrong password").status_code == 422
     locked = _sign_in(client)
     assert locked.status_code == 422
-    assert "Too many failed attempts" in locked.get_data(as_text=True)
+    assert "The e-mail address or the password is incorrect." in locked.get_data(as_text=True)
     db.session.refresh(user)
     assert user.locked_until > utcnow()
 
@@ -112,3 +112,31 @@ def test_control_characters_in_sign_in_fields_are_refused_not_crashing(client):
         assert response.status_code == 422
     response = post_form(client, "/login/reset", {"email": "a\x00b@example.org"})
     assert response.status_code == 422
+
+
+def test_a_new_password_ends_the_sessions_opened_with_the_old_one(app, client, mailbox):
+    make_event()
+    user = make_user()
+    _sign_in(client)
+    assert client.get("/manage/").status_code == 200
+    with app.app_context():  # another browser: its own context, so its own CSRF token
+        other = app.test_client()
+        post_form(other, "/login/reset", {"email": "organizer@example.org"})
+        path = re.search(r"https?://[^/]+(/login/reset/\S+)", body(mailbox.wait_for(1)[0])).group(1)
+        post_form(other, path, {"password": "a brand new password", "confirm": "a brand new password"})
+    with app.app_context():  # a fresh request context, as every real request gets
+        assert client.get("/manage/").status_code == 302  # the first session is over
+    entry = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.entity_type == "user", AuditEntry.entity_id == user.id).order_by(AuditEntry.id.desc())).first()
+    assert entry.actor == "organizer@example.org"
+
+
+def test_sign_in_answers_the_same_for_unknown_and_locked_accounts(client):
+    make_event()
+    make_user()
+    for _ in range(MAX_FAILED_LOGINS):
+        _sign_in(client, "wrong password")
+    locked = _sign_in(client).get_data(as_text=True)
+    unknown = _sign_in(client, email="nobody@example.org").get_data(as_text=True)
+    message = "The e-mail address or the password is incorrect."
+    assert message in locked and message in unknown

@@ -10,6 +10,7 @@ from lsi_assembly.auth.models import Role
 from lsi_assembly.core.audit import AuditEntry
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Category, Participant, Status
+from tests.conftest import body
 from tests.factories import (
     csrf_token,
     make_event,
@@ -31,6 +32,13 @@ def organizer(client, event):
     return client
 
 
+def _search(client, q: str, **filters) -> str:
+    """Search the way the page does: POST the filter form, follow it to the list."""
+    response = post_form(client, "/manage/registrations/", {"q": q, **filters}, follow_redirects=True)
+    assert "jose" not in response.request.url.lower()  # search words never go into the address
+    return response.get_data(as_text=True)
+
+
 def _names(html: str) -> list[str]:
     return re.findall(r'<th scope="row"><a href="/manage/registrations/\d+">([^<]+)</a>', html)
 
@@ -42,7 +50,7 @@ def test_search_ignores_accents_and_case(organizer, event):
     make_participant(event, given_name="Anna", family_name="Nowak", email="an@example.org")
 
     def search(q):
-        return _names(organizer.get("/manage/registrations/", query_string={"q": q}).get_data(as_text=True))
+        return _names(_search(organizer, q))
 
     assert search("jose") == ["García, José"]
     assert search("GARCIA") == ["García, José"]
@@ -57,7 +65,7 @@ def test_search_finds_by_organization(organizer, event):
     org = make_organization(event, name="Comité Contre l'Esclavage Moderne")
     make_participant(event, organization_id=org.id, family_name="Dupont", email="d@example.org")
     make_participant(event, family_name="Other", email="o@example.org")
-    html = organizer.get("/manage/registrations/?q=comite+contre").get_data(as_text=True)
+    html = _search(organizer, "comite contre")
     assert _names(html) == ["Dupont, Anna"]
 
 
@@ -210,7 +218,7 @@ def test_search_words_match_in_any_order(organizer, event):
     make_participant(event, given_name="José", family_name="García-Fernández", email="jg@example.org")
     make_participant(event, given_name="Josefa", family_name="García", email="jf@example.org")
     def search(query):
-        return _names(organizer.get("/manage/registrations/", query_string={"q": query}).get_data(as_text=True))
+        return _names(_search(organizer, query))
 
     for query in ("jose fernandez", "García-Fernández, José", "FERNANDEZ", "fernandez garcia"):
         assert search(query) == ["García-Fernández, José"], query
@@ -226,3 +234,96 @@ def test_reject_and_cancel_ask_for_confirmation_first(organizer, event, mailbox)
     assert confirm.status_code == 200 and "will be told by e-mail" in confirm.get_data(as_text=True)
     db.session.refresh(person)
     assert person.status == Status.PENDING and mailbox.messages == []
+
+
+def test_search_stays_for_sorting_and_export_until_cleared(organizer, event):
+    make_participant(event, given_name="José", family_name="García", email="jg@example.org")
+    make_participant(event, given_name="Anna", family_name="Nowak", email="an@example.org")
+    _search(organizer, "garcia", status="pending")
+    assert _names(organizer.get("/manage/registrations/?sort=-name").get_data(as_text=True)) == ["García, José"]
+    export = organizer.get("/manage/registrations/export.csv").get_data().decode("utf-8-sig")
+    assert "jg@example.org" in export and "an@example.org" not in export
+    organizer.get("/manage/registrations/?clear=1")
+    assert len(_names(organizer.get("/manage/registrations/").get_data(as_text=True))) == 2
+
+
+def test_sorting_ignores_case_and_puts_empty_organizations_last(organizer, event):
+    org = make_organization(event, name="beta ngo")
+    make_participant(event, family_name="adams", email="a@example.org", organization_id=org.id)
+    make_participant(event, family_name="Zola", email="z@example.org", category="guest")
+    make_participant(event, family_name="Brown", email="b@example.org", organization_id=org.id)
+    assert _names(organizer.get("/manage/registrations/").get_data(as_text=True)) == [
+        "adams, Anna", "Brown, Anna", "Zola, Anna"]
+    by_org = _names(organizer.get("/manage/registrations/?sort=organization").get_data(as_text=True))
+    assert by_org[-1] == "Zola, Anna"
+    by_org_desc = _names(organizer.get("/manage/registrations/?sort=-organization").get_data(as_text=True))
+    assert by_org_desc[-1] == "Zola, Anna"
+
+
+@pytest.mark.parametrize("query", ["organization=%C2%B2", "day=%C2%B2", "page=99999999999999999999", "page=-1",
+                                   "status=%00", "country=P%00", "sort=%00"])
+def test_odd_query_arguments_never_fail(organizer, event, query):
+    make_participant(event)
+    assert organizer.get(f"/manage/registrations/?{query}").status_code == 200
+    assert organizer.get(f"/manage/registrations/export.csv?{query}").status_code == 200
+
+
+def test_moving_a_delegate_to_a_full_organization_waitlists_and_refills_the_old_one(organizer, event, mailbox):
+    alpha = make_organization(event, name="Alpha", quota=1)
+    beta = make_organization(event, name="Beta", quota=1)
+    mover = make_participant(event, organization_id=alpha.id, status=Status.CONFIRMED, email="m@example.org")
+    waiting = make_participant(event, organization_id=alpha.id, status=Status.WAITLISTED, email="w@example.org")
+    make_participant(event, organization_id=beta.id, status=Status.CONFIRMED, email="b@example.org")
+    page = post_form(organizer, f"/manage/registrations/{mover.id}/edit", {
+        "given_name": "Anna", "family_name": "Nowak", "email": "m@example.org", "country": "PL",
+        "category": "delegate", "organization_id": str(beta.id), "days": [str(event.days[0].id)]},
+        follow_redirects=True).get_data(as_text=True)
+    assert "quota is full: Anna Nowak is now on its waiting list" in page
+    db.session.expire_all()
+    assert db.session.get(Participant, mover.id).status == Status.WAITLISTED
+    assert db.session.get(Participant, waiting.id).status == Status.PENDING
+
+
+def test_changing_the_email_revokes_the_old_link_and_mails_the_new_address(organizer, event, mailbox):
+    person = make_participant(event, email="old@example.org", category="observer", organization_name="X")
+    old_key = person.access_key
+    post_form(organizer, f"/manage/registrations/{person.id}/edit", {
+        "given_name": "Anna", "family_name": "Nowak", "email": "new@example.org", "country": "PL",
+        "category": "observer", "organization_id": "0", "organization_name": "X",
+        "days": [str(event.days[0].id)]})
+    db.session.refresh(person)
+    assert person.access_key != old_key
+    [message] = mailbox.wait_for(1)
+    assert message["To"] == "new@example.org" and "/registration/" in body(message)
+
+
+def test_an_inactive_organization_keeps_its_waiting_list(organizer, event, mailbox):
+    org = make_organization(event, quota=1, is_active=False)
+    holder = make_participant(event, organization_id=org.id, status=Status.CONFIRMED, email="h@example.org")
+    waiting = make_participant(event, organization_id=org.id, status=Status.WAITLISTED, email="w@example.org")
+    token = csrf_token(organizer, f"/manage/registrations/{holder.id}/edit")
+    organizer.post(f"/manage/registrations/{holder.id}/cancel", data={"csrf_token": token})
+    db.session.refresh(waiting)
+    assert waiting.status == Status.WAITLISTED
+
+
+def test_sensitive_notes_are_not_kept_in_the_history(organizer, event):
+    person = make_participant(event, accessibility_needs="Wheelchair user", dietary_notes="coeliac",
+                              category="observer", organization_name="X")
+    post_form(organizer, f"/manage/registrations/{person.id}/edit", {
+        "given_name": "Anna", "family_name": "Nowak", "email": person.email, "country": "PL",
+        "category": "observer", "organization_id": "0", "organization_name": "X",
+        "days": [str(event.days[0].id)], "accessibility_needs": "Hearing loop"})
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_id == person.id)).all()
+    logged = repr([e.changes for e in entries])
+    assert "Wheelchair" not in logged and "Hearing loop" not in logged and "coeliac" not in logged
+    assert any(e.changes.get("accessibility_needs") == ["(changed)", "(changed)"] for e in entries)
+
+
+def test_names_sort_as_a_reader_expects_across_alphabets(organizer, event):
+    for i, (given, family) in enumerate([("Åsa", "Ødegaard"), ("Ondřej", "Šťastný"), ("X", "Zola"),
+                                         ("Geert", "de Vries"), ("Lilia", "Bondarenko"), ("Anna", "Älvsjö")]):
+        make_participant(event, given_name=given, family_name=family, email=f"s{i}@example.org")
+    names = _names(organizer.get("/manage/registrations/").get_data(as_text=True))
+    assert names == ["Älvsjö, Anna", "Bondarenko, Lilia", "de Vries, Geert", "Ødegaard, Åsa", "Šťastný, Ondřej",
+                     "Zola, X"]

@@ -62,7 +62,7 @@ def test_audit_log_page_lists_changes_with_who(client):
     client.post(f"/manage/registrations/{person.id}/approve", data={"csrf_token": token})
     everything = client.get("/manage/audit").get_data(as_text=True)
     assert f"Participant #{person.id}" in everything and "organizer@example.org" in everything
-    assert "<del>pending</del> → <ins>confirmed</ins>" in everything
+    assert "<del>Awaiting confirmation</del> → <ins>Confirmed</ins>" in everything
     only_accounts = client.get("/manage/audit?kind=user").get_data(as_text=True)
     assert f"Participant #{person.id}" not in only_accounts and "Staff account #" in only_accounts
     one = client.get(f"/manage/audit?kind=participant&id={person.id}").get_data(as_text=True)

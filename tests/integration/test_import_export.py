@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +12,7 @@ from openpyxl import load_workbook
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.extensions import db
+from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.models import Participant, Status
 from lsi_assembly.registration.transfer import EXPORT_COLUMNS
 from tests.conftest import body, count
@@ -189,3 +192,58 @@ def test_web_export_downloads_the_filtered_list(client, event):
     assert response.get_data().decode("utf-8-sig").splitlines()[1].split(",")[2] == "c@example.org"
     xlsx = client.get("/manage/registrations/export.xlsx")
     assert load_workbook(io.BytesIO(xlsx.get_data())).active.max_row == 3
+
+
+def test_an_update_changes_only_the_columns_in_the_file(runner, event, tmp_path):
+    person = make_participant(event, email="keep@example.org", list_consent=True, photo_consent=True,
+                              dietary=["vegan"], accessibility_needs="Step-free", name_on_badge="Kiki",
+                              languages=["Greek"], category="observer", organization_name="Own")
+    person.days = [event.days[1]]
+    db.session.commit()
+    path = tmp_path / "names-only.csv"
+    path.write_text("first_name,last_name,email,organization,country,category\n"
+                    "Kyriaki,Papadaki,keep@example.org,Own,GR,observer\n", encoding="utf-8")
+    assert runner.invoke(args=["participants", "import", str(path)]).exit_code == 0
+    db.session.refresh(person)
+    assert (person.given_name, person.family_name, person.country) == ("Kyriaki", "Papadaki", "GR")
+    assert person.list_consent and person.photo_consent and person.dietary == ["vegan"]
+    assert person.accessibility_needs == "Step-free" and person.name_on_badge == "Kiki"
+    assert person.languages == ["Greek"] and [d.id for d in person.days] == [event.days[1].id]
+
+
+def test_an_update_moving_a_delegate_keeps_both_quotas(runner, event, tmp_path):
+    full = db.session.scalar(sa.select(Organization).where(Organization.name == "La Strada Česko"))
+    roomy = db.session.scalar(sa.select(Organization).where(Organization.name != "La Strada Česko"))
+    make_participant(event, email="holder@example.org", organization_id=full.id, status=Status.CONFIRMED)
+    mover = make_participant(event, email="mover@example.org", organization_id=roomy.id, status=Status.CONFIRMED)
+    path = tmp_path / "move.csv"
+    path.write_text(HEADER.split(",days")[0] + "\nM,Over,mover@example.org,La Strada Česko,CZ,delegate\n",
+                    encoding="utf-8")
+    assert runner.invoke(args=["participants", "import", str(path)]).exit_code == 0
+    db.session.refresh(mover)
+    assert mover.organization_id == full.id and mover.status == Status.WAITLISTED
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"first_name,last_name,email,email,organization,country,category\n", "appear more than once: email"),
+    (b"first_name,last_name,email,organization,country,category\n\"" + b"x" * 200_000 + b"\",B,c,d,e,f\n",
+     "not a readable CSV file"),
+])
+def test_malformed_files_are_refused_with_a_message(runner, event, tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    result = runner.invoke(args=["participants", "import", str(path), "--dry-run"])
+    assert result.exit_code != 0 and message in result.output
+
+
+def test_stale_uploads_are_deleted(client, app, event, tmp_path):
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    old = tmp_path / "import-AAAAAAAAAAAAAAAAAAAAAA.csv"
+    old.write_text("personal data", encoding="utf-8")
+    os.utime(old, (time.time() - 3 * 3600, time.time() - 3 * 3600))
+    sign_in(client, Role.ORGANIZER)
+    token = csrf_token(client, "/manage/registrations/import")
+    client.post("/manage/registrations/import", data={
+        "csrf_token": token, "file": (io.BytesIO(GOOD_AND_BAD.encode()), "list.csv")},
+        content_type="multipart/form-data")
+    assert not old.exists() and len(list(tmp_path.glob("import-*.csv"))) == 1
