@@ -1,4 +1,4 @@
 """WSGI entry point: ``gunicorn wsgi:app`` or ``flask --app wsgi ...``."""
-from lsi_assembly import create_app
+from lsi_assembly.app import create_app
 
 app = create_app()

@@ -43,7 +43,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from config import TestConfig
-from lsi_assembly import create_app
+from lsi_assembly.app import create_app
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.services import create_user
 from lsi_assembly.core.database import utcnow

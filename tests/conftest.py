@@ -22,7 +22,7 @@ from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 
 from config import TestConfig, normalize_database_url
-from lsi_assembly import create_app
+from lsi_assembly.app import create_app
 from lsi_assembly.extensions import db
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"

@@ -12,7 +12,7 @@ from config import (
     config_from_env,
     normalize_database_url,
 )
-from lsi_assembly import create_app
+from lsi_assembly.app import create_app
 
 
 def test_production_without_secret_key_refuses_to_start():

@@ -1,0 +1,152 @@
+"""The application factory: configuration, extensions, blueprints, commands, error pages."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from config import BASE_DIR, Config, config_from_env
+from lsi_assembly.auth import bp as auth_bp
+from lsi_assembly.auth.cli import users_cli
+from lsi_assembly.auth.forms import ROLE_NAMES
+from lsi_assembly.auth.models import User
+from lsi_assembly.core import mail
+from lsi_assembly.core.audit import ACTOR_LABELS, FIELD_LABELS, display_value
+from lsi_assembly.core.countries import country_name
+from lsi_assembly.core.database import render_migration_item
+from lsi_assembly.core.i18n import bp as i18n_bp
+from lsi_assembly.core.i18n import current_language, language_choices, select_locale
+from lsi_assembly.demo.seed import seed_demo_command
+from lsi_assembly.extensions import babel, csrf, db, login_manager, migrate
+from lsi_assembly.main import bp as main_bp
+from lsi_assembly.manage import bp as manage_bp
+from lsi_assembly.organizations import bp as organizations_bp
+from lsi_assembly.registration import bp as registration_bp
+from lsi_assembly.registration import staff_bp as registrations_bp
+from lsi_assembly.registration.cli import participants_cli
+from lsi_assembly.registration.forms import ACTION_LABELS, CATEGORY_LABELS, DIET_LABELS, STATUS_LABELS
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the application from ``config`` (default: the environment, see config.py)."""
+    config = config or config_from_env()
+    config.validate()
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    app.config.from_object(config)
+    app.config["ENV_NAME"] = config.ENV_NAME
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        (BASE_DIR / "instance").mkdir(exist_ok=True)  # the default database lives there
+    _configure_logging(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True,
+                     render_item=render_migration_item, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    _register_blueprints(app)
+    mail.init_app(app)
+    _register_template_helpers(app)
+    _register_error_handlers(app)
+    app.after_request(_security_headers)
+    _register_commands(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("lsi_assembly").setLevel(logging.INFO)
+
+
+def _register_blueprints(app: Flask) -> None:
+    for blueprint in (main_bp, i18n_bp, registration_bp, registrations_bp, organizations_bp, auth_bp, manage_bp):
+        app.register_blueprint(blueprint)
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _, fingerprint = session_id.partition(":")
+        if not (user_id.isascii() and user_id.isdecimal() and len(user_id) < 10):
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.password_hash[-12:] == fingerprint else None
+
+
+def _register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        language_choices=language_choices,
+        current_language=current_language,
+        category_labels=CATEGORY_LABELS,
+        diet_labels=DIET_LABELS,
+        status_labels=STATUS_LABELS,
+        action_labels=ACTION_LABELS,
+        field_labels=FIELD_LABELS,
+        actor_labels=ACTOR_LABELS,
+        role_names=ROLE_NAMES,
+    )
+    app.jinja_env.filters["country_name"] = lambda code: country_name(code, current_language())
+    app.jinja_env.filters["audit_value"] = display_value
+
+
+def _security_headers(response):
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    # Personal links carry a token in the path: never leak it in a Referer header.
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.path.startswith(("/registration/", "/manage", "/login")):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+ERROR_PAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
+    403: (_l("Not allowed"), _l("Your account is not allowed to see this page.")),
+    404: (_l("Page not found"), _l("There is nothing at this address. If you followed a link, it may be incomplete.")),
+    405: (_l("Not allowed"), _l("This page cannot be used this way.")),
+    410: (_l("This link has expired"), _l("For your privacy, personal links are valid for a limited time. Ask for a new one: we will send it to the e-mail address you registered with.")),
+    413: (_l("Too much data"), _l("What you sent is too large. Please shorten it and try again.")),
+    500: (_l("Something went wrong"), _l("Nothing was saved. Please try again in a moment; if it happens again, write to the organizers.")),
+}
+
+
+def _register_error_handlers(app: Flask) -> None:
+    def handler(error):
+        code = getattr(error, "code", 500) or 500
+        if code >= 500:
+            db.session.rollback()
+        title, message = ERROR_PAGES.get(code, ERROR_PAGES[500])
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, handler)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        db.session.rollback()
+        return render_template(
+            "errors/error.html", code=400, title=_l("The form expired"),
+            message=_l("For your security, forms are valid only in the browser session that opened them. "
+                       "Please go back, reload the page and submit the form again."),
+        ), 400
+
+
+def _register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(participants_cli)

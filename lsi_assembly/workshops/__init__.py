@@ -1,0 +1,1 @@
+"""Workshops: the programme, ranked preferences and the assignment of participants to runs."""
