@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import random
 import unicodedata
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from importlib.resources import files
 
 import click
@@ -23,6 +23,7 @@ from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.links import new_access_key
 from lsi_assembly.registration.models import PLACE_HOLDING, Category, Diet, Participant, Status
+from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
 
 DEMO_ORGANIZER_EMAIL = "organizer@example.org"
 DEMO_ORGANIZER_PASSWORD = "assembly-demo"
@@ -185,10 +186,43 @@ def seed_demo(participant_count: int = 150, today: date | None = None) -> Event 
             days=attending,
         )
         db.session.add(participant)
+    _seed_programme(event)
     if find_user(DEMO_ORGANIZER_EMAIL) is None:
         create_user(DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD, Role.ORGANIZER, name="Demo organizer")
     db.session.flush()
     return event
+
+
+SAMPLE_WORKSHOPS = [
+    ("Labour exploitation at big sporting events", "Suzanne Hoff, Marie Dubois", "English, French interpretation"),
+    ("Supporting survivors: trauma-informed practice", "Anna Nowak", "English"),
+    ("Domestic work and exploitation in private homes", "Jiří Dvořák", "English"),
+    ("Digital recruitment and online exploitation", "Zsófia Kovács-Szőke", "English"),
+    ("Legal remedies and compensation for victims", "François L'Hôpital", "French, English interpretation"),
+    ("Advocacy with the European institutions", "Geert de Vries", "English"),
+    ("Outreach to people in seasonal agriculture", "Ștefania Vlădescu", "English"),
+]
+#: (day index, start, end) of the sample workshop slots.
+SAMPLE_SLOTS = [(0, time(14, 0), time(15, 30)), (0, time(16, 0), time(17, 30)), (1, time(10, 0), time(11, 30)),
+                (2, time(10, 0), time(11, 30))]
+
+
+def _seed_programme(event: Event) -> None:
+    """A sample programme: four slots, three rooms, seven workshops, two of them held twice."""
+    rooms = [Room(event_id=event.id, name=name, capacity=capacity, step_free=step_free)
+             for name, capacity, step_free in (("Salle Olympe de Gouges", 40, True), ("Salle Victor Schœlcher", 25, True),
+                                               ("Annexe", 15, False))]
+    slots = [TimeSlot(event_id=event.id, day_id=event.days[day].id, starts_at=start, ends_at=end)
+             for day, start, end in SAMPLE_SLOTS]
+    workshops = [Workshop(event_id=event.id, title=title, facilitators=who, language=language,
+                          description="Sample workshop: a description the organizers write.")
+                 for title, who, language in SAMPLE_WORKSHOPS]
+    db.session.add_all(rooms + slots + workshops)
+    db.session.flush()
+    plan = [(0, 0, 0), (1, 0, 1), (2, 0, 2), (3, 1, 0), (4, 1, 1), (0, 2, 0), (5, 2, 1), (6, 2, 2), (1, 3, 0),
+            (3, 3, 1)]  # (workshop, slot, room): the first and second workshops run twice
+    db.session.add_all(WorkshopRun(workshop_id=workshops[w].id, slot_id=slots[s].id, room_id=rooms[r].id,
+                                   capacity=rooms[r].capacity) for w, s, r in plan)
 
 
 @click.command("seed-demo")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 
 from lsi_assembly.auth.models import Role
+from lsi_assembly.extensions import db
+from lsi_assembly.workshops.models import Workshop
 from tests.factories import csrf_token, make_event, make_organization, make_participant, make_user, post_form
 
 ORGANIZERS = {Role.ADMIN, Role.ORGANIZER}
@@ -28,6 +30,14 @@ EXPECTED = {
     "organizations.edit": ORGANIZERS,
     "organizations.invitation": ORGANIZERS,
     "organizations.import_members": ORGANIZERS,
+    "programme.index": ORGANIZERS,
+    "programme.add_slot": ORGANIZERS,
+    "programme.add_room": ORGANIZERS,
+    "programme.delete_item": ORGANIZERS,
+    "programme.new_workshop": ORGANIZERS,
+    "programme.workshop": ORGANIZERS,
+    "programme.add_run": ORGANIZERS,
+    "programme.delete_run": ORGANIZERS,
 }
 WHO = [None, Role.DESK, Role.ORGANIZER, Role.ADMIN]
 
@@ -52,8 +62,12 @@ def test_role_matrix(app, client, who):
     organization = make_organization(event)
     participant = make_participant(event, organization_id=organization.id)
     other = make_user("someone.else@example.org", "another password", Role.DESK)
+    workshop = Workshop(event_id=event.id, title="Matrix")
+    db.session.add(workshop)
+    db.session.commit()
     values = {"participant_id": participant.id, "organization_id": organization.id, "user_id": other.id,
-              "action": "approve", "fmt": "csv"}
+              "action": "approve", "fmt": "csv", "workshop_id": workshop.id, "run_id": 999999, "kind": "slots",
+              "item_id": 999999}
     if who is not None:
         make_user(f"{who}@example.org", "correct horse battery", who)
         post_form(client, "/login", {"email": f"{who}@example.org", "password": "correct horse battery"})

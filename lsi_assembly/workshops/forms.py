@@ -1,0 +1,83 @@
+"""Forms for the programme: time slots, rooms, workshops and their runs."""
+from __future__ import annotations
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, SubmitField, TimeField
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+
+from lsi_assembly.core.forms import optional_int, options, text_field
+
+
+def _capacity(label):
+    return IntegerField(label, validators=[InputRequired(_l("Please fill in this field.")),
+                                           NumberRange(min=0, max=10_000,
+                                                       message=_l("Please give a whole number from 0 to 10000."))])
+
+
+class TimeSlotForm(FlaskForm):
+    """A time slot on one day of the event."""
+
+    page_order = ("day_id", "starts_at", "ends_at")
+    day_id = SelectField(_l("Day"), coerce=optional_int,
+                         validators=[InputRequired(_l("Please choose a day."))])
+    starts_at = TimeField(_l("Starts at"), validators=[InputRequired(_l("Please give a time, e.g. 14:00."))])
+    ends_at = TimeField(_l("Ends at"), validators=[InputRequired(_l("Please give a time, e.g. 15:30."))])
+    submit = SubmitField(_l("Add the time slot"))
+
+    def __init__(self, *args, event=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.day_id.choices = options((day.id, format_date(day.date, "full")) for day in event.days)
+
+    def validate_ends_at(self, field) -> None:
+        if field.data and self.starts_at.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("The end must come after the start."))
+
+
+class RoomForm(FlaskForm):
+    """A room and how many people it holds."""
+
+    page_order = ("name", "capacity", "step_free")
+    name = text_field(_l("Room"), 120, required=True)
+    capacity = _capacity(_l("Seats"))
+    step_free = BooleanField(_l("Reachable without steps"), default=True)
+    submit = SubmitField(_l("Add the room"))
+
+
+class WorkshopForm(FlaskForm):
+    """What a workshop is about and who leads it."""
+
+    page_order = ("title", "description", "facilitators", "language")
+    title = text_field(_l("Title"), 200, required=True)
+    description = text_field(_l("Description"), 3000, multiline=True)
+    facilitators = text_field(_l("Facilitators"), 300)
+    language = text_field(_l("Language"), 100, description=_l("E.g. English, with French interpretation."))
+    submit = SubmitField(_l("Save the workshop"))
+
+
+class RunForm(FlaskForm):
+    """Hold a workshop in one slot and room."""
+
+    page_order = ("slot_id", "room_id", "capacity")
+    slot_id = SelectField(_l("Time slot"), coerce=optional_int, validators=[InputRequired(_l("Please choose a slot."))])
+    room_id = SelectField(_l("Room"), coerce=optional_int, validators=[InputRequired(_l("Please choose a room."))])
+    capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=0, max=10_000, message=_l(
+        "Please give a whole number from 0 to 10000."))], description=_l("Leave empty for the room's size."))
+    submit = SubmitField(_l("Add this run"))
+
+    def __init__(self, *args, slots=(), rooms=(), slot_label=str, room_taken=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slot_id.choices = options((slot.id, slot_label(slot)) for slot in slots)
+        self.room_id.choices = options((room.id, f"{room.name} ({room.capacity})") for room in rooms)
+        self._rooms = {room.id: room for room in rooms}
+        self._room_taken = room_taken
+
+    def validate_room_id(self, field) -> None:
+        if self._room_taken and field.data and self.slot_id.data and self._room_taken(self.slot_id.data, field.data):
+            raise ValidationError(_l("This room already holds another workshop in that slot."))
+
+    def validate_capacity(self, field) -> None:
+        room = self._rooms.get(self.room_id.data)
+        if room is not None and field.data is not None and field.data > room.capacity:
+            raise ValidationError(_l("The room holds only %(seats)d people.", seats=room.capacity))

@@ -1,0 +1,165 @@
+"""The organizers' programme pages: time slots, rooms, workshops and their runs."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from lsi_assembly.auth.models import Role
+from lsi_assembly.core.permissions import allow, guard_blueprint
+from lsi_assembly.events.services import current_event_or_404
+from lsi_assembly.extensions import db
+from lsi_assembly.workshops.forms import RoomForm, RunForm, TimeSlotForm, WorkshopForm
+from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
+from lsi_assembly.workshops.services import room_taken, rooms_of, slots_of, workshops_of
+
+bp = Blueprint("programme", __name__, url_prefix="/manage/programme")
+guard_blueprint(bp)
+
+
+def slot_label(slot: TimeSlot) -> str:
+    """E.g. "Thu 24 Jun, 14:00-15:30" in the reader's language."""
+    return f"{format_date(slot.day.date, 'EEE d MMM')}, {slot.starts_at:%H:%M}–{slot.ends_at:%H:%M}"
+
+
+def _own(model, object_id: int):
+    """Load a programme item of the current event (404 otherwise)."""
+    item = db.get_or_404(model, object_id)
+    owner = item.workshop.event_id if isinstance(item, WorkshopRun) else item.event_id
+    if owner != current_event_or_404().id:
+        abort(404)
+    return item
+
+
+def _overview(event, slot_form=None, room_form=None, status=200):
+    return render_template(
+        "workshops/manage.html", event=event, slots=slots_of(event), rooms=rooms_of(event),
+        workshops=workshops_of(event), slot_form=slot_form or TimeSlotForm(event=event, formdata=None),
+        room_form=room_form or RoomForm(formdata=None), slot_label=slot_label), status
+
+
+@bp.get("/")
+@allow(Role.ORGANIZER)
+def index():
+    """The programme: time slots, rooms and workshops."""
+    return _overview(current_event_or_404())
+
+
+@bp.post("/slots")
+@allow(Role.ORGANIZER)
+def add_slot():
+    """Add a time slot."""
+    event = current_event_or_404()
+    form = TimeSlotForm(event=event)
+    if not form.validate_on_submit():
+        return _overview(event, slot_form=form, status=422)
+    db.session.add(TimeSlot(event_id=event.id, day_id=form.day_id.data, starts_at=form.starts_at.data,
+                            ends_at=form.ends_at.data))
+    db.session.commit()
+    flash(_("The time slot is added."), "success")
+    return redirect(url_for("programme.index"))
+
+
+@bp.post("/rooms")
+@allow(Role.ORGANIZER)
+def add_room():
+    """Add a room."""
+    event = current_event_or_404()
+    form = RoomForm()
+    valid = form.validate_on_submit()
+    if valid and any(room.name.casefold() == form.name.data.casefold() for room in rooms_of(event)):
+        form.name.errors = [_("There is already a room with this name.")]
+        valid = False
+    if not valid:
+        return _overview(event, room_form=form, status=422)
+    db.session.add(Room(event_id=event.id, name=form.name.data, capacity=form.capacity.data,
+                        step_free=form.step_free.data))
+    db.session.commit()
+    flash(_("The room is added."), "success")
+    return redirect(url_for("programme.index"))
+
+
+@bp.post("/<any(slots, rooms):kind>/<int:item_id>/delete")
+@allow(Role.ORGANIZER)
+def delete_item(kind: str, item_id: int):
+    """Remove a time slot or a room that holds no workshop."""
+    model, column = (TimeSlot, WorkshopRun.slot_id) if kind == "slots" else (Room, WorkshopRun.room_id)
+    item = _own(model, item_id)
+    if db.session.scalar(sa.select(WorkshopRun.id).where(column == item.id).limit(1)) is not None:
+        flash(_("Workshops are held there: move or remove them first."), "error")
+    else:
+        db.session.delete(item)
+        db.session.commit()
+        flash(_("Removed."), "success")
+    return redirect(url_for("programme.index"))
+
+
+@bp.route("/workshops/new", methods=["GET", "POST"])
+@allow(Role.ORGANIZER)
+def new_workshop():
+    """Add a workshop; its runs are added on its page."""
+    event = current_event_or_404()
+    form = WorkshopForm()
+    if form.validate_on_submit():
+        workshop = Workshop(event_id=event.id, title=form.title.data, description=form.description.data,
+                            facilitators=form.facilitators.data, language=form.language.data)
+        db.session.add(workshop)
+        db.session.commit()
+        flash(_("The workshop is added: now choose when and where it is held."), "success")
+        return redirect(url_for("programme.workshop", workshop_id=workshop.id))
+    return render_template("workshops/workshop.html", event=event, form=form, workshop=None), (
+        422 if form.errors else 200)
+
+
+def _run_form(event, **kwargs) -> RunForm:
+    return RunForm(slots=slots_of(event), rooms=rooms_of(event), slot_label=slot_label, room_taken=room_taken,
+                   **kwargs)
+
+
+@bp.route("/workshops/<int:workshop_id>", methods=["GET", "POST"])
+@allow(Role.ORGANIZER)
+def workshop(workshop_id: int):
+    """Change a workshop and see its runs."""
+    workshop = _own(Workshop, workshop_id)
+    event = current_event_or_404()
+    form = WorkshopForm(obj=workshop)
+    if form.validate_on_submit():
+        for name in ("title", "description", "facilitators", "language"):
+            setattr(workshop, name, getattr(form, name).data)
+        db.session.commit()
+        flash(_("The workshop is saved."), "success")
+        return redirect(url_for("programme.workshop", workshop_id=workshop.id))
+    return render_template("workshops/workshop.html", event=event, form=form, workshop=workshop,
+                           run_form=_run_form(event, formdata=None), slot_label=slot_label), (
+        422 if form.errors else 200)
+
+
+@bp.post("/workshops/<int:workshop_id>/runs")
+@allow(Role.ORGANIZER)
+def add_run(workshop_id: int):
+    """Hold the workshop in one more slot and room."""
+    workshop = _own(Workshop, workshop_id)
+    event = current_event_or_404()
+    form = _run_form(event)
+    if not form.validate_on_submit():
+        return render_template("workshops/workshop.html", event=event, form=WorkshopForm(obj=workshop, formdata=None),
+                               workshop=workshop, run_form=form, slot_label=slot_label), 422
+    room = db.session.get(Room, form.room_id.data)
+    db.session.add(WorkshopRun(workshop_id=workshop.id, slot_id=form.slot_id.data, room_id=room.id,
+                               capacity=room.capacity if form.capacity.data is None else form.capacity.data))
+    db.session.commit()
+    flash(_("The run is added."), "success")
+    return redirect(url_for("programme.workshop", workshop_id=workshop.id))
+
+
+@bp.post("/runs/<int:run_id>/delete")
+@allow(Role.ORGANIZER)
+def delete_run(run_id: int):
+    """Stop holding a workshop in a slot."""
+    run = _own(WorkshopRun, run_id)
+    workshop_id = run.workshop_id
+    db.session.delete(run)
+    db.session.commit()
+    flash(_("The run is removed."), "success")
+    return redirect(url_for("programme.workshop", workshop_id=workshop_id))
