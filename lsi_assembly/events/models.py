@@ -31,6 +31,10 @@ class Event(db.Model):
     requires_approval: Mapped[bool] = mapped_column(default=True)
     #: Marks demo data, shown as such in the interface.
     is_sample: Mapped[bool] = mapped_column(default=False)
+    #: Confirmed participants may rank workshops while this is true.
+    preferences_open: Mapped[bool] = mapped_column(default=False)
+    #: How many workshops a participant may rank.
+    max_preferences: Mapped[int] = mapped_column(default=5)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     days: Mapped[list[EventDay]] = relationship(

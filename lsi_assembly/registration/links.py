@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app
+import sqlalchemy as sa
+from flask import abort, current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lsi_assembly.core.links import external_url
+from lsi_assembly.extensions import db
+from lsi_assembly.registration.models import Participant
 
 _SALT = "lsi-assembly/registration-link"
 
@@ -43,3 +46,15 @@ def read_token(token: str) -> str | None:
 def personal_link(access_key: str) -> str:
     """Return the absolute personal link for a registration's key."""
     return external_url("registration.manage", token=make_token(access_key))
+
+
+def participant_from_link(token: str):
+    """Load the registration a personal link points to: 404 if forged or revoked, 410 if expired."""
+    try:
+        key = read_token(token)
+    except LinkExpired:
+        abort(410)
+    participant = db.session.scalar(sa.select(Participant).where(Participant.access_key == key)) if key else None
+    if participant is None:
+        abort(404)
+    return participant

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from lsi_assembly.core.database import utcnow
@@ -19,8 +19,8 @@ from lsi_assembly.registration.forms import (
     RegistrationForm,
     RequestLinkForm,
 )
-from lsi_assembly.registration.links import LinkExpired, read_token
-from lsi_assembly.registration.models import Participant, Status
+from lsi_assembly.registration.links import participant_from_link
+from lsi_assembly.registration.models import Status
 from lsi_assembly.registration.services import (
     RegistrationData,
     cancel_registration,
@@ -57,18 +57,6 @@ def _details(form: ParticipantDetailsForm) -> dict:
         list_consent=form.list_consent.data,
         photo_consent=form.photo_consent.data,
     )
-
-
-def _participant_from_token(token: str) -> Participant:
-    """Load the registration a personal link points to (404 if forged, a page if expired)."""
-    try:
-        key = read_token(token)
-    except LinkExpired:
-        abort(410)
-    participant = db.session.scalar(sa.select(Participant).where(Participant.access_key == key)) if key else None
-    if participant is None:
-        abort(404)
-    return participant
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -116,7 +104,7 @@ def done():
 @bp.get("/registration/<token>")
 def manage(token: str):
     """Show a registration to the person holding its personal link."""
-    participant = _participant_from_token(token)
+    participant = participant_from_link(token)
     return render_template("registration/manage.html", participant=participant, token=token,
                            event=participant.event, position=waitlist_position(participant))
 
@@ -124,7 +112,7 @@ def manage(token: str):
 @bp.route("/registration/<token>/edit", methods=["GET", "POST"])
 def edit(token: str):
     """Let the person change their details."""
-    participant = _participant_from_token(token)
+    participant = participant_from_link(token)
     if participant.status == Status.CANCELLED:
         flash(_("This registration is cancelled. Register again to take part."), "error")
         return redirect(url_for("registration.manage", token=token))
@@ -147,7 +135,7 @@ def edit(token: str):
 @bp.route("/registration/<token>/cancel", methods=["GET", "POST"])
 def cancel(token: str):
     """Ask for confirmation, then cancel the registration."""
-    participant = _participant_from_token(token)
+    participant = participant_from_link(token)
     form = CancelForm()
     if participant.status != Status.CANCELLED and form.validate_on_submit():
         cancel_registration(participant)
@@ -161,7 +149,7 @@ def cancel(token: str):
 @bp.post("/registration/<token>/privacy")
 def accept_privacy(token: str):
     """Record that someone registered by the organizers has accepted the privacy notice."""
-    participant = _participant_from_token(token)
+    participant = participant_from_link(token)
     if participant.privacy_accepted_at is None and request.form.get("accept") == "y":
         participant.privacy_accepted_at = utcnow()
         db.session.commit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, SubmitField, TimeField
+from wtforms import BooleanField, FieldList, IntegerField, SelectField, SubmitField, TimeField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from lsi_assembly.core.forms import optional_int, options, text_field
@@ -81,3 +81,50 @@ class RunForm(FlaskForm):
         room = self._rooms.get(self.room_id.data)
         if room is not None and field.data is not None and field.data > room.capacity:
             raise ValidationError(_l("The room holds only %(seats)d people.", seats=room.capacity))
+
+
+class RankingForm(FlaskForm):
+    """Rank workshops: one select per rank (works without JavaScript); a workshop only once."""
+
+    ranks = FieldList(SelectField(coerce=optional_int, validate_choice=True), min_entries=1)
+    submit = SubmitField(_l("Save my choices"))
+
+    def __init__(self, *args, workshops=(), places=5, **kwargs):
+        super().__init__(*args, **kwargs)
+        while len(self.ranks) < places:
+            self.ranks.append_entry()
+        choices = options([("", _l("No choice")), *((w.id, w.title) for w in workshops)])
+        for number, entry in enumerate(self.ranks, start=1):
+            entry.choices = choices
+            entry.label.text = _l("Choice %(rank)d", rank=number)
+        self.page_order = tuple(entry.name for entry in self.ranks)
+
+    def __getitem__(self, name):
+        for entry in self.ranks:
+            if entry.name == name:
+                return entry
+        return super().__getitem__(name)
+
+    def validate_ranks(self, field) -> None:
+        seen = set()
+        for entry in field:
+            if entry.data is None:
+                continue
+            if entry.data in seen:
+                entry.errors = [*entry.errors, _l("You chose this workshop already: pick another one.")]
+                raise ValidationError(_l("A workshop may be chosen only once."))
+            seen.add(entry.data)
+
+    def chosen(self) -> list[int]:
+        """The workshops chosen, best first, leaving out empty choices."""
+        return [entry.data for entry in self.ranks if entry.data is not None]
+
+
+class PreferenceWindowForm(FlaskForm):
+    """Open or close the participants' choice of workshops."""
+
+    preferences_open = BooleanField(_l("Participants may choose their workshops now"))
+    max_preferences = IntegerField(_l("How many workshops each person ranks"), default=5, validators=[
+        InputRequired(_l("Please fill in this field.")),
+        NumberRange(min=1, max=20, message=_l("Please give a whole number from 1 to 20."))])
+    submit = SubmitField(_l("Save"))

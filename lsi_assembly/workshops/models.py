@@ -86,3 +86,25 @@ class WorkshopRun(db.Model):
 
     def __repr__(self) -> str:
         return f"<WorkshopRun {self.id} workshop={self.workshop_id} slot={self.slot_id} room={self.room_id}>"
+
+
+class Preference(db.Model):
+    """A participant's ranking of one workshop (1 is their first choice)."""
+
+    __tablename__ = "workshop_preferences"
+    __table_args__ = (
+        sa.UniqueConstraint("participant_id", "rank"),
+        sa.UniqueConstraint("participant_id", "workshop_id"),
+        sa.CheckConstraint("rank >= 1", name="rank_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    workshop_id: Mapped[int] = mapped_column(sa.ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    rank: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    workshop: Mapped[Workshop] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Preference participant={self.participant_id} rank={self.rank} workshop={self.workshop_id}>"

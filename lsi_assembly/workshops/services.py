@@ -8,7 +8,8 @@ from sqlalchemy.orm import selectinload
 
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
-from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
+from lsi_assembly.registration.models import Participant, Status
+from lsi_assembly.workshops.models import Preference, Room, TimeSlot, Workshop, WorkshopRun
 
 
 def slots_of(event: Event) -> list[TimeSlot]:
@@ -67,3 +68,35 @@ def programme_grid(event: Event) -> list[GridDay]:
         rooms = sorted({run.room.id: run.room for run in day_runs}.values(), key=lambda room: room.name)
         grid.append(GridDay(day, day_slots, rooms, {(run.slot_id, run.room_id): run for run in day_runs}))
     return grid
+
+
+def rankable_workshops(participant) -> list[Workshop]:
+    """Workshops held on a day the participant attends, by title."""
+    day_ids = [day.id for day in participant.days]
+    return list(db.session.scalars(
+        sa.select(Workshop).join(WorkshopRun).join(TimeSlot, WorkshopRun.slot_id == TimeSlot.id)
+        .where(Workshop.event_id == participant.event_id, TimeSlot.day_id.in_(day_ids))
+        .distinct().order_by(Workshop.title)))
+
+
+def ranking_of(participant) -> list[Workshop]:
+    """The workshops a participant ranked, best first."""
+    return list(db.session.scalars(
+        sa.select(Workshop).join(Preference, Preference.workshop_id == Workshop.id)
+        .where(Preference.participant_id == participant.id).order_by(Preference.rank)))
+
+
+def save_ranking(participant, workshop_ids: list[int]) -> None:
+    """Replace a participant's ranking with ``workshop_ids``, best first (already checked)."""
+    db.session.execute(sa.delete(Preference).where(Preference.participant_id == participant.id))
+    db.session.add_all(Preference(participant_id=participant.id, workshop_id=workshop_id, rank=rank)
+                       for rank, workshop_id in enumerate(workshop_ids, start=1))
+    db.session.flush()
+
+
+def without_ranking(event: Event) -> list:
+    """Confirmed participants who have not ranked any workshop yet."""
+    return list(db.session.scalars(
+        sa.select(Participant).where(
+            Participant.event_id == event.id, Participant.status == Status.CONFIRMED,
+            ~sa.exists().where(Preference.participant_id == Participant.id))))

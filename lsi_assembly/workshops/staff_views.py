@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from lsi_assembly.auth.models import Role
+from lsi_assembly.core.links import external_url
+from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
-from lsi_assembly.workshops.forms import RoomForm, RunForm, TimeSlotForm, WorkshopForm
+from lsi_assembly.registration.links import make_token
+from lsi_assembly.workshops.forms import PreferenceWindowForm, RoomForm, RunForm, TimeSlotForm, WorkshopForm
 from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
-from lsi_assembly.workshops.services import room_taken, rooms_of, slots_of, workshops_of
+from lsi_assembly.workshops.services import room_taken, rooms_of, slots_of, without_ranking, workshops_of
 
 bp = Blueprint("programme", __name__, url_prefix="/manage/programme")
 guard_blueprint(bp)
@@ -36,7 +39,9 @@ def _overview(event, slot_form=None, room_form=None, status=200):
     return render_template(
         "workshops/manage.html", event=event, slots=slots_of(event), rooms=rooms_of(event),
         workshops=workshops_of(event), slot_form=slot_form or TimeSlotForm(event=event, formdata=None),
-        room_form=room_form or RoomForm(formdata=None), slot_label=slot_label), status
+        room_form=room_form or RoomForm(formdata=None), slot_label=slot_label,
+        window_form=PreferenceWindowForm(obj=event, formdata=None),
+        waiting=len(without_ranking(event)) if event.preferences_open else None), status
 
 
 @bp.get("/")
@@ -163,3 +168,38 @@ def delete_run(run_id: int):
     db.session.commit()
     flash(_("The run is removed."), "success")
     return redirect(url_for("programme.workshop", workshop_id=workshop_id))
+
+
+@bp.post("/preferences")
+@allow(Role.ORGANIZER)
+def preference_window():
+    """Open or close the choice of workshops, and set how many each person ranks."""
+    event = current_event_or_404()
+    form = PreferenceWindowForm()
+    if form.validate_on_submit():
+        event.preferences_open = form.preferences_open.data
+        event.max_preferences = form.max_preferences.data
+        db.session.commit()
+        flash(_("Choosing workshops is open.") if event.preferences_open else _("Choosing workshops is closed."),
+              "success")
+    else:
+        flash(_("Please give a whole number from 1 to 20."), "error")
+    return redirect(url_for("programme.index") + "#preferences")
+
+
+@bp.post("/preferences/remind")
+@allow(Role.ORGANIZER)
+def remind():
+    """E-mail every confirmed participant who has not chosen workshops yet."""
+    event = current_event_or_404()
+    if not event.preferences_open:
+        flash(_("Open the choice of workshops first."), "error")
+        return redirect(url_for("programme.index") + "#preferences")
+    people = without_ranking(event)
+    for participant in people:
+        queue_mail(participant.email, "workshop_reminder", participant.locale, participant=participant,
+                   link=external_url("workshops.ranking", token=make_token(participant.access_key)))
+    db.session.commit()
+    flash(ngettext("A reminder went to %(num)d person.", "A reminder went to %(num)d people.", len(people)),
+          "success")
+    return redirect(url_for("programme.index") + "#preferences")

@@ -1,8 +1,13 @@
 """The public programme: days, time slots and rooms at a glance."""
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from lsi_assembly.events.services import current_event_or_404
-from lsi_assembly.workshops.services import programme_grid
+from lsi_assembly.extensions import db
+from lsi_assembly.registration.links import participant_from_link
+from lsi_assembly.registration.models import Status
+from lsi_assembly.workshops.forms import RankingForm
+from lsi_assembly.workshops.services import programme_grid, rankable_workshops, ranking_of, save_ranking
 
 bp = Blueprint("workshops", __name__)
 
@@ -12,3 +17,24 @@ def programme():
     """Show the programme grid: day x slot x room (readable on a phone, printable)."""
     event = current_event_or_404()
     return render_template("workshops/programme.html", event=event, grid=programme_grid(event))
+
+
+@bp.route("/registration/<token>/workshops", methods=["GET", "POST"])
+def ranking(token: str):
+    """Let a confirmed participant rank workshops held on their days, while the organizers allow it."""
+    participant = participant_from_link(token)
+    event = participant.event
+    workshops = rankable_workshops(participant)
+    can_rank = event.preferences_open and participant.status == Status.CONFIRMED and bool(workshops)
+    current = ranking_of(participant)
+    form = RankingForm(workshops=workshops, places=event.max_preferences)
+    if request.method == "GET":
+        for entry, workshop in zip(form.ranks, current, strict=False):
+            entry.data = workshop.id
+    if can_rank and form.validate_on_submit():
+        save_ranking(participant, form.chosen())
+        db.session.commit()
+        flash(_("Your choices are saved. You can change them until the organizers close the choices."), "success")
+        return redirect(url_for("workshops.ranking", token=token))
+    return render_template("workshops/ranking.html", participant=participant, event=event, form=form,
+                           current=current, can_rank=can_rank, token=token), 422 if form.errors else 200

@@ -1,7 +1,7 @@
 """The schema only changes through migrations: they build exactly what the models describe."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -43,8 +43,10 @@ def test_upgrading_fills_the_search_and_sort_keys_of_existing_rows(app):
     organizations = sa.table("organizations", *(sa.column(c) for c in (
         "id", "event_id", "name", "country", "delegate_quota", "is_active", "is_sample", "quota_version",
         "created_at")))
+    days = sa.table("event_days", sa.column("id"), sa.column("event_id"), sa.column("date"))
+    attends = sa.table("participant_days", sa.column("participant_id"), sa.column("event_day_id"))
     participants = sa.table("participants", sa.column("dietary", sa.JSON), sa.column("languages", sa.JSON), *(
-        sa.column(c) for c in ("id", "event_id", "category", "status", "given_name", "family_name", "email",
+        sa.column(c) for c in ("id", "event_id", "organization_id", "category", "status", "given_name", "family_name", "email",
                                "country", "list_consent", "photo_consent", "privacy_accepted_at", "locale",
                                "access_key", "created_at", "updated_at", "status_changed_at")))
     with db.engine.begin() as connection:
@@ -54,13 +56,19 @@ def test_upgrading_fills_the_search_and_sort_keys_of_existing_rows(app):
                                                          delegate_quota=2, is_active=True, is_sample=False,
                                                          quota_version=0, created_at=when))
         connection.execute(participants.insert().values(
-            id=1, event_id=1, category="delegate", status="pending", given_name="José", family_name="Ødegaard",
+            id=1, event_id=1, organization_id=1, category="delegate", status="pending", given_name="José",
+            family_name="Ødegaard",
             email="jose@example.org", country="PL", dietary=[], languages=[],
             list_consent=False, photo_consent=False, privacy_accepted_at=when, locale="en", access_key="k",
             created_at=when, updated_at=when, status_changed_at=when))
+        connection.execute(days.insert().values(id=1, event_id=1, date=date(2027, 6, 24)))
+        connection.execute(attends.insert().values(participant_id=1, event_day_id=1))
     upgrade()
     with db.engine.connect() as connection:
         assert connection.execute(sa.text("SELECT search_text, sort_name FROM participants")).one() == (
             "jose odegaard jose@example.org", "odegaard jose")
         assert connection.execute(sa.text("SELECT search_name FROM organizations")).scalar() == "ole cwiczenie"
+        # Rebuilding tables on SQLite must not cascade: every link survives every migration.
+        assert connection.execute(sa.text("SELECT organization_id FROM participants")).scalar() == 1
+        assert connection.execute(sa.text("SELECT count(*) FROM participant_days")).scalar() == 1
     assert _differences() == []

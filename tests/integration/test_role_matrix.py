@@ -38,6 +38,8 @@ EXPECTED = {
     "programme.workshop": ORGANIZERS,
     "programme.add_run": ORGANIZERS,
     "programme.delete_run": ORGANIZERS,
+    "programme.preference_window": ORGANIZERS,
+    "programme.remind": ORGANIZERS,
 }
 WHO = [None, Role.DESK, Role.ORGANIZER, Role.ADMIN]
 
