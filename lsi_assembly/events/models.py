@@ -35,6 +35,8 @@ class Event(db.Model):
     preferences_open: Mapped[bool] = mapped_column(default=False)
     #: How many workshops a participant may rank.
     max_preferences: Mapped[int] = mapped_column(default=5)
+    #: The most participants of one organization in one workshop run (None: no limit).
+    workshop_organization_cap: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     days: Mapped[list[EventDay]] = relationship(

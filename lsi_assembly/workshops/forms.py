@@ -127,4 +127,8 @@ class PreferenceWindowForm(FlaskForm):
     max_preferences = IntegerField(_l("How many workshops each person ranks"), default=5, validators=[
         InputRequired(_l("Please fill in this field.")),
         NumberRange(min=1, max=20, message=_l("Please give a whole number from 1 to 20."))])
+    workshop_organization_cap = IntegerField(
+        _l("Most people of one organization in one workshop"),
+        validators=[Optional(), NumberRange(min=1, max=1000, message=_l("Please give a whole number from 1 to 1000."))],
+        description=_l("Leave empty for no limit. Helps delegations spread over the workshops."))
     submit = SubmitField(_l("Save"))

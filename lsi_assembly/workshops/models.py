@@ -108,3 +108,22 @@ class Preference(db.Model):
 
     def __repr__(self) -> str:
         return f"<Preference participant={self.participant_id} rank={self.rank} workshop={self.workshop_id}>"
+
+
+class WorkshopAssignment(db.Model):
+    """A participant's seat in a run, given by the assignment engine or pinned by an organizer."""
+
+    __tablename__ = "workshop_assignments"
+    __table_args__ = (sa.UniqueConstraint("participant_id", "run_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("workshop_runs.id", ondelete="CASCADE"), index=True)
+    #: Fixed by an organizer: kept by every new assignment run.
+    pinned: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    run: Mapped[WorkshopRun] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<WorkshopAssignment participant={self.participant_id} run={self.run_id} pinned={self.pinned}>"

@@ -13,6 +13,7 @@ from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.links import make_token
+from lsi_assembly.workshops.assignment import quality_report, run_assignment
 from lsi_assembly.workshops.forms import PreferenceWindowForm, RoomForm, RunForm, TimeSlotForm, WorkshopForm
 from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
 from lsi_assembly.workshops.services import room_taken, rooms_of, slots_of, without_ranking, workshops_of
@@ -179,11 +180,14 @@ def preference_window():
     if form.validate_on_submit():
         event.preferences_open = form.preferences_open.data
         event.max_preferences = form.max_preferences.data
+        event.workshop_organization_cap = form.workshop_organization_cap.data
         db.session.commit()
         flash(_("Choosing workshops is open.") if event.preferences_open else _("Choosing workshops is closed."),
               "success")
     else:
-        flash(_("Please give a whole number from 1 to 20."), "error")
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
     return redirect(url_for("programme.index") + "#preferences")
 
 
@@ -203,3 +207,27 @@ def remind():
     flash(ngettext("A reminder went to %(num)d person.", "A reminder went to %(num)d people.", len(people)),
           "success")
     return redirect(url_for("programme.index") + "#preferences")
+
+
+@bp.post("/assign")
+@allow(Role.ORGANIZER)
+def assign():
+    """Assign seats to every confirmed participant, optimally, keeping pinned seats (takes seconds)."""
+    event = current_event_or_404()
+    solution = run_assignment(event)
+    db.session.commit()
+    flash(_("Seats assigned in %(seconds)s s: %(seated)d seats, %(unseated)d attended slots without a seat. "
+            "The assignment is proven the best possible.", seconds=f"{solution.solve_seconds:.2f}",
+            seated=solution.stats["seated"], unseated=solution.stats["unseated"]) if solution.optimal else
+          _("Seats assigned; the best possible assignment could not be proven in time (gap %(gap)s).",
+            gap=f"{solution.objective - solution.lower_bound:g}"), "success")
+    return redirect(url_for("programme.assignment"))
+
+
+@bp.get("/assignment")
+@allow(Role.ORGANIZER)
+def assignment():
+    """The quality of the current assignment: ranks obtained, worst off, organizations, fill rates."""
+    event = current_event_or_404()
+    return render_template("workshops/assignment.html", event=event, report=quality_report(event),
+                           slot_label=slot_label)

@@ -40,6 +40,8 @@ EXPECTED = {
     "programme.delete_run": ORGANIZERS,
     "programme.preference_window": ORGANIZERS,
     "programme.remind": ORGANIZERS,
+    "programme.assign": ORGANIZERS,
+    "programme.assignment": ORGANIZERS,
 }
 WHO = [None, Role.DESK, Role.ORGANIZER, Role.ADMIN]
 

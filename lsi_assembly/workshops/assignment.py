@@ -1,0 +1,148 @@
+"""Running the assignment engine on the event's data, storing the seats, and judging their quality.
+
+The engine (``workshops.scheduler``) knows nothing of the database: this module turns confirmed
+participants, their ranked workshops, the runs and the pinned seats into an instance, and the
+solution back into ``WorkshopAssignment`` rows. A workshop is the engine's "topic", a run its
+"workshop"; a participant attends the slots on the days they registered for.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from lsi_assembly.events.models import Event
+from lsi_assembly.extensions import db
+from lsi_assembly.registration.models import Participant, Status
+from lsi_assembly.workshops.models import Preference, TimeSlot, Workshop, WorkshopAssignment, WorkshopRun
+from lsi_assembly.workshops.scheduler import Solution, parse_instance, solve
+from lsi_assembly.workshops.scheduler.engine import objective_of, statistics
+
+
+def _event_runs(event: Event) -> list[WorkshopRun]:
+    return list(db.session.scalars(
+        sa.select(WorkshopRun).join(Workshop).where(Workshop.event_id == event.id)
+        .options(selectinload(WorkshopRun.workshop), selectinload(WorkshopRun.slot),
+                 selectinload(WorkshopRun.room))))
+
+
+def build_instance(event: Event) -> tuple[dict, list[Participant], list[WorkshopRun]]:
+    """The engine's instance for ``event``: confirmed participants, runs, rankings and pins."""
+    runs = _event_runs(event)
+    slots = list(db.session.scalars(sa.select(TimeSlot).where(TimeSlot.event_id == event.id)))
+    slots_by_day = defaultdict(list)
+    for slot in slots:
+        slots_by_day[slot.day_id].append(slot.id)
+    people = list(db.session.scalars(
+        sa.select(Participant).where(Participant.event_id == event.id, Participant.status == Status.CONFIRMED)
+        .options(selectinload(Participant.days)).order_by(Participant.id)))
+    ids = [p.id for p in people]
+    rankings = defaultdict(list)
+    for participant_id, workshop_id in db.session.execute(
+            sa.select(Preference.participant_id, Preference.workshop_id)
+            .where(Preference.participant_id.in_(ids)).order_by(Preference.participant_id, Preference.rank)):
+        rankings[participant_id].append(workshop_id)
+    run_ids = {run.id for run in runs}
+    pins = defaultdict(list)
+    for participant_id, run_id in db.session.execute(
+            sa.select(WorkshopAssignment.participant_id, WorkshopAssignment.run_id)
+            .where(WorkshopAssignment.pinned.is_(True), WorkshopAssignment.participant_id.in_(ids))):
+        if run_id in run_ids:
+            pins[participant_id].append(run_id)
+    workshop_ids = {run.workshop_id for run in runs}
+    instance = {
+        "slots": [{"id": slot.id} for slot in slots],
+        "workshops": [{"id": run.id, "topic": run.workshop_id, "slot": run.slot_id, "capacity": run.capacity}
+                      for run in runs],
+        "participants": [{
+            "id": p.id, "organization": p.organization_id,
+            "slots": [slot_id for day in p.days for slot_id in slots_by_day[day.id]],
+            "preferences": [w for w in rankings[p.id] if w in workshop_ids],
+            "pinned": pins[p.id],
+        } for p in people],
+        "max_per_organization": event.workshop_organization_cap,
+    }
+    return instance, people, runs
+
+
+def run_assignment(event: Event) -> Solution:
+    """Assign every confirmed participant a seat per attended slot, optimally; keep pinned seats.
+
+    The previous unpinned seats of the event are replaced; the caller commits.
+    """
+    data, people, runs = build_instance(event)
+    solution = solve(parse_instance(data), method="optimal")
+    run_ids = [run.id for run in runs]
+    if run_ids:
+        db.session.execute(sa.delete(WorkshopAssignment).where(
+            WorkshopAssignment.run_id.in_(run_ids), WorkshopAssignment.pinned.is_(False)))
+    pinned = {tuple(row) for row in db.session.execute(
+        sa.select(WorkshopAssignment.participant_id, WorkshopAssignment.run_id).where(WorkshopAssignment.pinned.is_(True)))}
+    db.session.add_all(WorkshopAssignment(participant_id=participant_id, run_id=run_id)
+                       for participant_id, seats in solution.assignments.items() for run_id in seats
+                       if (participant_id, run_id) not in pinned)
+    db.session.flush()
+    return solution
+
+
+@dataclass
+class QualityReport:
+    """How good the stored assignment is, for the organizers' report page."""
+
+    stats: dict
+    objective: float
+    #: (rank label, seats) for the histogram: "1", "2", ..., "unranked", "none".
+    histogram: list[tuple[str, int]]
+    #: The participants who got the least of what they wanted: (participant, cost, their seats).
+    worst_off: list[tuple[Participant, float, list[WorkshopRun]]]
+    #: (run, seats taken) for each run, in programme order.
+    fill: list[tuple[WorkshopRun, int]]
+    #: (organization name, people, average cost), best first.
+    organizations: list[tuple[str, int, float]]
+
+
+def quality_report(event: Event, worst: int = 10) -> QualityReport | None:
+    """Judge the stored seats with the engine's own measures; None before any assignment."""
+    data, people, runs = build_instance(event)
+    instance = parse_instance(data)
+    seats = defaultdict(list)
+    for participant_id, run_id in db.session.execute(
+            sa.select(WorkshopAssignment.participant_id, WorkshopAssignment.run_id)
+            .where(WorkshopAssignment.run_id.in_([run.id for run in runs]))):
+        seats[participant_id].append(run_id)
+    if not seats:
+        return None
+    assignments = {p.id: seats.get(p.id, []) for p in instance.participants}
+    stats = statistics(instance, assignments)
+    runs_by_id = {run.id: run for run in runs}
+    people_by_id = {p.id: p for p in people}
+    costs = []
+    for participant in instance.participants:
+        taken = {instance.runs_by_id[r].slot: instance.runs_by_id[r] for r in assignments[participant.id]}
+        cost = sum(instance.cost(participant, taken.get(slot)) for slot in participant.slots)
+        costs.append((cost, participant.id))
+    costs.sort(key=lambda item: (-item[0], item[1]))
+    ranked = [(label, count) for label, count in stats["ranks"].items()]
+    histogram = ranked + [("none", stats["unseated"])]
+    organizations = defaultdict(list)
+    for cost, participant_id in costs:
+        person = people_by_id[participant_id]
+        if person.organization is not None:
+            organizations[person.organization.name].append(cost)
+    taken_per_run = defaultdict(int)
+    for run_ids in assignments.values():
+        for run_id in run_ids:
+            taken_per_run[run_id] += 1
+    return QualityReport(
+        stats=stats,
+        objective=objective_of(instance, assignments),
+        histogram=histogram,
+        worst_off=[(people_by_id[pid], cost, [runs_by_id[r] for r in assignments[pid]])
+                   for cost, pid in costs[:worst]],
+        fill=[(run, taken_per_run[run.id]) for run in sorted(
+            runs, key=lambda run: (run.slot.day_id, run.slot.starts_at, run.room.name))],
+        organizations=sorted(((name, len(c), round(sum(c) / len(c), 1)) for name, c in organizations.items()),
+                             key=lambda row: (row[2], row[0])),
+    )

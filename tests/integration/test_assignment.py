@@ -1,0 +1,112 @@
+"""Assigning seats from the web: optimal on the real data, pins kept, a quality report."""
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+import sqlalchemy as sa
+
+from lsi_assembly.auth.models import Role
+from lsi_assembly.extensions import db
+from lsi_assembly.registration.models import Status
+from lsi_assembly.workshops.assignment import build_instance, quality_report, run_assignment
+from lsi_assembly.workshops.models import (
+    Preference,
+    Room,
+    TimeSlot,
+    Workshop,
+    WorkshopAssignment,
+    WorkshopRun,
+)
+from lsi_assembly.workshops.scheduler import check_feasible, parse_instance
+from tests.factories import csrf_token, make_event, make_organization, make_participant, sign_in
+
+
+@pytest.fixture
+def setup(app):
+    """Day 1 has one slot with Alpha (2 seats) and Beta (10 seats) in parallel; day 2 has Gamma."""
+    event = make_event()
+    org = make_organization(event, quota=10)
+    main, side = Room(event_id=event.id, name="Main", capacity=2), Room(event_id=event.id, name="Side", capacity=10)
+    day1 = TimeSlot(event_id=event.id, day_id=event.days[0].id, starts_at=time(10), ends_at=time(11))
+    day2 = TimeSlot(event_id=event.id, day_id=event.days[1].id, starts_at=time(10), ends_at=time(11))
+    alpha, beta, gamma = (Workshop(event_id=event.id, title=t) for t in ("Alpha", "Beta", "Gamma"))
+    db.session.add_all([main, side, day1, day2, alpha, beta, gamma])
+    db.session.flush()
+    runs = {"alpha": WorkshopRun(workshop_id=alpha.id, slot_id=day1.id, room_id=main.id, capacity=2),
+            "beta": WorkshopRun(workshop_id=beta.id, slot_id=day1.id, room_id=side.id, capacity=10),
+            "gamma": WorkshopRun(workshop_id=gamma.id, slot_id=day2.id, room_id=main.id, capacity=2)}
+    db.session.add_all(runs.values())
+    db.session.flush()
+    people = []
+    for i in range(4):
+        person = make_participant(event, email=f"p{i}@example.org", status=Status.CONFIRMED,
+                                  organization_id=org.id, given_name=f"P{i}")
+        person.days = [event.days[0], event.days[1]]
+        people.append(person)
+        for rank, workshop in enumerate((alpha, gamma, beta), start=1):
+            db.session.add(Preference(participant_id=person.id, workshop_id=workshop.id, rank=rank))
+    waiting = make_participant(event, email="w@example.org", status=Status.PENDING)
+    db.session.commit()
+    return event, runs, people, waiting
+
+
+def _seats():
+    return {tuple(row) for row in db.session.execute(
+        sa.select(WorkshopAssignment.participant_id, WorkshopAssignment.run_id))}
+
+
+def test_the_instance_reflects_the_database(setup):
+    event, runs, people, waiting = setup
+    data, participants, _ = build_instance(event)
+    assert [p["id"] for p in data["participants"]] == [p.id for p in people]  # confirmed only
+    assert data["participants"][0]["slots"] == [runs["alpha"].slot_id, runs["gamma"].slot_id]
+    assert len(data["participants"][0]["preferences"]) == 3
+
+
+def test_assign_from_the_web_keeps_the_rules_and_shows_the_quality(client, setup):
+    event, runs, people, waiting = setup
+    sign_in(client, Role.ORGANIZER)
+    response = client.post("/manage/programme/assign", data={"csrf_token": csrf_token(client, "/registration/link")},
+                           follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "proven the best possible" in html and "Seats by rank obtained" in html
+    seats = _seats()
+    assert sum(1 for _, run in seats if run == runs["alpha"].id) == 2  # capacity
+    assert sum(1 for _, run in seats if run == runs["gamma"].id) == 2
+    assert all(pid != waiting.id for pid, _ in seats)
+    data, _, _ = build_instance(event)
+    instance = parse_instance(data)
+    by_person = {p.id: [run for pid, run in seats if pid == p.id] for p in people}
+    assert check_feasible(instance, by_person) == []
+    report = quality_report(event)
+    assert report.stats["seated"] == 6 and report.stats["unseated"] == 2  # day 2 has only 2 seats
+    assert dict(report.histogram)["1"] == 2
+
+
+def test_pins_are_kept_and_the_rest_is_given_anew(setup):
+    event, runs, people, waiting = setup
+    db.session.add(WorkshopAssignment(participant_id=people[3].id, run_id=runs["alpha"].id, pinned=True))
+    db.session.add(WorkshopAssignment(participant_id=people[0].id, run_id=runs["beta"].id))  # stale
+    db.session.commit()
+    run_assignment(event)
+    db.session.commit()
+    seats = _seats()
+    assert (people[3].id, runs["alpha"].id) in seats
+    assert sum(1 for _, run in seats if run == runs["alpha"].id) == 2
+    assert db.session.scalar(sa.select(sa.func.count()).where(WorkshopAssignment.pinned.is_(True))) == 1
+
+
+def test_the_organization_cap_spreads_a_delegation(setup):
+    event, runs, people, waiting = setup
+    event.workshop_organization_cap = 1
+    db.session.commit()
+    run_assignment(event)
+    db.session.commit()
+    seats = _seats()
+    assert sum(1 for _, run in seats if run == runs["alpha"].id) == 1
+
+
+def test_the_report_before_any_assignment(client, setup):
+    sign_in(client, Role.ORGANIZER)
+    assert "No seats assigned yet." in client.get("/manage/programme/assignment").get_data(as_text=True)
