@@ -37,6 +37,8 @@ class Event(db.Model):
     max_preferences: Mapped[int] = mapped_column(default=5)
     #: The most participants of one organization in one workshop run (None: no limit).
     workshop_organization_cap: Mapped[int | None]
+    #: When the workshop seats were published to the participants (None: not yet).
+    assignment_published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     days: Mapped[list[EventDay]] = relationship(

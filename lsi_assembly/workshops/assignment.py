@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from icalendar import Calendar
+from icalendar import Event as ICalEvent
 from sqlalchemy.orm import selectinload
 
+from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Participant, Status
@@ -146,3 +152,52 @@ def quality_report(event: Event, worst: int = 10) -> QualityReport | None:
         organizations=sorted(((name, len(c), round(sum(c) / len(c), 1)) for name, c in organizations.items()),
                              key=lambda row: (row[2], row[0])),
     )
+
+
+def schedule_of(participant: Participant) -> list[WorkshopRun]:
+    """A participant's workshop seats in time order."""
+    return list(db.session.scalars(
+        sa.select(WorkshopRun).join(WorkshopAssignment, WorkshopAssignment.run_id == WorkshopRun.id)
+        .join(TimeSlot, WorkshopRun.slot_id == TimeSlot.id)
+        .where(WorkshopAssignment.participant_id == participant.id)
+        .options(selectinload(WorkshopRun.workshop), selectinload(WorkshopRun.room),
+                 selectinload(WorkshopRun.slot).selectinload(TimeSlot.day))
+        .order_by(TimeSlot.day_id, TimeSlot.starts_at)))
+
+
+def publish_assignment(event: Event, link_for) -> int:
+    """Mark the seats published and e-mail every seated, confirmed participant their schedule.
+
+    ``link_for(participant)`` gives the personal link. Returns how many people were told.
+    """
+    event.assignment_published_at = utcnow()
+    seated = list(db.session.scalars(
+        sa.select(Participant).where(
+            Participant.event_id == event.id, Participant.status == Status.CONFIRMED,
+            sa.exists().where(WorkshopAssignment.participant_id == Participant.id))))
+    for participant in seated:
+        queue_mail(participant.email, "workshop_schedule", participant.locale, participant=participant,
+                   schedule=schedule_of(participant), link=link_for(participant))
+    db.session.flush()
+    return len(seated)
+
+
+def calendar_file(participant: Participant, runs: list[WorkshopRun]) -> bytes:
+    """The participant's workshops as an iCalendar file, times in the event's time zone."""
+    zone = ZoneInfo(participant.event.timezone)
+    calendar = Calendar()
+    calendar.add("prodid", "-//La Strada International//LSI Assembly//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", participant.event.name)
+    for run in runs:
+        entry = ICalEvent()
+        entry.add("uid", f"run-{run.id}-participant-{participant.id}@lsi-assembly")
+        entry.add("summary", run.workshop.title)
+        entry.add("dtstart", datetime.combine(run.slot.day.date, run.slot.starts_at, tzinfo=zone))
+        entry.add("dtend", datetime.combine(run.slot.day.date, run.slot.ends_at, tzinfo=zone))
+        entry.add("dtstamp", utcnow())
+        entry.add("location", run.room.name + (f", {participant.event.venue}" if participant.event.venue else ""))
+        if run.workshop.facilitators:
+            entry.add("description", run.workshop.facilitators)
+        calendar.add_component(entry)
+    return calendar.to_ical()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
@@ -13,7 +13,7 @@ from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.links import make_token
-from lsi_assembly.workshops.assignment import quality_report, run_assignment
+from lsi_assembly.workshops.assignment import publish_assignment, quality_report, run_assignment
 from lsi_assembly.workshops.forms import PreferenceWindowForm, RoomForm, RunForm, TimeSlotForm, WorkshopForm
 from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
 from lsi_assembly.workshops.services import room_taken, rooms_of, slots_of, without_ranking, workshops_of
@@ -214,6 +214,10 @@ def remind():
 def assign():
     """Assign seats to every confirmed participant, optimally, keeping pinned seats (takes seconds)."""
     event = current_event_or_404()
+    if event.assignment_published_at is not None and request.form.get("confirm") != "y":
+        flash(_("The seats are published and people were told where they sit. To assign them anew anyway, "
+                "tick the confirmation first."), "error")
+        return redirect(url_for("programme.index") + "#assignment-title")
     solution = run_assignment(event)
     db.session.commit()
     flash(_("Seats assigned in %(seconds)s s: %(seated)d seats, %(unseated)d attended slots without a seat. "
@@ -231,3 +235,16 @@ def assignment():
     event = current_event_or_404()
     return render_template("workshops/assignment.html", event=event, report=quality_report(event),
                            slot_label=slot_label)
+
+
+@bp.post("/publish")
+@allow(Role.ORGANIZER)
+def publish():
+    """Publish the seats: every seated participant is e-mailed their schedule and sees it on their page."""
+    event = current_event_or_404()
+    told = publish_assignment(
+        event, link_for=lambda person: external_url("workshops.ranking", token=make_token(person.access_key)))
+    db.session.commit()
+    flash(ngettext("The seats are published; %(num)d person was sent their schedule.",
+                   "The seats are published; %(num)d people were sent their schedule.", told), "success")
+    return redirect(url_for("programme.assignment"))

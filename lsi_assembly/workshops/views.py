@@ -1,11 +1,12 @@
 """The public programme: days, time slots and rooms at a glance."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.links import participant_from_link
 from lsi_assembly.registration.models import Status
+from lsi_assembly.workshops.assignment import calendar_file, schedule_of
 from lsi_assembly.workshops.forms import RankingForm
 from lsi_assembly.workshops.services import programme_grid, rankable_workshops, ranking_of, save_ranking
 
@@ -36,5 +37,19 @@ def ranking(token: str):
         db.session.commit()
         flash(_("Your choices are saved. You can change them until the organizers close the choices."), "success")
         return redirect(url_for("workshops.ranking", token=token))
+    schedule = schedule_of(participant) if event.assignment_published_at else []
     return render_template("workshops/ranking.html", participant=participant, event=event, form=form,
-                           current=current, can_rank=can_rank, token=token), 422 if form.errors else 200
+                           current=current, can_rank=can_rank, token=token, schedule=schedule), (
+        422 if form.errors else 200)
+
+
+@bp.get("/registration/<token>/workshops.ics")
+def calendar(token: str):
+    """The participant's published workshops as a calendar file."""
+    participant = participant_from_link(token)
+    if participant.event.assignment_published_at is None:
+        abort(404)
+    response = make_response(calendar_file(participant, schedule_of(participant)))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = "attachment; filename=workshops.ics"
+    return response

@@ -5,9 +5,12 @@ from datetime import time
 
 import pytest
 import sqlalchemy as sa
+from icalendar import Calendar
 
 from lsi_assembly.auth.models import Role
+from lsi_assembly.core.database import utcnow
 from lsi_assembly.extensions import db
+from lsi_assembly.registration.links import make_token
 from lsi_assembly.registration.models import Status
 from lsi_assembly.workshops.assignment import build_instance, quality_report, run_assignment
 from lsi_assembly.workshops.models import (
@@ -19,6 +22,7 @@ from lsi_assembly.workshops.models import (
     WorkshopRun,
 )
 from lsi_assembly.workshops.scheduler import check_feasible, parse_instance
+from tests.conftest import body
 from tests.factories import csrf_token, make_event, make_organization, make_participant, sign_in
 
 
@@ -110,3 +114,49 @@ def test_the_organization_cap_spreads_a_delegation(setup):
 def test_the_report_before_any_assignment(client, setup):
     sign_in(client, Role.ORGANIZER)
     assert "No seats assigned yet." in client.get("/manage/programme/assignment").get_data(as_text=True)
+
+
+def test_publishing_mails_the_schedule_and_shows_it_with_a_calendar_file(client, setup, mailbox):
+    event, runs, people, waiting = setup
+    run_assignment(event)
+    db.session.commit()
+    person = people[0]
+    path = f"/registration/{make_token(person.access_key)}/workshops"
+    assert client.get(path + ".ics").status_code == 404  # nothing published yet
+    assert "My schedule" not in client.get(path).get_data(as_text=True)
+
+    sign_in(client, Role.ORGANIZER)
+    token = csrf_token(client, "/registration/link")
+    page = client.post("/manage/programme/publish", data={"csrf_token": token}, follow_redirects=True)
+    assert "4 people were sent their schedule" in page.get_data(as_text=True)
+    messages = mailbox.wait_for(4)
+    mine = next(m for m in messages if m["To"] == person.email)
+    assert mine["Subject"] == "Your workshops at LSI General Assembly 2027"
+    seats = [run for pid, run in _seats() if pid == person.id]
+    titles = {db.session.get(WorkshopRun, run_id).workshop.title for run_id in seats}
+    assert all(title in body(mine) for title in titles) and "/workshops" in body(mine)
+
+    html = client.get(path).get_data(as_text=True)
+    assert "My schedule" in html and all(title in html for title in titles)
+    ics = client.get(path + ".ics")
+    assert ics.headers["Content-Type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(ics.get_data())
+    entries = [c for c in calendar.walk("VEVENT")]
+    assert {str(e["summary"]) for e in entries} == titles
+    start = entries[0].decoded("dtstart")
+    assert start.hour == 10 and str(start.tzinfo) == "Europe/Paris"
+
+
+def test_assigning_again_after_publishing_needs_a_confirmation(client, setup):
+    event, runs, people, waiting = setup
+    run_assignment(event)
+    event.assignment_published_at = utcnow()
+    db.session.commit()
+    before = _seats()
+    sign_in(client, Role.ORGANIZER)
+    token = csrf_token(client, "/registration/link")
+    refused = client.post("/manage/programme/assign", data={"csrf_token": token}, follow_redirects=True)
+    assert "tick the confirmation first" in refused.get_data(as_text=True)
+    assert _seats() == before
+    done = client.post("/manage/programme/assign", data={"csrf_token": token, "confirm": "y"}, follow_redirects=True)
+    assert "proven the best possible" in done.get_data(as_text=True)

@@ -42,6 +42,7 @@ EXPECTED = {
     "programme.remind": ORGANIZERS,
     "programme.assign": ORGANIZERS,
     "programme.assignment": ORGANIZERS,
+    "programme.publish": ORGANIZERS,
 }
 WHO = [None, Role.DESK, Role.ORGANIZER, Role.ADMIN]
 
