@@ -23,7 +23,7 @@ from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.links import new_access_key
 from lsi_assembly.registration.models import PLACE_HOLDING, Category, Diet, Participant, Status
-from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
+from lsi_assembly.workshops.models import Preference, Room, TimeSlot, Workshop, WorkshopRun
 
 DEMO_ORGANIZER_EMAIL = "organizer@example.org"
 DEMO_ORGANIZER_PASSWORD = "assembly-demo"
@@ -186,7 +186,8 @@ def seed_demo(participant_count: int = 150, today: date | None = None) -> Event 
             days=attending,
         )
         db.session.add(participant)
-    _seed_programme(event)
+    db.session.flush()
+    _seed_programme(event, rng)
     if find_user(DEMO_ORGANIZER_EMAIL) is None:
         create_user(DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD, Role.ORGANIZER, name="Demo organizer")
     db.session.flush()
@@ -207,8 +208,9 @@ SAMPLE_SLOTS = [(0, time(14, 0), time(15, 30)), (0, time(16, 0), time(17, 30)), 
                 (2, time(10, 0), time(11, 30))]
 
 
-def _seed_programme(event: Event) -> None:
-    """A sample programme: four slots, three rooms, seven workshops, two of them held twice."""
+def _seed_programme(event: Event, rng: random.Random) -> None:
+    """A sample programme (four slots, three rooms, seven workshops, two held twice), choices open,
+    and rankings from most confirmed participants, so seats can be assigned right away."""
     rooms = [Room(event_id=event.id, name=name, capacity=capacity, step_free=step_free)
              for name, capacity, step_free in (("Salle Olympe de Gouges", 40, True), ("Salle Victor Schœlcher", 25, True),
                                                ("Annexe", 15, False))]
@@ -223,6 +225,20 @@ def _seed_programme(event: Event) -> None:
             (3, 3, 1)]  # (workshop, slot, room): the first and second workshops run twice
     db.session.add_all(WorkshopRun(workshop_id=workshops[w].id, slot_id=slots[s].id, room_id=rooms[r].id,
                                    capacity=rooms[r].capacity) for w, s, r in plan)
+    event.preferences_open = True
+    popularity = [7, 6, 5, 4, 3, 2, 1]  # the first sample workshops are the most wanted
+    confirmed = db.session.scalars(sa.select(Participant).where(
+        Participant.event_id == event.id, Participant.status == Status.CONFIRMED).order_by(Participant.id))
+    for participant in confirmed:
+        if rng.random() < 0.15:
+            continue  # some have not chosen yet: the reminder has someone to write to
+        ranking: list[Workshop] = []
+        while len(ranking) < rng.randint(3, 5):
+            workshop = rng.choices(workshops, popularity)[0]
+            if workshop not in ranking:
+                ranking.append(workshop)
+        db.session.add_all(Preference(participant_id=participant.id, workshop_id=w.id, rank=rank)
+                           for rank, w in enumerate(ranking, start=1))
 
 
 @click.command("seed-demo")

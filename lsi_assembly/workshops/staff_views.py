@@ -242,6 +242,9 @@ def assignment():
 def publish():
     """Publish the seats: every seated participant is e-mailed their schedule and sees it on their page."""
     event = current_event_or_404()
+    if request.form.get("confirm") != "y":
+        flash(_("Tick the confirmation to publish: everyone with a seat will get an e-mail."), "error")
+        return redirect(url_for("programme.assignment"))
     told = publish_assignment(
         event, link_for=lambda person: external_url("workshops.ranking", token=make_token(person.access_key)))
     db.session.commit()

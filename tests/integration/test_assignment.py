@@ -127,7 +127,12 @@ def test_publishing_mails_the_schedule_and_shows_it_with_a_calendar_file(client,
 
     sign_in(client, Role.ORGANIZER)
     token = csrf_token(client, "/registration/link")
-    page = client.post("/manage/programme/publish", data={"csrf_token": token}, follow_redirects=True)
+    unconfirmed = client.post("/manage/programme/publish", data={"csrf_token": token}, follow_redirects=True)
+    assert "Tick the confirmation to publish" in unconfirmed.get_data(as_text=True)
+    db.session.refresh(event)
+    assert event.assignment_published_at is None and mailbox.messages == []
+    page = client.post("/manage/programme/publish", data={"csrf_token": token, "confirm": "y"},
+                       follow_redirects=True)
     assert "4 people were sent their schedule" in page.get_data(as_text=True)
     messages = mailbox.wait_for(4)
     mine = next(m for m in messages if m["To"] == person.email)

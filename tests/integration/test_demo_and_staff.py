@@ -8,7 +8,7 @@ from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.models import PLACE_HOLDING, Category, Participant, Status
-from lsi_assembly.workshops.models import Workshop, WorkshopRun
+from lsi_assembly.workshops.models import Preference, Workshop, WorkshopRun
 from tests.conftest import count
 from tests.factories import csrf_token, make_event, make_user, post_form
 
@@ -34,7 +34,8 @@ def test_seed_demo_loads_a_sample_assembly_once(runner, client):
         assert held <= organization.delegate_quota
     assert db.session.scalar(sa.select(sa.func.count()).where(Participant.status == Status.WAITLISTED)) > 0
 
-    assert count(Workshop) == 7 and count(WorkshopRun) == 10
+    assert count(Workshop) == 7 and count(WorkshopRun) == 10 and count(Preference) > 200
+    assert db.session.scalar(sa.select(Event.preferences_open)) is True
     assert "Labour exploitation at big sporting events" in client.get("/programme").get_data(as_text=True)
     home = client.get("/").get_data(as_text=True)
     assert "sample data" in home and event.name in home
