@@ -27,6 +27,7 @@ from lsi_assembly.registration import bp as registration_bp
 from lsi_assembly.registration import staff_bp as registrations_bp
 from lsi_assembly.registration.cli import participants_cli
 from lsi_assembly.registration.forms import ACTION_LABELS, CATEGORY_LABELS, DIET_LABELS, STATUS_LABELS
+from lsi_assembly.workshops.assignment_views import bp as assignment_bp
 from lsi_assembly.workshops.staff_views import bp as programme_bp
 from lsi_assembly.workshops.views import bp as workshops_bp
 
@@ -74,7 +75,7 @@ def _configure_logging(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, i18n_bp, registration_bp, registrations_bp, organizations_bp, auth_bp, manage_bp,
-                      workshops_bp, programme_bp):
+                      workshops_bp, programme_bp, assignment_bp):
         app.register_blueprint(blueprint)
 
     @login_manager.user_loader

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import date, timedelta
 
 from lsi_assembly.auth.models import Role
@@ -62,7 +63,7 @@ def make_user(email: str = "organizer@example.org", password: str = "correct hor
 def csrf_token(client, url: str) -> str:
     """GET ``url`` and return the CSRF token of its form."""
     html = client.get(url).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, f"no CSRF token on {url}"
     return match.group(1)
 
@@ -109,3 +110,30 @@ def sign_in(client, role: Role = Role.ORGANIZER, email: str | None = None) -> No
     make_user(email, "correct horse battery", role)
     response = post_form(client, "/login", {"email": email, "password": "correct horse battery"})
     assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def register_at_once(app, forms: list[dict]) -> list[int]:
+    """Submit each registration form from a thread of its own, released at the same instant.
+
+    Returns the status codes; an exception in a thread is re-raised here.
+    """
+    barrier = threading.Barrier(len(forms))
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def submit(form: dict) -> None:
+        try:
+            client = app.test_client()
+            data = {"csrf_token": csrf_token(client, "/register"), **form}
+            barrier.wait(timeout=30)
+            results.append(client.post("/register", data=data).status_code)
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=submit, args=(form,)) for form in forms]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return results

@@ -18,10 +18,12 @@ from icalendar import Event as ICalEvent
 from sqlalchemy.orm import selectinload
 
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
-from lsi_assembly.registration.models import Participant, Status
+from lsi_assembly.registration.links import make_token
+from lsi_assembly.registration.models import Participant, Status, participant_days
 from lsi_assembly.workshops.models import Preference, TimeSlot, Workshop, WorkshopAssignment, WorkshopRun
 from lsi_assembly.workshops.scheduler import Solution, parse_instance, solve
 from lsi_assembly.workshops.scheduler.engine import objective_of, statistics
@@ -34,8 +36,26 @@ def _event_runs(event: Event) -> list[WorkshopRun]:
                  selectinload(WorkshopRun.room))))
 
 
-def build_instance(event: Event) -> tuple[dict, list[Participant], list[WorkshopRun]]:
-    """The engine's instance for ``event``: confirmed participants, runs, rankings and pins."""
+def lock_seats(event: Event) -> None:
+    """Take the event's seat lock until the transaction ends.
+
+    A conditional UPDATE of the event's row: on PostgreSQL a row lock held to the end of the
+    transaction, on SQLite the database's write lock. Every change to seats takes it first, so an
+    assignment run, an organizer's move and the placing of a late registrant never count free seats
+    at the same time, and no run goes over its capacity.
+    """
+    db.session.execute(
+        sa.update(Event).where(Event.id == event.id)
+        .values(assignment_published_at=Event.assignment_published_at)
+        .execution_options(synchronize_session=False))
+
+
+def build_instance(event: Event, keep: str = "pinned") -> tuple[dict, list[Participant], list[WorkshopRun]]:
+    """The engine's instance for ``event``: confirmed participants, runs, rankings and pins.
+
+    ``keep="pinned"``: the seats organizers pinned are the engine's pins (an assignment run);
+    ``keep="all"``: every seat held is (filling free seats without moving anyone).
+    """
     runs = _event_runs(event)
     slots = list(db.session.scalars(sa.select(TimeSlot).where(TimeSlot.event_id == event.id)))
     slots_by_day = defaultdict(list)
@@ -54,7 +74,8 @@ def build_instance(event: Event) -> tuple[dict, list[Participant], list[Workshop
     pins = defaultdict(list)
     for participant_id, run_id in db.session.execute(
             sa.select(WorkshopAssignment.participant_id, WorkshopAssignment.run_id)
-            .where(WorkshopAssignment.pinned.is_(True), WorkshopAssignment.participant_id.in_(ids))):
+            .where(WorkshopAssignment.participant_id.in_(ids),
+                   WorkshopAssignment.pinned.is_(True) if keep == "pinned" else sa.true())):
         if run_id in run_ids:
             pins[participant_id].append(run_id)
     workshop_ids = {run.workshop_id for run in runs}
@@ -76,8 +97,10 @@ def build_instance(event: Event) -> tuple[dict, list[Participant], list[Workshop
 def run_assignment(event: Event) -> Solution:
     """Assign every confirmed participant a seat per attended slot, optimally; keep pinned seats.
 
-    The previous unpinned seats of the event are replaced; the caller commits.
+    The previous unpinned seats of the event are replaced; the caller commits. Takes the seat lock.
     """
+    lock_seats(event)
+    drop_invalid_seats(event)
     data, people, runs = build_instance(event)
     solution = solve(parse_instance(data), method="optimal")
     run_ids = [run.id for run in runs]
@@ -165,10 +188,36 @@ def schedule_of(participant: Participant) -> list[WorkshopRun]:
         .order_by(TimeSlot.day_id, TimeSlot.starts_at)))
 
 
-def publish_assignment(event: Event, link_for) -> int:
+def send_schedule(participant: Participant, changed: bool = False) -> None:
+    """E-mail a participant their workshop schedule (``changed``: it replaces one they were sent)."""
+    queue_mail(participant.email, "workshop_schedule", participant.locale, participant=participant,
+               schedule=schedule_of(participant), changed=changed,
+               link=external_url("workshops.ranking", token=make_token(participant.access_key)))
+
+
+def drop_invalid_seats(event: Event) -> int:
+    """Remove the seats of people who are not confirmed, and seats on days a person no longer attends.
+
+    Returns how many seats were removed.
+    """
+    attends_day = sa.exists().where(participant_days.c.participant_id == WorkshopAssignment.participant_id,
+                                    participant_days.c.event_day_id == TimeSlot.day_id)
+    not_confirmed = sa.exists().where(Participant.id == WorkshopAssignment.participant_id,
+                                      Participant.status != Status.CONFIRMED)
+    stale = list(db.session.scalars(
+        sa.select(WorkshopAssignment.id)
+        .join(WorkshopRun, WorkshopAssignment.run_id == WorkshopRun.id)
+        .join(TimeSlot, WorkshopRun.slot_id == TimeSlot.id)
+        .where(TimeSlot.event_id == event.id, sa.or_(not_confirmed, ~attends_day))))
+    if stale:
+        db.session.execute(sa.delete(WorkshopAssignment).where(WorkshopAssignment.id.in_(stale)))
+    return len(stale)
+
+
+def publish_assignment(event: Event) -> int:
     """Mark the seats published and e-mail every seated, confirmed participant their schedule.
 
-    ``link_for(participant)`` gives the personal link. Returns how many people were told.
+    Returns how many people were told.
     """
     event.assignment_published_at = utcnow()
     seated = list(db.session.scalars(
@@ -176,8 +225,7 @@ def publish_assignment(event: Event, link_for) -> int:
             Participant.event_id == event.id, Participant.status == Status.CONFIRMED,
             sa.exists().where(WorkshopAssignment.participant_id == Participant.id))))
     for participant in seated:
-        queue_mail(participant.email, "workshop_schedule", participant.locale, participant=participant,
-                   schedule=schedule_of(participant), link=link_for(participant))
+        send_schedule(participant)
     db.session.flush()
     return len(seated)
 

@@ -132,3 +132,30 @@ class PreferenceWindowForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=1000, message=_l("Please give a whole number from 1 to 1000."))],
         description=_l("Leave empty for no limit. Helps delegations spread over the workshops."))
     submit = SubmitField(_l("Save"))
+
+
+class SeatsForm(FlaskForm):
+    """An organizer's choice of seats for one participant: a run (or none) per slot they attend.
+
+    Built by ``seats_form``, which adds a ``run_<slot id>`` select and a ``keep_<slot id>`` checkbox
+    per slot.
+    """
+
+    notify = BooleanField(_l("E-mail the participant their new schedule"))
+    submit = SubmitField(_l("Save the seats"))
+
+
+def seats_form(slots, runs_by_slot, taken, slot_label, run_label, **kwargs) -> SeatsForm:
+    """A SeatsForm with one select of runs (and "no seat") and one "keep" box per slot in ``slots``."""
+    fields = {}
+    for slot in slots:
+        choices = [("", _l("No seat")), *(
+            (run.id, _l("%(run)s (%(taken)d of %(seats)d seats taken)", run=run_label(run),
+                        taken=taken[run.id], seats=run.capacity))
+            for run in runs_by_slot.get(slot.id, []))]
+        fields[f"run_{slot.id}"] = SelectField(slot_label(slot), coerce=optional_int, choices=options(choices))
+        fields[f"keep_{slot.id}"] = BooleanField(_l("Keep this seat when seats are assigned again"))
+    form = type("BoundSeatsForm", (SeatsForm,), fields)(**kwargs)
+    form.page_order = tuple(name for slot in slots for name in (f"run_{slot.id}", f"keep_{slot.id}"))
+    form.slot_fields = [(slot, form[f"run_{slot.id}"], form[f"keep_{slot.id}"]) for slot in slots]
+    return form

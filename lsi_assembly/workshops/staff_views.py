@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
@@ -13,9 +13,8 @@ from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.links import make_token
-from lsi_assembly.workshops.assignment import publish_assignment, quality_report, run_assignment
 from lsi_assembly.workshops.forms import PreferenceWindowForm, RoomForm, RunForm, TimeSlotForm, WorkshopForm
-from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
+from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopAssignment, WorkshopRun
 from lsi_assembly.workshops.services import room_taken, rooms_of, slots_of, without_ranking, workshops_of
 
 bp = Blueprint("programme", __name__, url_prefix="/manage/programme")
@@ -165,6 +164,10 @@ def delete_run(run_id: int):
     """Stop holding a workshop in a slot."""
     run = _own(WorkshopRun, run_id)
     workshop_id = run.workshop_id
+    if current_event_or_404().assignment_published_at is not None and db.session.scalar(
+            sa.select(WorkshopAssignment.id).where(WorkshopAssignment.run_id == run.id).limit(1)) is not None:
+        flash(_("People were told they have a seat in this run: move them to other runs first."), "error")
+        return redirect(url_for("programme.workshop", workshop_id=workshop_id))
     db.session.delete(run)
     db.session.commit()
     flash(_("The run is removed."), "success")
@@ -207,47 +210,3 @@ def remind():
     flash(ngettext("A reminder went to %(num)d person.", "A reminder went to %(num)d people.", len(people)),
           "success")
     return redirect(url_for("programme.index") + "#preferences")
-
-
-@bp.post("/assign")
-@allow(Role.ORGANIZER)
-def assign():
-    """Assign seats to every confirmed participant, optimally, keeping pinned seats (takes seconds)."""
-    event = current_event_or_404()
-    if event.assignment_published_at is not None and request.form.get("confirm") != "y":
-        flash(_("The seats are published and people were told where they sit. To assign them anew anyway, "
-                "tick the confirmation first."), "error")
-        return redirect(url_for("programme.index") + "#assignment-title")
-    solution = run_assignment(event)
-    db.session.commit()
-    flash(_("Seats assigned in %(seconds)s s: %(seated)d seats, %(unseated)d attended slots without a seat. "
-            "The assignment is proven the best possible.", seconds=f"{solution.solve_seconds:.2f}",
-            seated=solution.stats["seated"], unseated=solution.stats["unseated"]) if solution.optimal else
-          _("Seats assigned; the best possible assignment could not be proven in time (gap %(gap)s).",
-            gap=f"{solution.objective - solution.lower_bound:g}"), "success")
-    return redirect(url_for("programme.assignment"))
-
-
-@bp.get("/assignment")
-@allow(Role.ORGANIZER)
-def assignment():
-    """The quality of the current assignment: ranks obtained, worst off, organizations, fill rates."""
-    event = current_event_or_404()
-    return render_template("workshops/assignment.html", event=event, report=quality_report(event),
-                           slot_label=slot_label)
-
-
-@bp.post("/publish")
-@allow(Role.ORGANIZER)
-def publish():
-    """Publish the seats: every seated participant is e-mailed their schedule and sees it on their page."""
-    event = current_event_or_404()
-    if request.form.get("confirm") != "y":
-        flash(_("Tick the confirmation to publish: everyone with a seat will get an e-mail."), "error")
-        return redirect(url_for("programme.assignment"))
-    told = publish_assignment(
-        event, link_for=lambda person: external_url("workshops.ranking", token=make_token(person.access_key)))
-    db.session.commit()
-    flash(ngettext("The seats are published; %(num)d person was sent their schedule.",
-                   "The seats are published; %(num)d people were sent their schedule.", told), "success")
-    return redirect(url_for("programme.assignment"))

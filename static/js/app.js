@@ -1,9 +1,114 @@
 // Progressive enhancement only: every page works without this file.
-// After a form comes back with errors, move focus to the error summary so keyboard and
-// screen-reader users start from the list of problems.
-document.addEventListener("DOMContentLoaded", function () {
-  var summary = document.getElementById("error-summary");
-  if (summary) {
-    summary.focus();
+(function () {
+  "use strict";
+
+  // After a form comes back with errors, move focus to the error summary so keyboard and
+  // screen-reader users start from the list of problems.
+  function focusErrorSummary() {
+    var summary = document.getElementById("error-summary");
+    if (summary) {
+      summary.focus();
+    }
   }
-});
+
+  // Forms whose work takes seconds (data-busy="message"): say that it is running, count the
+  // seconds, and refuse a second submission while the first one is under way.
+  function showBusyStatus(form) {
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.submitted) {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.submitted = "yes";
+      var status = document.createElement("p");
+      status.className = "busy-status";
+      status.setAttribute("role", "status");
+      var progress = document.createElement("progress");
+      var text = document.createElement("span");
+      status.appendChild(progress);
+      status.appendChild(document.createTextNode(" "));
+      status.appendChild(text);
+      form.appendChild(status);
+      var started = Date.now();
+      var template = form.dataset.busyElapsed || "{seconds} s";
+      text.textContent = form.dataset.busy;
+      window.setInterval(function () {
+        var seconds = Math.round((Date.now() - started) / 1000);
+        text.textContent = form.dataset.busy + " " + template.replace("{seconds}", seconds);
+      }, 1000);
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        button.setAttribute("aria-disabled", "true");
+      });
+    });
+  }
+
+  // Ranking (a fieldset with data-reorder): "move up" and "move down" buttons beside each choice,
+  // and choosing a workshop already ranked elsewhere swaps the two choices instead of repeating one.
+  function enhanceRanking(fieldset) {
+    var selects = Array.prototype.slice.call(fieldset.querySelectorAll("select"));
+    var live = document.createElement("p");
+    live.className = "visually-hidden";
+    live.setAttribute("aria-live", "polite");
+    fieldset.appendChild(live);
+
+    function announce(index) {
+      live.textContent = fieldset.dataset.moved.replace("{rank}", index + 1);
+    }
+
+    function swap(from, to) {
+      var value = selects[from].value;
+      selects[from].value = selects[to].value;
+      selects[to].value = value;
+    }
+
+    selects.forEach(function (select, index) {
+      var previous = select.value;
+      select.addEventListener("focus", function () { previous = select.value; });
+      select.addEventListener("change", function () {
+        if (!select.value) {
+          previous = select.value;
+          return;
+        }
+        selects.forEach(function (other) {
+          if (other !== select && other.value === select.value) {
+            other.value = previous;
+          }
+        });
+        previous = select.value;
+      });
+
+      var buttons = document.createElement("span");
+      buttons.className = "rank-move";
+      [["up", -1], ["down", 1]].forEach(function (pair) {
+        var target = index + pair[1];
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "link-button";
+        button.dataset.direction = pair[0];
+        button.textContent = fieldset.dataset[pair[0] === "up" ? "moveUp" : "moveDown"];
+        var hidden = document.createElement("span");
+        hidden.className = "visually-hidden";
+        hidden.textContent = " (" + select.labels[0].textContent.trim() + ")";
+        button.appendChild(hidden);
+        if (target < 0 || target >= selects.length) {
+          button.disabled = true;
+        }
+        button.addEventListener("click", function () {
+          swap(index, target);
+          announce(target);
+          var moved = selects[target].parentNode.querySelector("button[data-direction=" + pair[0] + "]");
+          (moved && !moved.disabled ? moved : selects[target]).focus();
+        });
+        buttons.appendChild(button);
+        buttons.appendChild(document.createTextNode(" "));
+      });
+      select.insertAdjacentElement("afterend", buttons);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    focusErrorSummary();
+    document.querySelectorAll("form[data-busy]").forEach(showBusyStatus);
+    document.querySelectorAll("fieldset[data-reorder]").forEach(enhanceRanking);
+  });
+})();

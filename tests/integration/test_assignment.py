@@ -1,9 +1,6 @@
 """Assigning seats from the web: optimal on the real data, pins kept, a quality report."""
 from __future__ import annotations
 
-from datetime import time
-
-import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
@@ -11,48 +8,14 @@ from lsi_assembly.auth.models import Role
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.links import make_token
-from lsi_assembly.registration.models import Status
 from lsi_assembly.workshops.assignment import build_instance, quality_report, run_assignment
 from lsi_assembly.workshops.models import (
-    Preference,
-    Room,
-    TimeSlot,
-    Workshop,
     WorkshopAssignment,
     WorkshopRun,
 )
 from lsi_assembly.workshops.scheduler import check_feasible, parse_instance
 from tests.conftest import body
-from tests.factories import csrf_token, make_event, make_organization, make_participant, sign_in
-
-
-@pytest.fixture
-def setup(app):
-    """Day 1 has one slot with Alpha (2 seats) and Beta (10 seats) in parallel; day 2 has Gamma."""
-    event = make_event()
-    org = make_organization(event, quota=10)
-    main, side = Room(event_id=event.id, name="Main", capacity=2), Room(event_id=event.id, name="Side", capacity=10)
-    day1 = TimeSlot(event_id=event.id, day_id=event.days[0].id, starts_at=time(10), ends_at=time(11))
-    day2 = TimeSlot(event_id=event.id, day_id=event.days[1].id, starts_at=time(10), ends_at=time(11))
-    alpha, beta, gamma = (Workshop(event_id=event.id, title=t) for t in ("Alpha", "Beta", "Gamma"))
-    db.session.add_all([main, side, day1, day2, alpha, beta, gamma])
-    db.session.flush()
-    runs = {"alpha": WorkshopRun(workshop_id=alpha.id, slot_id=day1.id, room_id=main.id, capacity=2),
-            "beta": WorkshopRun(workshop_id=beta.id, slot_id=day1.id, room_id=side.id, capacity=10),
-            "gamma": WorkshopRun(workshop_id=gamma.id, slot_id=day2.id, room_id=main.id, capacity=2)}
-    db.session.add_all(runs.values())
-    db.session.flush()
-    people = []
-    for i in range(4):
-        person = make_participant(event, email=f"p{i}@example.org", status=Status.CONFIRMED,
-                                  organization_id=org.id, given_name=f"P{i}")
-        person.days = [event.days[0], event.days[1]]
-        people.append(person)
-        for rank, workshop in enumerate((alpha, gamma, beta), start=1):
-            db.session.add(Preference(participant_id=person.id, workshop_id=workshop.id, rank=rank))
-    waiting = make_participant(event, email="w@example.org", status=Status.PENDING)
-    db.session.commit()
-    return event, runs, people, waiting
+from tests.factories import csrf_token, sign_in
 
 
 def _seats():
@@ -60,16 +23,16 @@ def _seats():
         sa.select(WorkshopAssignment.participant_id, WorkshopAssignment.run_id))}
 
 
-def test_the_instance_reflects_the_database(setup):
-    event, runs, people, waiting = setup
+def test_the_instance_reflects_the_database(seating):
+    event, runs, people, waiting = seating
     data, participants, _ = build_instance(event)
     assert [p["id"] for p in data["participants"]] == [p.id for p in people]  # confirmed only
     assert data["participants"][0]["slots"] == [runs["alpha"].slot_id, runs["gamma"].slot_id]
     assert len(data["participants"][0]["preferences"]) == 3
 
 
-def test_assign_from_the_web_keeps_the_rules_and_shows_the_quality(client, setup):
-    event, runs, people, waiting = setup
+def test_assign_from_the_web_keeps_the_rules_and_shows_the_quality(client, seating):
+    event, runs, people, waiting = seating
     sign_in(client, Role.ORGANIZER)
     response = client.post("/manage/programme/assign", data={"csrf_token": csrf_token(client, "/registration/link")},
                            follow_redirects=True)
@@ -88,8 +51,8 @@ def test_assign_from_the_web_keeps_the_rules_and_shows_the_quality(client, setup
     assert dict(report.histogram)["1"] == 2
 
 
-def test_pins_are_kept_and_the_rest_is_given_anew(setup):
-    event, runs, people, waiting = setup
+def test_pins_are_kept_and_the_rest_is_given_anew(seating):
+    event, runs, people, waiting = seating
     db.session.add(WorkshopAssignment(participant_id=people[3].id, run_id=runs["alpha"].id, pinned=True))
     db.session.add(WorkshopAssignment(participant_id=people[0].id, run_id=runs["beta"].id))  # stale
     db.session.commit()
@@ -101,8 +64,8 @@ def test_pins_are_kept_and_the_rest_is_given_anew(setup):
     assert db.session.scalar(sa.select(sa.func.count()).where(WorkshopAssignment.pinned.is_(True))) == 1
 
 
-def test_the_organization_cap_spreads_a_delegation(setup):
-    event, runs, people, waiting = setup
+def test_the_organization_cap_spreads_a_delegation(seating):
+    event, runs, people, waiting = seating
     event.workshop_organization_cap = 1
     db.session.commit()
     run_assignment(event)
@@ -111,13 +74,13 @@ def test_the_organization_cap_spreads_a_delegation(setup):
     assert sum(1 for _, run in seats if run == runs["alpha"].id) == 1
 
 
-def test_the_report_before_any_assignment(client, setup):
+def test_the_report_before_any_assignment(client, seating):
     sign_in(client, Role.ORGANIZER)
     assert "No seats assigned yet." in client.get("/manage/programme/assignment").get_data(as_text=True)
 
 
-def test_publishing_mails_the_schedule_and_shows_it_with_a_calendar_file(client, setup, mailbox):
-    event, runs, people, waiting = setup
+def test_publishing_mails_the_schedule_and_shows_it_with_a_calendar_file(client, seating, mailbox):
+    event, runs, people, waiting = seating
     run_assignment(event)
     db.session.commit()
     person = people[0]
@@ -152,8 +115,8 @@ def test_publishing_mails_the_schedule_and_shows_it_with_a_calendar_file(client,
     assert start.hour == 10 and str(start.tzinfo) == "Europe/Paris"
 
 
-def test_assigning_again_after_publishing_needs_a_confirmation(client, setup):
-    event, runs, people, waiting = setup
+def test_assigning_again_after_publishing_needs_a_confirmation(client, seating):
+    event, runs, people, waiting = seating
     run_assignment(event)
     event.assignment_published_at = utcnow()
     db.session.commit()

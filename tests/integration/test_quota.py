@@ -16,6 +16,7 @@ from tests.factories import (
     make_organization,
     make_participant,
     post_form,
+    register_at_once,
     registration_form,
 )
 
@@ -113,28 +114,7 @@ def test_cancelled_email_can_register_again_without_a_second_record(client, mail
 
 def _race(app, event, organization, emails: list[str]) -> list[int]:
     """Submit one registration per e-mail from as many threads, released at the same instant."""
-    barrier = threading.Barrier(len(emails))
-    results: list[int] = []
-    errors: list[BaseException] = []
-
-    forms = [registration_form(event, organization, email=email) for email in emails]
-
-    def submit(form: dict) -> None:
-        try:
-            client = app.test_client()
-            data = {"csrf_token": csrf_token(client, "/register"), **form}
-            barrier.wait(timeout=30)
-            results.append(client.post("/register", data=data).status_code)
-        except BaseException as error:  # reported by the main thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=submit, args=(form,)) for form in forms]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return results
+    return register_at_once(app, [registration_form(event, organization, email=email) for email in emails])
 
 
 def test_racing_delegates_never_exceed_the_quota(app):

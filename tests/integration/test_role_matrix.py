@@ -1,11 +1,13 @@
 """Every management URL against every role: anonymous -> sign-in page, wrong role -> 403, right role -> in."""
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.extensions import db
-from lsi_assembly.workshops.models import Workshop
+from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
 from tests.factories import csrf_token, make_event, make_organization, make_participant, make_user, post_form
 
 ORGANIZERS = {Role.ADMIN, Role.ORGANIZER}
@@ -40,9 +42,13 @@ EXPECTED = {
     "programme.delete_run": ORGANIZERS,
     "programme.preference_window": ORGANIZERS,
     "programme.remind": ORGANIZERS,
-    "programme.assign": ORGANIZERS,
-    "programme.assignment": ORGANIZERS,
-    "programme.publish": ORGANIZERS,
+    "assignment.assign": ORGANIZERS,
+    "assignment.report": ORGANIZERS,
+    "assignment.publish": ORGANIZERS,
+    "assignment.fill": ORGANIZERS,
+    "assignment.seats": ORGANIZERS,
+    "assignment.roster": ORGANIZERS,
+    "assignment.rosters": ORGANIZERS,
 }
 WHO = [None, Role.DESK, Role.ORGANIZER, Role.ADMIN]
 
@@ -68,10 +74,16 @@ def test_role_matrix(app, client, who):
     participant = make_participant(event, organization_id=organization.id)
     other = make_user("someone.else@example.org", "another password", Role.DESK)
     workshop = Workshop(event_id=event.id, title="Matrix")
-    db.session.add(workshop)
+    slot = TimeSlot(event_id=event.id, day_id=event.days[0].id, starts_at=time(10), ends_at=time(11))
+    rooms = [Room(event_id=event.id, name=name, capacity=10) for name in ("A", "B")]
+    db.session.add_all([workshop, slot, *rooms])
+    db.session.flush()
+    kept, spare = (WorkshopRun(workshop_id=workshop.id, slot_id=slot.id, room_id=room.id, capacity=10)
+                   for room in rooms)
+    db.session.add_all([kept, spare])
     db.session.commit()
     values = {"participant_id": participant.id, "organization_id": organization.id, "user_id": other.id,
-              "action": "approve", "fmt": "csv", "workshop_id": workshop.id, "run_id": 999999, "kind": "slots",
+              "action": "approve", "fmt": "csv", "workshop_id": workshop.id, "run_id": kept.id, "kind": "slots",
               "item_id": 999999}
     if who is not None:
         make_user(f"{who}@example.org", "correct horse battery", who)
@@ -79,7 +91,10 @@ def test_role_matrix(app, client, who):
     token = csrf_token(client, "/registration/link")
     checked = 0
     for rule in _management_rules(app):
-        path = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
+        arguments = {k: v for k, v in values.items() if k in rule.arguments}
+        if rule.endpoint == "programme.delete_run":
+            arguments["run_id"] = spare.id  # the other pages need the kept run
+        path = rule.build(arguments)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(path, method=method, data={"csrf_token": token} if method == "POST" else None)
             label = f"{method} {path} as {who}"
