@@ -53,10 +53,11 @@ class OutboxMessage(db.Model):
         return f"<OutboxMessage {self.id} attempts={self.attempts} sent={self.sent_at is not None}>"
 
 
-def queue_mail(recipient: str, template: str, locale: str, **context) -> OutboxMessage:
+def queue_mail(recipient: str, template: str, locale: str, flush: bool = True, **context) -> OutboxMessage:
     """Render ``emails/<template>.txt`` in ``locale`` and queue it; the caller's commit sends it.
 
-    The template's first line is ``Subject: ...``; the rest is the body.
+    The template's first line is ``Subject: ...``; the rest is the body. ``flush=False`` leaves the
+    flush to the caller (queueing thousands of messages at once).
     """
     with force_locale(locale):
         rendered = render_template(f"emails/{template}.txt", **context)
@@ -70,7 +71,8 @@ def queue_mail(recipient: str, template: str, locale: str, **context) -> OutboxM
         body_text=body.strip() + "\n",
     )
     db.session.add(message)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     g.mail_queued = True
     return message
 

@@ -1,10 +1,12 @@
 """Registering, editing and cancelling; the delegate quota and the waiting list.
 
-Services change data and flush; the view commits. Each quota decision first takes a lock on the
-organization's row with a conditional UPDATE (``quota_version + 1``): on PostgreSQL that is a row
-lock held until commit, on SQLite the database's write lock. The places held are counted only after
-the lock is granted, so concurrent registrations for the last place are decided one at a time and
-the quota holds with any number of workers.
+Services change data and flush; the view commits. Each quota decision first takes the event's lock
+(``events.services.lock_event``), then a lock on the organization's row with a conditional UPDATE
+(``quota_version + 1``): on PostgreSQL that is a row lock held until commit, on SQLite the database's
+write lock. The places held are counted only after the lock is granted, so concurrent registrations
+for the last place are decided one at a time and the quota holds with any number of workers. The
+event's lock comes first because the workshop seats, which follow statuses, are guarded by it too:
+one lock order (event, quotas, participants) everywhere means no deadlock.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail, recently_sent
 from lsi_assembly.events.models import Event, EventDay
+from lsi_assembly.events.services import lock_event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.links import new_access_key, personal_link
@@ -70,7 +73,8 @@ def find_by_email(event: Event, email: str) -> Participant | None:
     )
 
 
-def _lock_quota(organization_id: int) -> None:
+def _lock_quota(event_id: int, organization_id: int) -> None:
+    lock_event(event_id)
     db.session.execute(
         sa.update(Organization)
         .where(Organization.id == organization_id)
@@ -81,6 +85,7 @@ def _lock_quota(organization_id: int) -> None:
 
 def _lock_participant(participant: Participant) -> None:
     """Lock a registration's row (the database's write lock on SQLite) and re-read it under the lock."""
+    lock_event(participant.event_id)
     db.session.execute(
         sa.update(Participant)
         .where(Participant.id == participant.id)
@@ -114,7 +119,7 @@ def decide_status(event: Event, participant: Participant, admitted: Status | Non
     admitted = admitted or _admitted_status(event)
     if participant.category != Category.DELEGATE or participant.organization_id is None:
         return admitted
-    _lock_quota(participant.organization_id)
+    _lock_quota(event.id, participant.organization_id)
     quota = db.session.scalar(
         sa.select(Organization.delegate_quota).where(Organization.id == participant.organization_id)
     )
@@ -315,7 +320,7 @@ def keep_quota(event: Event, participant: Participant, old_organization_id: int 
     held_before = (old_category == Category.DELEGATE and old_organization_id is not None
                    and participant.status in PLACE_HOLDING)
     for organization_id in sorted({old_organization_id, participant.organization_id} - {None}):
-        _lock_quota(organization_id)
+        _lock_quota(event.id, organization_id)
     decided = decide_status(event, participant, admitted=participant.status
                             if participant.status in PLACE_HOLDING else None)
     now = utcnow()
@@ -331,7 +336,7 @@ def keep_quota(event: Event, participant: Participant, old_organization_id: int 
 
 def refill_quota(event: Event, organization_id: int) -> list[Participant]:
     """Give free places of an organization's quota (e.g. after it grew) to its waiting list, oldest first."""
-    _lock_quota(organization_id)
+    _lock_quota(event.id, organization_id)
     return promote_from_waitlist(event, organization_id)
 
 
@@ -381,8 +386,11 @@ def apply_action(action_name: str, participants: list[Participant]) -> ActionOut
     """
     action = ACTIONS[action_name]
     outcome = ActionOutcome()
-    for organization_id in sorted({p.organization_id for p in participants if p.organization_id}):
-        _lock_quota(organization_id)
+    for event_id in sorted({p.event_id for p in participants}):
+        lock_event(event_id)
+    for event_id, organization_id in sorted({(p.event_id, p.organization_id) for p in participants
+                                             if p.organization_id}):
+        _lock_quota(event_id, organization_id)
     participants = sorted(participants, key=lambda p: p.id)
     for participant in participants:
         _lock_participant(participant)  # decide on the status as it is now, not as it was loaded

@@ -21,7 +21,9 @@ from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.events.models import Event
+from lsi_assembly.events.services import lock_event
 from lsi_assembly.extensions import db
+from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.links import make_token
 from lsi_assembly.registration.models import Participant, Status, participant_days
 from lsi_assembly.workshops.models import Preference, TimeSlot, Workshop, WorkshopAssignment, WorkshopRun
@@ -37,61 +39,65 @@ def _event_runs(event: Event) -> list[WorkshopRun]:
 
 
 def lock_seats(event: Event) -> None:
-    """Take the event's seat lock until the transaction ends.
+    """Take the event's lock (``events.services.lock_event``) before counting or changing seats.
 
-    A conditional UPDATE of the event's row: on PostgreSQL a row lock held to the end of the
-    transaction, on SQLite the database's write lock. Every change to seats takes it first, so an
-    assignment run, an organizer's move and the placing of a late registrant never count free seats
-    at the same time, and no run goes over its capacity.
+    So an assignment run, an organizer's move and the placing of a late registrant never count free
+    seats at the same time, and no run goes over its capacity.
     """
-    db.session.execute(
-        sa.update(Event).where(Event.id == event.id)
-        .values(assignment_published_at=Event.assignment_published_at)
-        .execution_options(synchronize_session=False))
+    lock_event(event.id)
 
 
-def build_instance(event: Event, keep: str = "pinned") -> tuple[dict, list[Participant], list[WorkshopRun]]:
+def build_instance(event: Event, keep: str = "pinned") -> tuple[dict, list[int], list[WorkshopRun]]:
     """The engine's instance for ``event``: confirmed participants, runs, rankings and pins.
 
     ``keep="pinned"``: the seats organizers pinned are the engine's pins (an assignment run);
-    ``keep="all"``: every seat held is (filling free seats without moving anyone).
+    ``keep="all"``: every seat held is (filling free seats without moving anyone). Returns the
+    instance, the confirmed participants' ids and the runs. Reads plain columns, not ORM objects:
+    this runs inside registrations once seats are published, so it must stay cheap.
     """
     runs = _event_runs(event)
-    slots = list(db.session.scalars(sa.select(TimeSlot).where(TimeSlot.event_id == event.id)))
+    slots = list(db.session.execute(sa.select(TimeSlot.id, TimeSlot.day_id).where(TimeSlot.event_id == event.id)
+                                    .order_by(TimeSlot.id)))
     slots_by_day = defaultdict(list)
-    for slot in slots:
-        slots_by_day[slot.day_id].append(slot.id)
-    people = list(db.session.scalars(
-        sa.select(Participant).where(Participant.event_id == event.id, Participant.status == Status.CONFIRMED)
-        .options(selectinload(Participant.days)).order_by(Participant.id)))
-    ids = [p.id for p in people]
+    for slot_id, day_id in slots:
+        slots_by_day[day_id].append(slot_id)
+    confirmed = sa.select(Participant.id).where(Participant.event_id == event.id,
+                                                Participant.status == Status.CONFIRMED).scalar_subquery()
+    people = list(db.session.execute(
+        sa.select(Participant.id, Participant.organization_id).where(Participant.id.in_(confirmed))
+        .order_by(Participant.id)))
+    days = defaultdict(list)
+    for participant_id, day_id in db.session.execute(
+            sa.select(participant_days.c.participant_id, participant_days.c.event_day_id)
+            .where(participant_days.c.participant_id.in_(confirmed))):
+        days[participant_id].append(day_id)
     rankings = defaultdict(list)
     for participant_id, workshop_id in db.session.execute(
             sa.select(Preference.participant_id, Preference.workshop_id)
-            .where(Preference.participant_id.in_(ids)).order_by(Preference.participant_id, Preference.rank)):
+            .where(Preference.participant_id.in_(confirmed)).order_by(Preference.participant_id, Preference.rank)):
         rankings[participant_id].append(workshop_id)
     run_ids = {run.id for run in runs}
     pins = defaultdict(list)
     for participant_id, run_id in db.session.execute(
             sa.select(WorkshopAssignment.participant_id, WorkshopAssignment.run_id)
-            .where(WorkshopAssignment.participant_id.in_(ids),
+            .where(WorkshopAssignment.participant_id.in_(confirmed),
                    WorkshopAssignment.pinned.is_(True) if keep == "pinned" else sa.true())):
         if run_id in run_ids:
             pins[participant_id].append(run_id)
     workshop_ids = {run.workshop_id for run in runs}
     instance = {
-        "slots": [{"id": slot.id} for slot in slots],
+        "slots": [{"id": slot_id} for slot_id, _day in slots],
         "workshops": [{"id": run.id, "topic": run.workshop_id, "slot": run.slot_id, "capacity": run.capacity}
                       for run in runs],
         "participants": [{
-            "id": p.id, "organization": p.organization_id,
-            "slots": [slot_id for day in p.days for slot_id in slots_by_day[day.id]],
-            "preferences": [w for w in rankings[p.id] if w in workshop_ids],
-            "pinned": pins[p.id],
-        } for p in people],
+            "id": participant_id, "organization": organization_id,
+            "slots": [slot_id for day_id in sorted(days[participant_id]) for slot_id in slots_by_day[day_id]],
+            "preferences": [w for w in rankings[participant_id] if w in workshop_ids],
+            "pinned": pins[participant_id],
+        } for participant_id, organization_id in people],
         "max_per_organization": event.workshop_organization_cap,
     }
-    return instance, people, runs
+    return instance, [participant_id for participant_id, _org in people], runs
 
 
 def run_assignment(event: Event) -> Solution:
@@ -101,18 +107,20 @@ def run_assignment(event: Event) -> Solution:
     """
     lock_seats(event)
     drop_invalid_seats(event)
-    data, people, runs = build_instance(event)
+    data, _ids, runs = build_instance(event)
     solution = solve(parse_instance(data), method="optimal")
     run_ids = [run.id for run in runs]
     if run_ids:
         db.session.execute(sa.delete(WorkshopAssignment).where(
             WorkshopAssignment.run_id.in_(run_ids), WorkshopAssignment.pinned.is_(False)))
     pinned = {tuple(row) for row in db.session.execute(
-        sa.select(WorkshopAssignment.participant_id, WorkshopAssignment.run_id).where(WorkshopAssignment.pinned.is_(True)))}
-    db.session.add_all(WorkshopAssignment(participant_id=participant_id, run_id=run_id)
-                       for participant_id, seats in solution.assignments.items() for run_id in seats
-                       if (participant_id, run_id) not in pinned)
-    db.session.flush()
+        sa.select(WorkshopAssignment.participant_id, WorkshopAssignment.run_id)
+        .where(WorkshopAssignment.run_id.in_(run_ids), WorkshopAssignment.pinned.is_(True)))} if run_ids else set()
+    rows = [{"participant_id": participant_id, "run_id": run_id}
+            for participant_id, seats in solution.assignments.items() for run_id in seats
+            if (participant_id, run_id) not in pinned]
+    if rows:
+        db.session.execute(sa.insert(WorkshopAssignment), rows)  # one statement, not thousands of objects
     return solution
 
 
@@ -130,11 +138,13 @@ class QualityReport:
     fill: list[tuple[WorkshopRun, int]]
     #: (organization name, people, average cost), best first.
     organizations: list[tuple[str, int, float]]
+    #: Runs holding more people than their seats (only by hand or from data changed outside the app).
+    over_capacity: list[WorkshopRun]
 
 
 def quality_report(event: Event, worst: int = 10) -> QualityReport | None:
     """Judge the stored seats with the engine's own measures; None before any assignment."""
-    data, people, runs = build_instance(event)
+    data, _ids, runs = build_instance(event)
     instance = parse_instance(data)
     seats = defaultdict(list)
     for participant_id, run_id in db.session.execute(
@@ -146,7 +156,9 @@ def quality_report(event: Event, worst: int = 10) -> QualityReport | None:
     assignments = {p.id: seats.get(p.id, []) for p in instance.participants}
     stats = statistics(instance, assignments)
     runs_by_id = {run.id: run for run in runs}
-    people_by_id = {p.id: p for p in people}
+    organization_of = dict(db.session.execute(
+        sa.select(Participant.id, Organization.name).join(Organization, Participant.organization_id == Organization.id)
+        .where(Participant.event_id == event.id, Participant.status == Status.CONFIRMED)).all())
     costs = []
     for participant in instance.participants:
         taken = {instance.runs_by_id[r].slot: instance.runs_by_id[r] for r in assignments[participant.id]}
@@ -157,9 +169,10 @@ def quality_report(event: Event, worst: int = 10) -> QualityReport | None:
     histogram = ranked + [("none", stats["unseated"])]
     organizations = defaultdict(list)
     for cost, participant_id in costs:
-        person = people_by_id[participant_id]
-        if person.organization is not None:
-            organizations[person.organization.name].append(cost)
+        if participant_id in organization_of:
+            organizations[organization_of[participant_id]].append(cost)
+    worst_ids = [participant_id for _cost, participant_id in costs[:worst]]
+    worst_people = {p.id: p for p in db.session.scalars(sa.select(Participant).where(Participant.id.in_(worst_ids)))}
     taken_per_run = defaultdict(int)
     for run_ids in assignments.values():
         for run_id in run_ids:
@@ -168,30 +181,44 @@ def quality_report(event: Event, worst: int = 10) -> QualityReport | None:
         stats=stats,
         objective=objective_of(instance, assignments),
         histogram=histogram,
-        worst_off=[(people_by_id[pid], cost, [runs_by_id[r] for r in assignments[pid]])
+        worst_off=[(worst_people[pid], cost, [runs_by_id[r] for r in assignments[pid]])
                    for cost, pid in costs[:worst]],
         fill=[(run, taken_per_run[run.id]) for run in sorted(
             runs, key=lambda run: (run.slot.day_id, run.slot.starts_at, run.room.name))],
         organizations=sorted(((name, len(c), round(sum(c) / len(c), 1)) for name, c in organizations.items()),
                              key=lambda row: (row[2], row[0])),
+        over_capacity=[run for run in runs if taken_per_run[run.id] > run.capacity],
     )
+
+
+def _schedule_query():
+    return (sa.select(WorkshopAssignment.participant_id, WorkshopRun)
+            .join(WorkshopAssignment, WorkshopAssignment.run_id == WorkshopRun.id)
+            .join(TimeSlot, WorkshopRun.slot_id == TimeSlot.id)
+            .options(selectinload(WorkshopRun.workshop), selectinload(WorkshopRun.room),
+                     selectinload(WorkshopRun.slot).selectinload(TimeSlot.day))
+            .order_by(TimeSlot.day_id, TimeSlot.starts_at))
 
 
 def schedule_of(participant: Participant) -> list[WorkshopRun]:
     """A participant's workshop seats in time order."""
-    return list(db.session.scalars(
-        sa.select(WorkshopRun).join(WorkshopAssignment, WorkshopAssignment.run_id == WorkshopRun.id)
-        .join(TimeSlot, WorkshopRun.slot_id == TimeSlot.id)
-        .where(WorkshopAssignment.participant_id == participant.id)
-        .options(selectinload(WorkshopRun.workshop), selectinload(WorkshopRun.room),
-                 selectinload(WorkshopRun.slot).selectinload(TimeSlot.day))
-        .order_by(TimeSlot.day_id, TimeSlot.starts_at)))
+    return [run for _pid, run in db.session.execute(
+        _schedule_query().where(WorkshopAssignment.participant_id == participant.id))]
 
 
-def send_schedule(participant: Participant, changed: bool = False) -> None:
+def schedules_of(event: Event) -> dict[int, list[WorkshopRun]]:
+    """Every participant's workshop seats in time order, in one query (participant id -> runs)."""
+    schedules = defaultdict(list)
+    for participant_id, run in db.session.execute(_schedule_query().where(TimeSlot.event_id == event.id)):
+        schedules[participant_id].append(run)
+    return schedules
+
+
+def send_schedule(participant: Participant, changed: bool = False, schedule: list[WorkshopRun] | None = None,
+                  flush: bool = True) -> None:
     """E-mail a participant their workshop schedule (``changed``: it replaces one they were sent)."""
-    queue_mail(participant.email, "workshop_schedule", participant.locale, participant=participant,
-               schedule=schedule_of(participant), changed=changed,
+    queue_mail(participant.email, "workshop_schedule", participant.locale, flush=flush, participant=participant,
+               schedule=schedule_of(participant) if schedule is None else schedule, changed=changed,
                link=external_url("workshops.ranking", token=make_token(participant.access_key)))
 
 
@@ -220,12 +247,14 @@ def publish_assignment(event: Event) -> int:
     Returns how many people were told.
     """
     event.assignment_published_at = utcnow()
+    schedules = schedules_of(event)
     seated = list(db.session.scalars(
         sa.select(Participant).where(
             Participant.event_id == event.id, Participant.status == Status.CONFIRMED,
-            sa.exists().where(WorkshopAssignment.participant_id == Participant.id))))
+            sa.exists().where(WorkshopAssignment.participant_id == Participant.id)).options(
+                selectinload(Participant.event))))
     for participant in seated:
-        send_schedule(participant)
+        send_schedule(participant, schedule=schedules[participant.id], flush=False)
     db.session.flush()
     return len(seated)
 

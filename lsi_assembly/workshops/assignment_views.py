@@ -97,6 +97,7 @@ def publish():
     if request.form.get("confirm") != "y":
         flash(_("Tick the confirmation to publish: everyone with a seat will get an e-mail."), "error")
         return redirect(url_for("assignment.report"))
+    lock_seats(event)
     told = publish_assignment(event)
     db.session.commit()
     flash(ngettext("The seats are published; %(num)d person was sent their schedule.",
@@ -127,8 +128,9 @@ def seats(participant_id: int):
     event = current_event_or_404()
     if participant.event_id != event.id:
         abort(404)
-    if request.method == "POST" and participant.status == Status.CONFIRMED:
-        lock_seats(event)  # count free seats under the lock
+    if request.method == "POST":
+        lock_seats(event)  # count free seats, and read the status, under the lock
+        db.session.refresh(participant)
     day_ids = {day.id for day in participant.days}
     slots = [slot for slot in slots_of(event) if slot.day_id in day_ids]
     runs = _event_runs(event)
@@ -148,12 +150,13 @@ def seats(participant_id: int):
         choices = [SeatChoice(slot.id, form[f"run_{slot.id}"].data, form[f"keep_{slot.id}"].data) for slot in slots]
         problems = seat_problems(participant, choices)
         if not problems:
-            changed = set_seats(participant, choices)
-            if changed and form.notify.data and event.assignment_published_at is not None:
-                send_schedule(participant, changed=True)
+            had_seats = bool(current)
+            moved, repinned = set_seats(participant, choices)
+            if moved and form.notify.data and event.assignment_published_at is not None:
+                send_schedule(participant, changed=had_seats)
             crowded = over_organization_cap(participant)
             db.session.commit()
-            flash(_("The seats are saved.") if changed else _("Nothing changed."), "success")
+            flash(_("The seats are saved.") if moved or repinned else _("Nothing changed."), "success")
             if crowded:
                 flash(_("More people of this organization than the limit of %(cap)d sit in: %(runs)s. "
                         "Saved anyway, as you chose.", cap=event.workshop_organization_cap,
@@ -174,7 +177,7 @@ def _rosters(event, runs: list[WorkshopRun]) -> list[tuple[WorkshopRun, list[tup
     for participant, pinned, run_id in db.session.execute(
             sa.select(Participant, WorkshopAssignment.pinned, WorkshopAssignment.run_id)
             .join(WorkshopAssignment, WorkshopAssignment.participant_id == Participant.id)
-            .where(WorkshopAssignment.run_id.in_([run.id for run in runs]))
+            .where(WorkshopAssignment.run_id.in_([run.id for run in runs]), Participant.status == Status.CONFIRMED)
             .options(selectinload(Participant.organization))
             .order_by(Participant.sort_name, Participant.id)):
         people[run_id].append((participant, pinned))

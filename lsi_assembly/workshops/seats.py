@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import has_app_context
 from sqlalchemy.orm import Session
 
+from lsi_assembly.core.links import NoBaseURL
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Participant, Status
@@ -32,6 +33,9 @@ from lsi_assembly.workshops.scheduler import InstanceError, parse_instance, solv
 log = logging.getLogger(__name__)
 
 _NOTED = "lsi_assembly.seats_to_keep"
+_LOCKED = "lsi_assembly.events_locked"
+#: Seconds the solver may take to fill free seats inside someone's request.
+FILL_TIME_LIMIT = 5.0
 
 
 def seats_taken(event: Event) -> Counter:
@@ -56,11 +60,18 @@ def fill_free_seats(event: Event) -> dict[int, list[int]]:
     try:
         instance = parse_instance(data)
     except InstanceError:
-        # The seats held break a rule (a run made smaller than the people it holds): leave them for
-        # the organizers to sort out on the assignment page rather than refuse someone's registration.
+        # The seats held break a rule (a run made smaller than the people it holds): the assignment
+        # page says so; refusing someone's registration or cancellation would help nobody.
         log.warning("free seats not filled for event %s: the seats held break a rule", event.id, exc_info=True)
         return {}
-    solution = solve(instance, method="optimal")
+    try:
+        solution = solve(instance, method="optimal", time_limit=FILL_TIME_LIMIT)
+    except RuntimeError:
+        # The solver gave up: first come, first served among those without a seat still fills the
+        # free seats by preference, which beats leaving them empty or refusing the change.
+        log.warning("free seats of event %s given first come, first served: the solver failed", event.id,
+                    exc_info=True)
+        solution = solve(instance, method="greedy")
     held = {(p["id"], run_id) for p in data["participants"] for run_id in p["pinned"]}
     new = defaultdict(list)
     for participant_id, run_ids in solution.assignments.items():
@@ -85,7 +96,12 @@ def place_in_free_seats(event: Event, tell: bool) -> dict[int, list[int]]:
         for participant in db.session.scalars(sa.select(Participant).where(Participant.id.in_(list(new)))):
             had_seats = db.session.scalar(sa.select(sa.func.count()).where(
                 WorkshopAssignment.participant_id == participant.id)) > len(new[participant.id])
-            send_schedule(participant, changed=had_seats)
+            try:
+                send_schedule(participant, changed=had_seats)
+            except NoBaseURL:
+                # A command without BASE_URL (an import, say): keep the seats, say who was not told.
+                log.warning("participant %s was given a workshop seat but not e-mailed: set BASE_URL",
+                            participant.id)
     return new
 
 
@@ -95,6 +111,7 @@ def keep_seats(event: Event, participant_ids: list[int]) -> dict[int, list[int]]
     Returns the new seats given (participant id -> run ids).
     """
     lock_seats(event)
+    db.session.refresh(event, ["assignment_published_at"])  # as it is now, under the lock
     dropped = drop_invalid_seats(event)
     if event.assignment_published_at is None:
         return {}
@@ -105,20 +122,35 @@ def keep_seats(event: Event, participant_ids: list[int]) -> dict[int, list[int]]
     return place_in_free_seats(event, tell=True)
 
 
+def _is_app_session(session) -> bool:
+    return has_app_context() and db.session.registry.has() and session is db.session.registry()
+
+
 @sa.event.listens_for(Session, "before_flush")
 def _note_changed_participants(session, flush_context, instances) -> None:
+    if not _is_app_session(session):
+        return
+    noted = session.info.setdefault(_NOTED, set())
+    locked = session.info.setdefault(_LOCKED, set())
     for obj in [*session.new, *session.dirty]:
         if not isinstance(obj, Participant):
             continue
         state = sa.inspect(obj)
         if (obj in session.new or state.attrs.status.history.has_changes()
                 or state.attrs.days.history.has_changes()):
-            session.info.setdefault(_NOTED, set()).add(obj)
+            noted.add(obj)
+            if obj.event_id is not None and obj.event_id not in locked:
+                # Take the event's lock before this flush writes the participant's row, keeping the
+                # application's lock order (event first) even on a path that did not take it already.
+                session.connection().execute(
+                    sa.update(Event.__table__).where(Event.__table__.c.id == obj.event_id)
+                    .values(assignment_published_at=Event.__table__.c.assignment_published_at))
+                locked.add(obj.event_id)
 
 
 @sa.event.listens_for(Session, "before_commit")
 def _keep_seats_before_commit(session) -> None:
-    if not has_app_context() or session is not db.session():
+    if not _is_app_session(session):
         return
     session.flush()  # note the changes still pending
     noted = session.info.pop(_NOTED, None)
@@ -128,15 +160,17 @@ def _keep_seats_before_commit(session) -> None:
     for participant in noted:
         if participant.id is not None and sa.inspect(participant).persistent:
             by_event[participant.event_id].append(participant.id)
-    for event_id, participant_ids in by_event.items():
+    for event_id in sorted(by_event):
         event = session.get(Event, event_id)
         if event is not None:
-            keep_seats(event, participant_ids)
+            keep_seats(event, by_event[event_id])
 
 
+@sa.event.listens_for(Session, "after_commit")
 @sa.event.listens_for(Session, "after_soft_rollback")
-def _forget_noted(session, previous_transaction) -> None:
+def _forget_noted(session, *args) -> None:
     session.info.pop(_NOTED, None)
+    session.info.pop(_LOCKED, None)
 
 
 @dataclass
@@ -180,31 +214,33 @@ def seat_problems(participant: Participant, choices: list[SeatChoice]) -> dict[i
     return problems
 
 
-def set_seats(participant: Participant, choices: list[SeatChoice]) -> bool:
-    """Replace a participant's seats with an organizer's (checked) choices; return whether any changed.
+def set_seats(participant: Participant, choices: list[SeatChoice]) -> tuple[bool, bool]:
+    """Replace a participant's seats with an organizer's (checked) choices.
 
+    Returns (whether a seat changed, whether only a seat's pin changed).
     A seat that changes is pinned, so that the next assignment run keeps it; an unchanged seat is
     pinned or released as chosen.
     """
     current = {row.run.slot_id: row for row in db.session.scalars(
         sa.select(WorkshopAssignment).where(WorkshopAssignment.participant_id == participant.id))}
-    changed = False
+    moved = repinned = False
     for choice in choices:
         row = current.get(choice.slot_id)
         if choice.run_id is None:
             if row is not None:
                 db.session.delete(row)
-                changed = True
+                moved = True
         elif row is None or row.run_id != choice.run_id:
             if row is not None:
                 db.session.delete(row)
                 db.session.flush()
             db.session.add(WorkshopAssignment(participant_id=participant.id, run_id=choice.run_id, pinned=True))
-            changed = True
-        else:
+            moved = True
+        elif row.pinned != choice.pinned:
             row.pinned = choice.pinned
+            repinned = True
     db.session.flush()
-    return changed
+    return moved, repinned
 
 
 def over_organization_cap(participant: Participant) -> list[WorkshopRun]:

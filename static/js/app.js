@@ -11,39 +11,62 @@
     }
   }
 
-  // Forms whose work takes seconds (data-busy="message"): say that it is running, count the
-  // seconds, and refuse a second submission while the first one is under way.
+  // Forms whose work takes seconds (data-busy="message"): say once that it is running, show the
+  // seconds going by (to the eye only: a screen reader is not told every second), and ignore a
+  // second click while the first request is under way.
   function showBusyStatus(form) {
+    var timer = null;
+    var status = null;
     form.addEventListener("submit", function (event) {
       if (form.dataset.submitted) {
         event.preventDefault();
         return;
       }
       form.dataset.submitted = "yes";
-      var status = document.createElement("p");
+      status = document.createElement("p");
       status.className = "busy-status";
-      status.setAttribute("role", "status");
       var progress = document.createElement("progress");
-      var text = document.createElement("span");
+      progress.setAttribute("aria-hidden", "true");
+      var message = document.createElement("span");
+      message.setAttribute("role", "status");
+      message.textContent = form.dataset.busy;
+      var elapsed = document.createElement("span");
+      elapsed.setAttribute("aria-hidden", "true");
       status.appendChild(progress);
       status.appendChild(document.createTextNode(" "));
-      status.appendChild(text);
+      status.appendChild(message);
+      status.appendChild(document.createTextNode(" "));
+      status.appendChild(elapsed);
       form.appendChild(status);
       var started = Date.now();
-      var template = form.dataset.busyElapsed || "{seconds} s";
-      text.textContent = form.dataset.busy;
-      window.setInterval(function () {
+      var template = form.dataset.busyElapsed || "({seconds} s)";
+      timer = window.setInterval(function () {
         var seconds = Math.round((Date.now() - started) / 1000);
-        text.textContent = form.dataset.busy + " " + template.replace("{seconds}", seconds);
+        elapsed.textContent = template.replace("{seconds}", seconds);
       }, 1000);
       form.querySelectorAll("button[type=submit]").forEach(function (button) {
         button.setAttribute("aria-disabled", "true");
       });
     });
+    // Coming back to the page (the back button, or a stopped request): the form works again.
+    window.addEventListener("pageshow", function () {
+      delete form.dataset.submitted;
+      if (timer) {
+        window.clearInterval(timer);
+      }
+      if (status && status.parentNode) {
+        status.parentNode.removeChild(status);
+      }
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        button.removeAttribute("aria-disabled");
+      });
+    });
   }
 
   // Ranking (a fieldset with data-reorder): "move up" and "move down" buttons beside each choice,
-  // and choosing a workshop already ranked elsewhere swaps the two choices instead of repeating one.
+  // and a workshop chosen that was already ranked elsewhere swaps the two choices instead of
+  // repeating one. The swap waits until the choice is made (the select loses focus): with the
+  // keyboard a closed select changes at every arrow key, and browsing must not rewrite the others.
   function enhanceRanking(fieldset) {
     var selects = Array.prototype.slice.call(fieldset.querySelectorAll("select"));
     var live = document.createElement("p");
@@ -64,16 +87,14 @@
     selects.forEach(function (select, index) {
       var previous = select.value;
       select.addEventListener("focus", function () { previous = select.value; });
-      select.addEventListener("change", function () {
-        if (!select.value) {
-          previous = select.value;
-          return;
+      select.addEventListener("blur", function () {
+        if (select.value && select.value !== previous) {
+          selects.forEach(function (other) {
+            if (other !== select && other.value === select.value) {
+              other.value = previous;
+            }
+          });
         }
-        selects.forEach(function (other) {
-          if (other !== select && other.value === select.value) {
-            other.value = previous;
-          }
-        });
         previous = select.value;
       });
 

@@ -1,6 +1,8 @@
 """Seats between assignment runs: moved by hand, pinned, freed by cancellations, given to late registrants."""
 from __future__ import annotations
 
+import threading
+import time as time_module
 from datetime import time
 
 import sqlalchemy as sa
@@ -8,9 +10,13 @@ import sqlalchemy as sa
 from lsi_assembly.auth.models import Role
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.mail import OutboxMessage
+from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Participant, Status
-from lsi_assembly.workshops.assignment import run_assignment
+from lsi_assembly.registration.services import apply_action
+from lsi_assembly.workshops import assignment_views
+from lsi_assembly.workshops import seats as seats_module
+from lsi_assembly.workshops.assignment import lock_seats, run_assignment
 from lsi_assembly.workshops.models import Preference, Room, TimeSlot, Workshop, WorkshopAssignment, WorkshopRun
 from tests.conftest import body
 from tests.factories import (
@@ -303,3 +309,111 @@ def test_racing_late_registrants_never_overfill_a_run(app):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Participant)
                              .where(Participant.status == Status.CONFIRMED)) == 9
     assert taken(run) == 3
+
+
+def test_a_cancellation_waits_for_a_seat_change_instead_of_deadlocking(app, seating):
+    """An organizer holds the seat lock and seats a person while that person cancels (both databases).
+
+    Cancelling rewrites the person's row (a new personal-link key: the strongest row lock on
+    PostgreSQL); giving them a seat needs a share lock on that row. Taken in the other order the two
+    deadlock; the cancellation therefore takes the event's lock first and waits its turn.
+    """
+    event, runs, people, waiting = seating
+    event.assignment_published_at = utcnow()
+    db.session.commit()
+    app.config["BASE_URL"] = "https://assembly.example.org"
+    person_id, event_id, run_id = people[0].id, event.id, runs["beta"].id
+    locked = threading.Event()
+    errors: dict[str, BaseException] = {}
+
+    def organizer() -> None:
+        with app.app_context():
+            try:
+                lock_seats(db.session.get(Event, event_id))
+                locked.set()
+                time_module.sleep(0.5)  # the cancellation starts meanwhile
+                db.session.add(WorkshopAssignment(participant_id=person_id, run_id=run_id, pinned=True))
+                db.session.commit()
+            except BaseException as error:
+                errors["organizer"] = error
+
+    def canceller() -> None:
+        with app.app_context():
+            locked.wait(10)
+            try:
+                apply_action("cancel", [db.session.get(Participant, person_id)])
+                db.session.commit()
+            except BaseException as error:
+                errors["canceller"] = error
+
+    threads = [threading.Thread(target=organizer), threading.Thread(target=canceller)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors, errors
+    db.session.expire_all()
+    assert db.session.get(Participant, person_id).status == Status.CANCELLED
+    assert seats_of(people[0]) == {}  # the seat given just before the cancellation is freed by it
+
+
+def test_when_the_solver_fails_free_seats_are_given_first_come_first_served(client, seating, monkeypatch):
+    event, runs, people, waiting = seating
+    run_assignment(event)
+    event.assignment_published_at = utcnow()
+    db.session.commit()
+    real_solve = seats_module.solve
+
+    def failing_optimum(instance, method="optimal", **options):
+        if method == "optimal":
+            raise RuntimeError("no integer solution within 5 s")
+        return real_solve(instance, method=method, **options)
+
+    monkeypatch.setattr(seats_module, "solve", failing_optimum)
+    in_alpha = next(p for p in people if "Alpha" in seats_of(p))
+    waiting.days = [event.days[0]]
+    db.session.commit()
+    sign_in(client, Role.ORGANIZER)
+    token = csrf_token(client, "/manage/programme/")
+    assert client.post(f"/manage/registrations/{in_alpha.id}/cancel", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"/manage/registrations/{waiting.id}/approve", data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Participant, in_alpha.id).status == Status.CANCELLED
+    assert set(seats_of(waiting)) <= {"Alpha", "Beta"} and len(seats_of(waiting)) == 1
+
+
+def test_the_seat_page_reads_the_status_under_the_lock(client, seating, app, monkeypatch):
+    """A cancellation commits while the seat page waits for the lock: no seat for the cancelled person."""
+    event, runs, people, waiting = seating
+    monkeypatch.setitem(app.config, "BASE_URL", "https://assembly.example.org")
+    person_id = people[0].id
+    sign_in(client, Role.ORGANIZER)
+    path = f"/manage/programme/participants/{person_id}/seats"
+    data = {"csrf_token": csrf_token(client, path), f"run_{runs['beta'].slot_id}": str(runs["beta"].id)}
+    real_lock = assignment_views.lock_seats
+
+    def cancelled_meanwhile(locked_event) -> None:
+        def cancel() -> None:
+            with app.app_context():
+                apply_action("cancel", [db.session.get(Participant, person_id)])
+                db.session.commit()
+        thread = threading.Thread(target=cancel)
+        thread.start()
+        thread.join(30)
+        real_lock(locked_event)
+
+    monkeypatch.setattr(assignment_views, "lock_seats", cancelled_meanwhile)
+    client.post(path, data=data)
+    db.session.expire_all()
+    assert seats_of(people[0]) == {}
+
+
+def test_releasing_a_pin_is_saved_and_said(client, seating):
+    event, runs, people, waiting = seating
+    seat(people[0], runs["alpha"], pinned=True)
+    db.session.commit()
+    sign_in(client, Role.ORGANIZER)
+    path = f"/manage/programme/participants/{people[0].id}/seats"
+    page = client.post(path, data=seats_form(client, people[0], {f"run_{runs['alpha'].slot_id}": runs["alpha"].id}),
+                       follow_redirects=True).get_data(as_text=True)
+    assert "The seats are saved." in page and seats_of(people[0]) == {"Alpha": False}
