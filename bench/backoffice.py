@@ -19,16 +19,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import re
-import resource
 import secrets
-import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -36,16 +32,11 @@ from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))  # support.py, shared with bench/workshops_web.py
 
 import click
-import psycopg
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from config import TestConfig
-from lsi_assembly.app import create_app
-from lsi_assembly.auth.models import Role
-from lsi_assembly.auth.services import create_user
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.search import fold
 from lsi_assembly.demo.seed import SAMPLE_LANGUAGES, SAMPLE_ORGANIZATIONS, sample_names
@@ -53,15 +44,24 @@ from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.models import Category, Diet, Participant, Status, participant_days
+from support import (
+    OUTSIDE_ORGANIZATIONS,
+    csrf_token,
+    email_local,
+    fetch,
+    finish_load,
+    fresh_app,
+    machine,
+    peak_rss_mb,
+    server_version,
+    sign_in,
+)
 
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 MAX_PARTICIPANTS = 200_000
 MAX_REPEAT = 1_000
 WARMUP = 3
 BATCH = 1_000
 SEED = 2027
-ORGANIZER_EMAIL = "bench.organizer@example.org"
-ORGANIZER_PASSWORD = "benchmark-password-1"
 LIST = "/manage/registrations/"
 
 #: (label, URL, search words) of the timed pages; /manage/ is added when it answers 200. A search
@@ -83,62 +83,13 @@ PAGES = [
 NARROW_SEARCHES = {"jose", "kovacs"}
 DASHBOARD = ("dashboard /manage/", "/manage/", None)
 
-OUTSIDE_ORGANIZATIONS = ["Independent consultant", "European Commission, DG HOME", "OSCE/ODIHR", "Council of Europe",
-                         "University of Vienna", "Le Monde", "Open Society Foundations", "ILO Geneva"]
 JOBS = [None, "Programme coordinator", "Lawyer", "Social worker", "Director", "Outreach worker", "Researcher",
         "Cultural mediator", "Journalist"]
 DIETS = [[]] * 14 + [[Diet.VEGETARIAN], [Diet.VEGAN], [Diet.HALAL], [Diet.KOSHER],
          [Diet.GLUTEN_FREE, Diet.VEGETARIAN], [Diet.LACTOSE_FREE], [Diet.NUT_ALLERGY]]
 
 
-# --- databases -----------------------------------------------------------------------------------
-
-class SqliteDatabase:
-    """A temporary SQLite file, removed at the end."""
-
-    name = "sqlite"
-
-    def __enter__(self) -> str:
-        self._dir = tempfile.TemporaryDirectory(prefix="lsi-bench-")
-        return "sqlite:///" + str(Path(self._dir.name) / "bench.db")
-
-    def __exit__(self, *exc) -> None:
-        self._dir.cleanup()
-
-
-class PostgresDatabase:
-    """A schema of its own (bench_<random>) in the test database, dropped at the end."""
-
-    name = "postgresql"
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.schema = f"bench_{secrets.token_hex(4)}"
-
-    def __enter__(self) -> str:
-        plain = self.url.replace("postgresql+psycopg://", "postgresql://")
-        self._connection = psycopg.connect(plain, connect_timeout=5, autocommit=True)
-        self._connection.execute(f'CREATE SCHEMA "{self.schema}"')
-        separator = "&" if "?" in self.url else "?"
-        return self.url + f"{separator}options=-csearch_path%3D{self.schema}"
-
-    def __exit__(self, *exc) -> None:
-        self._connection.execute(f'DROP SCHEMA "{self.schema}" CASCADE')
-        self._connection.close()
-
-
-def server_version(app) -> str:
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            return db.session.scalar(sa.text("SHOW server_version"))
-        return db.session.scalar(sa.text("SELECT sqlite_version()"))
-
-
 # --- data ----------------------------------------------------------------------------------------
-
-def _email_local(given: str, family: str) -> str:
-    return re.sub(r"[^a-z0-9]+", ".", fold(f"{given} {family}")).strip(".") or "delegate"
-
 
 def load(app, count: int) -> float:
     """Create the event, 33 organizations and ``count`` participants; return the seconds it took."""
@@ -170,7 +121,7 @@ def load(app, count: int) -> float:
                 rows, attending = [], []
                 for i in range(first, min(first + BATCH, count)):
                     given, family, home = names[i % len(names)]
-                    email = f"{_email_local(given, family)}.{i + 1:05d}@example.org"
+                    email = f"{email_local(given, family)}.{i + 1:05d}@example.org"
                     if i >= len(names):
                         family = f"{family} {i // len(names) + 1}"  # 5,000 distinct names
                     category = rng.choices(
@@ -220,12 +171,7 @@ def load(app, count: int) -> float:
                     {"participant_id": pid, "event_day_id": day} for pid, chosen in zip(ids, attending, strict=True)
                     for day in chosen])
                 bar.update(len(rows))
-        create_user(ORGANIZER_EMAIL, ORGANIZER_PASSWORD, Role.ORGANIZER, name="Benchmark organizer")
-        db.session.commit()
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(sa.text("ANALYZE"))  # what autovacuum would do shortly after a bulk load
-            db.session.commit()
-        db.session.remove()
+        finish_load()
     return time.perf_counter() - started
 
 
@@ -237,24 +183,6 @@ def row_count(app) -> int:
 
 
 # --- requests ------------------------------------------------------------------------------------
-
-def csrf_token(html: str) -> str | None:
-    """The value of the first ``csrf_token`` input of a page, whatever the order of its attributes."""
-    tag = re.search(r'<input[^>]*name="csrf_token"[^>]*>', html)
-    value = re.search(r'value="([^"]+)"', tag.group(0)) if tag else None
-    return value.group(1) if value else None
-
-
-def sign_in(client) -> None:
-    """Sign the organizer in the way a browser does (CSRF token from the form)."""
-    token = csrf_token(client.get("/login").get_data(as_text=True))
-    if not token:
-        sys.exit("no CSRF token on /login")
-    response = client.post("/login", data={"csrf_token": token, "email": ORGANIZER_EMAIL,
-                                           "password": ORGANIZER_PASSWORD})
-    if response.status_code != 302:
-        sys.exit(f"sign-in failed: {response.status_code}")
-
 
 def search_form(html: str) -> str:
     """The method (``get`` or ``post``) of the form holding the list's search field."""
@@ -286,18 +214,6 @@ def dashboard_status(client) -> str:
         return str(client.get(DASHBOARD[1]).status_code)
     except Exception as error:  # noqa: BLE001 - a page under construction must not stop the benchmark
         return f"{type(error).__name__}: {error}"
-
-
-def fetch(client, url: str) -> tuple[float, bytes]:
-    """Time one full request, body included; refuse anything but 200."""
-    started = time.perf_counter()
-    response = client.get(url)
-    body = response.get_data()
-    elapsed = time.perf_counter() - started
-    response.close()
-    if response.status_code != 200:
-        sys.exit(f"{url} answered {response.status_code}")
-    return elapsed, body
 
 
 def matched(url: str, body: bytes) -> str:
@@ -337,61 +253,47 @@ def p90(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=10, method="inclusive")[8] if len(samples) > 1 else samples[0]
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
-
-
 def run(kind: str, participants: int, repeat: int) -> None:
-    database = SqliteDatabase() if kind == "sqlite" else PostgresDatabase(
-        os.environ.get("TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL)
-    with database as url:
-        app = create_app(TestConfig({"DATABASE_URL": url}))
-        try:
-            with app.app_context():
-                upgrade()
-            seconds = load(app, participants)
-            rows = row_count(app)
-            rss_loaded = peak_rss_mb()
-            # No app context is held from here on: each request pushes and pops its own, as in production,
-            # so the session (and its identity map) is fresh for every request.
-            client = app.test_client()
-            sign_in(client)
-            dashboard = dashboard_status(client)
-            if dashboard != "200":
-                print(f"/manage/ left out: {dashboard}", file=sys.stderr)
-            pages: list[tuple[str, object, str]] = []  # (label, client, URL)
-            modes = set()
-            for label, page_url, words in [*PAGES, *([DASHBOARD] if dashboard == "200" else [])]:
-                if words:
-                    search_client, search_url, mode = start_search(app, words)
-                    pages.append((label, search_client, search_url))
-                    modes.add(mode)
-                else:
-                    pages.append((label, client, page_url))
-            for _label, page_client, page_url in pages:
-                for _ in range(WARMUP):
-                    fetch(page_client, page_url)
-            load_before = os.getloadavg()[0]
-            samples: dict[str, list[float]] = {label: [] for label, _client, _url in pages}
-            shuffle = random.Random(SEED)
-            for _ in range(repeat):
-                order = list(pages)
-                shuffle.shuffle(order)
-                for label, page_client, page_url in order:
-                    samples[label].append(fetch(page_client, page_url)[0])
-            load_after = os.getloadavg()[0]
-            with app.app_context():
-                engine = db.engine
-            details = {}
-            for label, page_client, page_url in pages:
-                with QueryCounter(engine) as counter:
-                    _elapsed, body = fetch(page_client, page_url)
-                details[label] = (counter.count, counter.seconds, len(body), matched(page_url, body))
-            version = server_version(app)
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+    with fresh_app(kind) as app:
+        seconds = load(app, participants)
+        rows = row_count(app)
+        rss_loaded = peak_rss_mb()
+        # No app context is held from here on: each request pushes and pops its own, as in production,
+        # so the session (and its identity map) is fresh for every request.
+        client = app.test_client()
+        sign_in(client)
+        dashboard = dashboard_status(client)
+        if dashboard != "200":
+            print(f"/manage/ left out: {dashboard}", file=sys.stderr)
+        pages: list[tuple[str, object, str]] = []  # (label, client, URL)
+        modes = set()
+        for label, page_url, words in [*PAGES, *([DASHBOARD] if dashboard == "200" else [])]:
+            if words:
+                search_client, search_url, mode = start_search(app, words)
+                pages.append((label, search_client, search_url))
+                modes.add(mode)
+            else:
+                pages.append((label, client, page_url))
+        for _label, page_client, page_url in pages:
+            for _ in range(WARMUP):
+                fetch(page_client, page_url)
+        load_before = os.getloadavg()[0]
+        samples: dict[str, list[float]] = {label: [] for label, _client, _url in pages}
+        shuffle = random.Random(SEED)
+        for _ in range(repeat):
+            order = list(pages)
+            shuffle.shuffle(order)
+            for label, page_client, page_url in order:
+                samples[label].append(fetch(page_client, page_url)[0])
+        load_after = os.getloadavg()[0]
+        with app.app_context():
+            engine = db.engine
+        details = {}
+        for label, page_client, page_url in pages:
+            with QueryCounter(engine) as counter:
+                _elapsed, body = fetch(page_client, page_url)
+            details[label] = (counter.count, counter.seconds, len(body), matched(page_url, body))
+        version = server_version(app)
 
     floor = statistics.median(samples[PAGES[0][0]])
     how = "; ".join(sorted(modes))
@@ -419,20 +321,6 @@ def run(kind: str, participants: int, repeat: int) -> None:
     sys.stdout.flush()
     if suspicious:
         sys.exit(2)
-
-
-def machine() -> str:
-    """The machine and the code measured (the working tree may hold uncommitted changes)."""
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10,
-                                  check=False).stdout.strip()
-        except (OSError, subprocess.TimeoutExpired):
-            return "?"
-    changed = len(git("status", "--porcelain").splitlines())
-    return (f"{platform.platform()}; nproc {os.cpu_count()}; Python {platform.python_version()}; "
-            f"SQLite {sqlite3.sqlite_version} (Python's sqlite3); code at {git('rev-parse', '--short', 'HEAD')}"
-            + (f" with {changed} uncommitted paths" if changed else ""))
 
 
 def main() -> None:

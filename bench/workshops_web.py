@@ -66,14 +66,11 @@ import argparse
 import json
 import logging
 import os
-import platform
 import random
 import re
-import resource
 import secrets
 import signal
 import smtplib
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -85,15 +82,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))  # support.py, shared with bench/backoffice.py
 
-import psycopg
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from config import TestConfig
-from lsi_assembly.app import create_app
-from lsi_assembly.auth.models import Role
-from lsi_assembly.auth.services import create_user
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.mail import OutboxMessage
 from lsi_assembly.core.search import fold
@@ -112,22 +104,30 @@ from lsi_assembly.workshops.models import (
     WorkshopAssignment,
     WorkshopRun,
 )
+from support import (
+    OUTSIDE_ORGANIZATIONS,
+    drop_schema,
+    email_local,
+    fetch,
+    finish_load,
+    fresh_app,
+    machine,
+    page_token,
+    peak_rss_mb,
+    server_version,
+    sign_in,
+)
 
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_SIZES = "300,1000,5000"
 MAX_PARTICIPANTS = 50_000
 MAX_REPEAT = 100
 BATCH = 1_000
 SEED = 2027
-ORGANIZER_EMAIL = "bench.organizer@example.org"
-ORGANIZER_PASSWORD = "benchmark-password-1"
 DAYS = [date(2027, 6, 24), date(2027, 6, 25)]
 SLOT_TIMES = [(clock_time(10, 0), clock_time(11, 30)), (clock_time(14, 0), clock_time(15, 30))]
 ORGANIZATION_CAP = 3
 PEOPLE_PER_ORGANIZATION = 18  # members per organization at large N (see the module's docstring)
 RANKED = 5
-OUTSIDE_ORGANIZATIONS = ["Independent consultant", "European Commission, DG HOME", "OSCE/ODIHR", "Council of Europe",
-                         "University of Vienna", "Le Monde", "Open Society Foundations", "ILO Geneva"]
 OUTSIDE_CATEGORIES = [Category.OBSERVER, Category.SPEAKER, Category.PRESS, Category.GUEST]
 JOBS = [None, "Programme coordinator", "Lawyer", "Social worker", "Director", "Outreach worker", "Researcher"]
 
@@ -160,73 +160,7 @@ ROWS = [
 ]
 
 
-# --- databases -----------------------------------------------------------------------------------
-
-class SqliteDatabase:
-    """A temporary SQLite file, removed at the end (inside the parent's temporary folder, if given)."""
-
-    name = "sqlite"
-
-    def __init__(self, folder: str | None = None) -> None:
-        self.folder = folder
-
-    def __enter__(self) -> str:
-        self._dir = tempfile.TemporaryDirectory(prefix="lsi-bench-", dir=self.folder)
-        return "sqlite:///" + str(Path(self._dir.name) / "bench.db")
-
-    def __exit__(self, *exc) -> None:
-        self._dir.cleanup()
-
-
-class PostgresDatabase:
-    """A schema of its own (named by the parent process) in the test database, dropped at the end."""
-
-    name = "postgresql"
-
-    def __init__(self, url: str, schema: str) -> None:
-        self.url = url
-        self.schema = schema
-
-    def __enter__(self) -> str:
-        plain = self.url.replace("postgresql+psycopg://", "postgresql://")
-        self._connection = psycopg.connect(plain, connect_timeout=5, autocommit=True)
-        self._connection.execute(f'CREATE SCHEMA "{self.schema}"')
-        separator = "&" if "?" in self.url else "?"
-        return self.url + f"{separator}options=-csearch_path%3D{self.schema}"
-
-    def __exit__(self, *exc) -> None:
-        try:
-            self._connection.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
-        finally:
-            self._connection.close()
-
-
-def postgres_url() -> str:
-    return os.environ.get("TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL
-
-
-def drop_schema(schema: str) -> None:
-    """The parent's safety net: drop a child's schema if the child could not (killed, crashed)."""
-    plain = postgres_url().replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, connect_timeout=5, autocommit=True) as connection:
-        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-
-def server_version(app) -> str:
-    with app.app_context():
-        try:
-            if db.engine.dialect.name == "postgresql":
-                return db.session.scalar(sa.text("SHOW server_version"))
-            return db.session.scalar(sa.text("SELECT sqlite_version()"))
-        finally:
-            db.session.remove()
-
-
 # --- data ----------------------------------------------------------------------------------------
-
-def _email_local(given: str, family: str) -> str:
-    return re.sub(r"[^a-z0-9]+", ".", fold(f"{given} {family}")).strip(".") or "delegate"
-
 
 def programme_plan(rng: random.Random, participants: int) -> tuple[list[list[tuple[int, int]]], int, list[float]]:
     """Runs per slot as (topic, capacity), the number of topics, and each slot's seats per participant.
@@ -314,7 +248,7 @@ def load(app, count: int) -> dict:
             rows, rankings = [], []
             for i in range(first, min(first + BATCH, count)):
                 given, family, home = names[i % len(names)]
-                email = f"{_email_local(given, family)}.{i + 1:05d}@example.org"
+                email = f"{email_local(given, family)}.{i + 1:05d}@example.org"
                 if i >= len(names):
                     family = f"{family} {i // len(names) + 1}"
                 member = rng.random() < member_share
@@ -352,52 +286,13 @@ def load(app, count: int) -> dict:
                 {"participant_id": pid, "workshop_id": workshop_id, "rank": rank, "created_at": utcnow()}
                 for pid, ranking in zip(ids, rankings, strict=True)
                 for rank, workshop_id in enumerate(ranking, start=1)])
-        create_user(ORGANIZER_EMAIL, ORGANIZER_PASSWORD, Role.ORGANIZER, name="Benchmark organizer")
-        db.session.commit()
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(sa.text("ANALYZE"))  # what autovacuum would do shortly after a bulk load
-            db.session.commit()
-        db.session.remove()
+        finish_load()
     return {"seconds": time.perf_counter() - started, "runs": len(runs), "runs_per_slot": [len(r) for r in plan],
             "topics": len(held_topics), "twice": len(runs) - len(held_topics),
             "seats_per_person": [round(f, 3) for f in factors], "members": members}
 
 
 # --- requests ------------------------------------------------------------------------------------
-
-def csrf_token(html: str) -> str | None:
-    """The value of the first ``csrf_token`` input of a page, whatever the order of its attributes."""
-    tag = re.search(r'<input[^>]*name="csrf_token"[^>]*>', html)
-    value = re.search(r'value="([^"]+)"', tag.group(0)) if tag else None
-    return value.group(1) if value else None
-
-
-def page_token(client, url: str) -> str:
-    token = csrf_token(client.get(url).get_data(as_text=True))
-    if not token:
-        sys.exit(f"no CSRF token on {url}")
-    return token
-
-
-def sign_in(client) -> None:
-    """Sign the organizer in the way a browser does (CSRF token from the form)."""
-    response = client.post("/login", data={"csrf_token": page_token(client, "/login"), "email": ORGANIZER_EMAIL,
-                                           "password": ORGANIZER_PASSWORD})
-    if response.status_code != 302:
-        sys.exit(f"sign-in failed: {response.status_code}")
-
-
-def fetch(client, url: str) -> tuple[float, str]:
-    """Time one full GET, body included; refuse anything but 200."""
-    started = time.perf_counter()
-    response = client.get(url)
-    body = response.get_data(as_text=True)
-    elapsed = time.perf_counter() - started
-    response.close()
-    if response.status_code != 200:
-        sys.exit(f"GET {url} answered {response.status_code}")
-    return elapsed, body
-
 
 def send(client, url: str, data: dict) -> float:
     """Time one full POST (the redirect it answers is not followed); refuse anything but a redirect."""
@@ -509,187 +404,173 @@ def repeats_for(participants: int, repeat: int) -> int:
 
 
 def run(kind: str, participants: int, repeat: int, schema: str | None, folder: str | None) -> dict:
-    database = SqliteDatabase(folder) if kind == "sqlite" else PostgresDatabase(
-        postgres_url(), schema or f"bench_{secrets.token_hex(4)}")
     repeat = repeats_for(participants, repeat)
     problems: list[str] = []
     samples: dict[str, list[float]] = {}
     info: dict = {"repeat": repeat}
-    with database as url:
-        app = create_app(TestConfig({"DATABASE_URL": url}))
-        try:
-            if app.config.get("MAIL_SERVER"):
-                sys.exit("MAIL_SERVER is set: the benchmark would send mail")
-            smtplib.SMTP = NoSmtp
-            logging.getLogger("lsi_assembly.core.mail").setLevel(logging.WARNING)
-            with app.app_context():
-                upgrade()
-            info.update(load(app, participants))
-            info["version"] = server_version(app)
-            clock = Clock()
-            clock.install()
-            client = app.test_client()
-            sign_in(client)
-            token = page_token(client, REPORT)
-            shuffle = random.Random(SEED)
+    with fresh_app(kind, schema=schema, folder=folder) as app:
+        if app.config.get("MAIL_SERVER"):
+            sys.exit("MAIL_SERVER is set: the benchmark would send mail")
+        smtplib.SMTP = NoSmtp
+        logging.getLogger("lsi_assembly.core.mail").setLevel(logging.WARNING)
+        info.update(load(app, participants))
+        info["version"] = server_version(app)
+        clock = Clock()
+        clock.install()
+        client = app.test_client()
+        sign_in(client)
+        token = page_token(client, REPORT)
+        shuffle = random.Random(SEED)
 
-            # 1. The assignment, run 1 + repeat times (each replaces the previous unpinned seats).
-            for key in ("assign", "assign_solve", "assign_build", "assign_outside", "assign_outside_share"):
-                samples[key] = []
-            load_before = os.getloadavg()[0]
-            for _ in range(1 + repeat):
-                clock.reset()
-                elapsed = send(client, ASSIGN, {"csrf_token": token, "confirm": "y"})
-                flashes = pop_flashes(client)
-                (solve_seconds, solve_call, solution), = clock.solves
-                flashed = re.search(r"Seats assigned in ([\d.]+) s: (\d+) seats", " ".join(flashes))
-                if not flashed:
-                    problems.append(f"assign: no 'Seats assigned' message ({flashes})")
-                seats = in_app(app, total_seats)
-                if seats == 0 or seats != solution.stats["seated"]:
-                    problems.append(f"assign: {seats} seats stored, the engine gave {solution.stats['seated']}")
-                samples["assign"].append(elapsed)
-                samples["assign_solve"].append(solve_seconds)
-                samples["assign_build"].append(sum(clock.builds))
-                samples["assign_outside"].append(elapsed - solve_call)
-                samples["assign_outside_share"].append((elapsed - solve_call) / elapsed)
-            stats = solution.stats
-            info.update(seated=stats["seated"], unseated=stats["unseated"], optimal=solution.optimal,
-                        first_choice=stats["first_choice_share"], unranked=stats["ranks"].get("unranked", 0),
-                        flashed=flashed.group(0) if flashed else None)
-
-            # 2-3. The report and the rosters, round-robin.
-            def biggest_run():
-                return db.session.execute(
-                    sa.select(WorkshopAssignment.run_id, sa.func.count()).group_by(WorkshopAssignment.run_id)
-                    .order_by(sa.func.count().desc(), WorkshopAssignment.run_id).limit(1)).one()
-            run_id, run_seats = in_app(app, biggest_run)
-            seats = in_app(app, total_seats)
-            pages = [("report", REPORT), ("rosters", ROSTERS), ("roster", f"/manage/programme/runs/{run_id}/roster")]
-            expected = {"report": seats, "rosters": seats, "roster": run_seats}
-            for key, url in pages:
-                elapsed, body = fetch(client, url)  # the first, cold request of each page
-                samples[key] = [elapsed]
-                if key == "report":
-                    shown = re.search(r'counter-value">(\d+)</span> seats given', body)
-                    shown = int(shown.group(1)) if shown else None
-                else:
-                    shown = body.count('<tr><td class="num">')
-                if shown != expected[key]:
-                    problems.append(f"GET {url} shows {shown} seats, {expected[key]} stored")
+        # 1. The assignment, run 1 + repeat times (each replaces the previous unpinned seats).
+        for key in ("assign", "assign_solve", "assign_build", "assign_outside", "assign_outside_share"):
+            samples[key] = []
+        load_before = os.getloadavg()[0]
+        for _ in range(1 + repeat):
             clock.reset()
-            for _ in range(2 * repeat):
-                order = list(pages)
-                shuffle.shuffle(order)
-                for key, url in order:
-                    samples[key].append(fetch(client, url)[0])
-            info["report_build"] = statistics.median(clock.builds) if clock.builds else None
+            elapsed = send(client, ASSIGN, {"csrf_token": token, "confirm": "y"})
+            flashes = pop_flashes(client)
+            (solve_seconds, solve_call, solution), = clock.solves
+            flashed = re.search(r"Seats assigned in ([\d.]+) s: (\d+) seats", " ".join(flashes))
+            if not flashed:
+                problems.append(f"assign: no 'Seats assigned' message ({flashes})")
+            seats = in_app(app, total_seats)
+            if seats == 0 or seats != solution.stats["seated"]:
+                problems.append(f"assign: {seats} seats stored, the engine gave {solution.stats['seated']}")
+            samples["assign"].append(elapsed)
+            samples["assign_solve"].append(solve_seconds)
+            samples["assign_build"].append(sum(clock.builds))
+            samples["assign_outside"].append(elapsed - solve_call)
+            samples["assign_outside_share"].append((elapsed - solve_call) / elapsed)
+        stats = solution.stats
+        info.update(seated=stats["seated"], unseated=stats["unseated"], optimal=solution.optimal,
+                    first_choice=stats["first_choice_share"], unranked=stats["ranks"].get("unranked", 0),
+                    flashed=flashed.group(0) if flashed else None)
 
-            # 4. Registration changes through the seat hook, before and after publication.
-            register_client = app.test_client()
-            register_token = page_token(register_client, "/register")
-            day_ids = in_app(app, lambda: [d.id for d in db.session.scalar(sa.select(Event)).days])
-            victims = in_app(app, lambda: list(db.session.scalars(
-                sa.select(WorkshopAssignment.participant_id).group_by(WorkshopAssignment.participant_id)
-                .having(sa.func.count() == 4).order_by(WorkshopAssignment.participant_id))))
-            victims = random.Random(SEED).sample(victims, 2 * (1 + repeat))
-            cancel_token = page_token(client, f"/manage/registrations/{victims[0]}/cancel")
-            registered = 0
-            refilled_counts = []
+        # 2-3. The report and the rosters, round-robin.
+        def biggest_run():
+            return db.session.execute(
+                sa.select(WorkshopAssignment.run_id, sa.func.count()).group_by(WorkshopAssignment.run_id)
+                .order_by(sa.func.count().desc(), WorkshopAssignment.run_id).limit(1)).one()
+        run_id, run_seats = in_app(app, biggest_run)
+        seats = in_app(app, total_seats)
+        pages = [("report", REPORT), ("rosters", ROSTERS), ("roster", f"/manage/programme/runs/{run_id}/roster")]
+        expected = {"report": seats, "rosters": seats, "roster": run_seats}
+        for key, url in pages:
+            elapsed, body = fetch(client, url, text=True)  # the first, cold request of each page
+            samples[key] = [elapsed]
+            if key == "report":
+                shown = re.search(r'counter-value">(\d+)</span> seats given', body)
+                shown = int(shown.group(1)) if shown else None
+            else:
+                shown = body.count('<tr><td class="num">')
+            if shown != expected[key]:
+                problems.append(f"GET {url} shows {shown} seats, {expected[key]} stored")
+        clock.reset()
+        for _ in range(2 * repeat):
+            order = list(pages)
+            shuffle.shuffle(order)
+            for key, url in order:
+                samples[key].append(fetch(client, url, text=True)[0])
+        info["report_build"] = statistics.median(clock.builds) if clock.builds else None
 
-            def cancel(phase: str) -> None:
-                victim = victims.pop()
-                before = in_app(app, total_seats)
-                held = in_app(app, lambda: seats_of(victim))
-                clock.reset()
-                samples[f"cancel_{phase}"].append(send(client, f"/manage/registrations/{victim}/cancel",
-                                                       {"csrf_token": cancel_token}))
-                if phase == "after":
-                    samples["cancel_after_hook"].append(sum(clock.builds) + sum(c[1] for c in clock.solves))
+        # 4. Registration changes through the seat hook, before and after publication.
+        register_client = app.test_client()
+        register_token = page_token(register_client, "/register")
+        day_ids = in_app(app, lambda: [d.id for d in db.session.scalar(sa.select(Event)).days])
+        victims = in_app(app, lambda: list(db.session.scalars(
+            sa.select(WorkshopAssignment.participant_id).group_by(WorkshopAssignment.participant_id)
+            .having(sa.func.count() == 4).order_by(WorkshopAssignment.participant_id))))
+        victims = random.Random(SEED).sample(victims, 2 * (1 + repeat))
+        cancel_token = page_token(client, f"/manage/registrations/{victims[0]}/cancel")
+        registered = 0
+        refilled_counts = []
+
+        def cancel(phase: str) -> None:
+            victim = victims.pop()
+            before = in_app(app, total_seats)
+            held = in_app(app, lambda: seats_of(victim))
+            clock.reset()
+            samples[f"cancel_{phase}"].append(send(client, f"/manage/registrations/{victim}/cancel",
+                                                   {"csrf_token": cancel_token}))
+            if phase == "after":
+                samples["cancel_after_hook"].append(sum(clock.builds) + sum(c[1] for c in clock.solves))
+            pop_flashes(client)
+            status, left, after = in_app(app, lambda: (db.session.get(Participant, victim).status,
+                                                       seats_of(victim), total_seats()))
+            refilled = after - (before - held)
+            if status != Status.CANCELLED or left:
+                problems.append(f"cancel {victim} ({phase}): status {status}, {left} seats left")
+            if phase == "before" and refilled:
+                problems.append(f"cancel {victim} before publication: {refilled} seats given, expected none")
+            if phase == "after":
+                refilled_counts.append(refilled)
+                if refilled < 1:
+                    problems.append(f"cancel {victim} after publication: none of its {held} seats refilled")
+
+        def register(phase: str) -> None:
+            nonlocal registered
+            registered += 1
+            email = f"late.registrant.{registered:03d}@example.org"
+            organization_id = in_app(app, lambda: organization_with_room(registered))
+            clock.reset()
+            samples[f"register_{phase}"].append(send(register_client, "/register", {
+                "csrf_token": register_token, "given_name": "Łucja", "family_name": f"Wiśniewska {registered}",
+                "email": email, "country": "PL", "category": "delegate", "organization_id": str(organization_id),
+                "organization_name": "", "job_title": "Programme coordinator",
+                "days": [str(d) for d in day_ids], "arrival_date": "2027-06-23", "departure_date": "2027-06-25",
+                "dietary": ["vegetarian"], "dietary_notes": "", "accessibility_needs": "",
+                "languages": "Polish, English", "list_consent": "y", "photo_consent": "", "privacy": "y"}))
+            if phase == "after":
+                samples["register_after_hook"].append(sum(clock.builds) + sum(c[1] for c in clock.solves))
+            pop_flashes(register_client)
+            found = in_app(app, lambda: db.session.execute(
+                sa.select(Participant.id, Participant.status).where(Participant.email == email)).first())
+            if found is None or found.status != Status.CONFIRMED:
+                problems.append(f"register {email} ({phase}): {found.status if found else 'not registered'}")
+                return
+            held = in_app(app, lambda: seats_of(found.id))
+            if phase == "before" and held:
+                problems.append(f"register {email} before publication: {held} seats, expected none")
+            if phase == "after" and not held:
+                problems.append(f"register {email} after publication: not seated")
+
+        for phase in ("before", "after"):
+            if phase == "after":
+                send(client, FILL, {"csrf_token": token})  # untimed: seats freed and registrants so far
                 pop_flashes(client)
-                status, left, after = in_app(app, lambda: (db.session.get(Participant, victim).status,
-                                                           seats_of(victim), total_seats()))
-                refilled = after - (before - held)
-                if status != Status.CANCELLED or left:
-                    problems.append(f"cancel {victim} ({phase}): status {status}, {left} seats left")
-                if phase == "before" and refilled:
-                    problems.append(f"cancel {victim} before publication: {refilled} seats given, expected none")
-                if phase == "after":
-                    refilled_counts.append(refilled)
-                    if refilled < 1:
-                        problems.append(f"cancel {victim} after publication: none of its {held} seats refilled")
+                queued = in_app(app, lambda: db.session.scalar(
+                    sa.select(sa.func.count()).select_from(OutboxMessage)))
+                samples["publish"] = [send(client, PUBLISH, {"csrf_token": token, "confirm": "y"})]
+                told = " ".join(pop_flashes(client))
+                published, mails, seated_people = in_app(app, lambda: (
+                    db.session.scalar(sa.select(Event)).assignment_published_at,
+                    db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)),
+                    db.session.scalar(sa.select(sa.func.count(sa.distinct(WorkshopAssignment.participant_id))))))
+                info["published_mails"] = mails - queued
+                info["publish_flash"] = told
+                if published is None or mails - queued < seated_people:
+                    problems.append(f"publish: published at {published}, {mails - queued} mails queued for "
+                                    f"{seated_people} seated people")
 
-            def register(phase: str) -> None:
-                nonlocal registered
-                registered += 1
-                email = f"late.registrant.{registered:03d}@example.org"
-                organization_id = in_app(app, lambda: organization_with_room(registered))
-                clock.reset()
-                samples[f"register_{phase}"].append(send(register_client, "/register", {
-                    "csrf_token": register_token, "given_name": "Łucja", "family_name": f"Wiśniewska {registered}",
-                    "email": email, "country": "PL", "category": "delegate", "organization_id": str(organization_id),
-                    "organization_name": "", "job_title": "Programme coordinator",
-                    "days": [str(d) for d in day_ids], "arrival_date": "2027-06-23", "departure_date": "2027-06-25",
-                    "dietary": ["vegetarian"], "dietary_notes": "", "accessibility_needs": "",
-                    "languages": "Polish, English", "list_consent": "y", "photo_consent": "", "privacy": "y"}))
-                if phase == "after":
-                    samples["register_after_hook"].append(sum(clock.builds) + sum(c[1] for c in clock.solves))
-                pop_flashes(register_client)
-                found = in_app(app, lambda: db.session.execute(
-                    sa.select(Participant.id, Participant.status).where(Participant.email == email)).first())
-                if found is None or found.status != Status.CONFIRMED:
-                    problems.append(f"register {email} ({phase}): {found.status if found else 'not registered'}")
-                    return
-                held = in_app(app, lambda: seats_of(found.id))
-                if phase == "before" and held:
-                    problems.append(f"register {email} before publication: {held} seats, expected none")
-                if phase == "after" and not held:
-                    problems.append(f"register {email} after publication: not seated")
-
-            for phase in ("before", "after"):
-                if phase == "after":
-                    send(client, FILL, {"csrf_token": token})  # untimed: seats freed and registrants so far
-                    pop_flashes(client)
-                    queued = in_app(app, lambda: db.session.scalar(
-                        sa.select(sa.func.count()).select_from(OutboxMessage)))
-                    samples["publish"] = [send(client, PUBLISH, {"csrf_token": token, "confirm": "y"})]
-                    told = " ".join(pop_flashes(client))
-                    published, mails, seated_people = in_app(app, lambda: (
-                        db.session.scalar(sa.select(Event)).assignment_published_at,
-                        db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)),
-                        db.session.scalar(sa.select(sa.func.count(sa.distinct(WorkshopAssignment.participant_id))))))
-                    info["published_mails"] = mails - queued
-                    info["publish_flash"] = told
-                    if published is None or mails - queued < seated_people:
-                        problems.append(f"publish: published at {published}, {mails - queued} mails queued for "
-                                        f"{seated_people} seated people")
-
-                    def cron():  # what `flask mail send` would do: the backlog leaves, untimed
-                        db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
-                                           .values(sent_at=utcnow()))
-                        db.session.commit()
-                    in_app(app, cron)
-                    samples["cancel_after_hook"], samples["register_after_hook"] = [], []
-                samples[f"cancel_{phase}"], samples[f"register_{phase}"] = [], []
-                for _ in range(1 + repeat):
-                    order = [cancel, register]
-                    shuffle.shuffle(order)
-                    for action in order:
-                        action(phase)
-            info["refilled"] = refilled_counts
-            load_after = os.getloadavg()[0]
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+                def cron():  # what `flask mail send` would do: the backlog leaves, untimed
+                    db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+                                       .values(sent_at=utcnow()))
+                    db.session.commit()
+                in_app(app, cron)
+                samples["cancel_after_hook"], samples["register_after_hook"] = [], []
+            samples[f"cancel_{phase}"], samples[f"register_{phase}"] = [], []
+            for _ in range(1 + repeat):
+                order = [cancel, register]
+                shuffle.shuffle(order)
+                for action in order:
+                    action(phase)
+        info["refilled"] = refilled_counts
+        load_after = os.getloadavg()[0]
     if NoSmtp.attempts:
         problems.append(f"{NoSmtp.attempts} SMTP connections attempted")
     info.update(load_before=load_before, load_after=load_after, rss=peak_rss_mb())
     return {"kind": kind, "participants": participants, "samples": samples, "info": info, "problems": problems}
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -748,23 +629,6 @@ def print_tables(results: list[dict]) -> None:
     sys.stdout.flush()
 
 
-def machine() -> str:
-    """The machine and the code measured (the working tree may hold uncommitted changes)."""
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10,
-                                  check=False).stdout.strip()
-        except (OSError, subprocess.TimeoutExpired):
-            return "?"
-    head = git("rev-parse", "--short", "HEAD")
-    changed = len(git("status", "--porcelain").splitlines()) if head else 0
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    return (f"{platform.platform()}; nproc {os.cpu_count()}; load average {load}; Python {platform.python_version()}; "
-            f"SQLite {sqlite3.sqlite_version} (Python's sqlite3); "
-            + (f"code at {head}" + (f" with {changed} uncommitted paths" if changed else "") if head
-               else f"code in {ROOT} (not a git checkout)"))
-
-
 def sizes(text: str) -> list[int]:
     try:
         values = [int(part) for part in text.split(",") if part.strip()]
@@ -794,7 +658,7 @@ def main() -> None:
         result = run(args.db, args.participants[0], args.repeat, args.schema, str(Path(args.child).parent))
         Path(args.child).write_text(json.dumps(result, default=str), encoding="utf-8")
         return
-    print(f"# Workshop assignment pages and seat hook\n\n{machine()}\n")
+    print(f"# Workshop assignment pages and seat hook\n\n{machine(load_average=True)}\n")
     sys.stdout.flush()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     results, status = [], 0
