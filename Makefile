@@ -13,6 +13,7 @@ CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 
 ## run: install, migrate, load demo data (first run), serve on HOST:PORT
 run: install translations
+	@bash .ci/system-packages runtime
 	@export LSI_ENV=$${LSI_ENV:-development}; \
 	$(FLASK) db upgrade && \
 	$(FLASK) seed-demo && \
@@ -54,7 +55,7 @@ extract-messages: install
 		--project "LSI Assembly" -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
-## system-packages: Debian packages the tests need (Chromium for the browser tests)
+## system-packages: Debian packages the app and the tests need (Pango, HarfBuzz, Chromium, Poppler)
 system-packages:
 	@bash .ci/system-packages
 

@@ -55,6 +55,8 @@ class Config:
         self.MAIL_TIMEOUT = float(env.get("MAIL_TIMEOUT") or 10)
         #: Public address of the app, used to build links in e-mails (e.g. https://assembly.example.org).
         self.BASE_URL = (env.get("BASE_URL") or "").rstrip("/") or None
+        #: Where background jobs leave their files (badge PDFs) for a few hours; shared by all workers.
+        self.JOBS_FOLDER = env.get("JOBS_FOLDER") or str(BASE_DIR / "instance" / "jobs")
         #: email-validator's DNS deliverability check (off by default: no network look-up).
         self.EMAIL_CHECK_DELIVERABILITY = _flag(env.get("EMAIL_CHECK_DELIVERABILITY"))
         #: How long a personal registration link stays valid.

@@ -12,6 +12,9 @@ from lsi_assembly.auth import bp as auth_bp
 from lsi_assembly.auth.cli import users_cli
 from lsi_assembly.auth.forms import ROLE_NAMES
 from lsi_assembly.auth.models import User
+from lsi_assembly.badges.cli import badges_cli
+from lsi_assembly.badges.views import bp as badges_bp
+from lsi_assembly.checkin.views import bp as desk_bp
 from lsi_assembly.core import mail
 from lsi_assembly.core.audit import ACTOR_LABELS, FIELD_LABELS, display_value
 from lsi_assembly.core.countries import country_name
@@ -75,7 +78,7 @@ def _configure_logging(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, i18n_bp, registration_bp, registrations_bp, organizations_bp, auth_bp, manage_bp,
-                      workshops_bp, programme_bp, assignment_bp):
+                      workshops_bp, programme_bp, assignment_bp, badges_bp, desk_bp):
         app.register_blueprint(blueprint)
 
     @login_manager.user_loader
@@ -113,7 +116,7 @@ def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     # Personal links carry a token in the path: never leak it in a Referer header.
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.path.startswith(("/registration/", "/manage", "/login")):
+    if request.path.startswith(("/registration/", "/manage", "/login", "/desk")):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -154,3 +157,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(participants_cli)
+    app.cli.add_command(badges_cli)

@@ -7,9 +7,12 @@ With CI=true an unreachable PostgreSQL fails the run instead of skipping.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import shutil
 import socket
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -32,8 +35,13 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+#: Background jobs' files (badge PDFs) of this test run; removed when the run ends.
+JOBS_FOLDER = tempfile.mkdtemp(prefix="lsi-test-jobs-")
+atexit.register(shutil.rmtree, JOBS_FOLDER, ignore_errors=True)
+
+
 def _make_app(database_url: str, **overrides):
-    config = TestConfig({"DATABASE_URL": database_url})
+    config = TestConfig({"DATABASE_URL": database_url, "JOBS_FOLDER": JOBS_FOLDER})
     config.SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 30, "max_overflow": 10} if "postgresql" in database_url else {}
     for key, value in overrides.items():
         setattr(config, key, value)

@@ -66,6 +66,9 @@ FIELD_LABELS = {
     "contact_email": _l("Contact e-mail address"), "is_active": _l("Active"), "is_sample": _l("Sample data"),
     "invite_token": _l("Invitation link"), "role": _l("Role"), "active": _l("Active"),
     "password_hash": _l("Password"),
+    "badge_hide_organization": _l("Organization left off the badge"), "desk_note": _l("Note for the check-in desk"),
+    "needs_at_desk": _l("Needs shown at the desk"), "day_id": _l("Day"), "desk": _l("Desk"),
+    "participant_id": _l("Participant"), "checked_in_at": _l("Checked in at"), "user_id": _l("Staff account"),
 }
 ACTOR_LABELS = {"participant": _l("the participant"), "command line": _l("command line")}
 

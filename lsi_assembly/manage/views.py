@@ -10,6 +10,7 @@ from lsi_assembly.auth.services import create_user, find_user, make_reset_token
 from lsi_assembly.core.audit import AuditEntry
 from lsi_assembly.core.forms import page_number
 from lsi_assembly.core.i18n import current_language
+from lsi_assembly.core.jobs import Job, send_result
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.core.permissions import allow
@@ -18,7 +19,7 @@ from lsi_assembly.extensions import db
 from lsi_assembly.manage import bp
 from lsi_assembly.manage.services import dashboard, timeline_chart
 
-AUDIT_KINDS = ("participant", "organization", "user")
+AUDIT_KINDS = ("participant", "organization", "user", "check_in")
 
 
 @bp.get("/")
@@ -85,3 +86,17 @@ def update_user(user_id: int):
         db.session.commit()
         flash(_("The account %(email)s is saved.", email=user.email), "success")
     return redirect(url_for("manage.users"))
+
+
+@bp.get("/jobs/<int:job_id>")
+@allow(Role.ORGANIZER)
+def job(job_id: int):
+    """How a background job is doing; the page refreshes itself until it is done."""
+    return render_template("manage/job.html", job=db.get_or_404(Job, job_id))
+
+
+@bp.get("/jobs/<int:job_id>/download")
+@allow(Role.ORGANIZER)
+def job_download(job_id: int):
+    """The result of a finished job."""
+    return send_result(db.get_or_404(Job, job_id))

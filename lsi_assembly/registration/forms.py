@@ -63,7 +63,7 @@ class ParticipantDetailsForm(FlaskForm):
     #: Order of the fields on the page, for the error summary.
     page_order = ("given_name", "family_name", "name_on_badge", "country", "job_title", "days", "arrival_date",
                   "departure_date", "dietary", "dietary_notes", "accessibility_needs", "languages",
-                  "list_consent", "photo_consent")
+                  "list_consent", "photo_consent", "badge_hide_organization")
 
     given_name = text_field(_l("Given name"), 100, required=True,
                        render_kw={"autocomplete": "given-name"})
@@ -93,6 +93,7 @@ class ParticipantDetailsForm(FlaskForm):
     list_consent = BooleanField(_l("Show my name, organization and country on the participant list "
                                    "shared with other participants"))
     photo_consent = BooleanField(_l("I agree to be photographed during the Assembly"))
+    badge_hide_organization = BooleanField(_l("Leave my organization off my badge"))
 
     def __init__(self, *args, event=None, locale="en", **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,7 +144,8 @@ class RegistrationForm(ParticipantDetailsForm):
 
     page_order = ("given_name", "family_name", "name_on_badge", "email", "country", "category", "organization_id",
                   "organization_name", "job_title", "days", "arrival_date", "departure_date", "dietary",
-                  "dietary_notes", "accessibility_needs", "languages", "list_consent", "photo_consent", "privacy")
+                  "dietary_notes", "accessibility_needs", "languages", "list_consent", "photo_consent",
+                  "badge_hide_organization", "privacy")
 
     email = EmailField(
         _l("E-mail address"),
@@ -215,13 +217,18 @@ class StaffParticipantForm(ParticipantDetailsForm):
 
     page_order = ("given_name", "family_name", "name_on_badge", "email", "country", "category", "organization_id",
                   "organization_name", "job_title", "days", "arrival_date", "departure_date", "dietary",
-                  "dietary_notes", "accessibility_needs", "languages", "list_consent", "photo_consent")
+                  "dietary_notes", "accessibility_needs", "languages", "list_consent", "photo_consent",
+                  "badge_hide_organization", "desk_note", "needs_at_desk")
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please fill in this field.")),
                                                          Length(max=254), CleanText(), ValidEmail()],
                        filters=[strip_filter], render_kw={"autocomplete": "off"})
     category = SelectField(_l("Category"), choices=options((c.value, label) for c, label in CATEGORY_LABELS.items()))
     organization_id = SelectField(_l("Member organization"), coerce=optional_int)
     organization_name = text_field(_l("Organization (if not a member of La Strada International)"), 200)
+    desk_note = text_field(_l("Note for the check-in desk"), 300,
+                           description=_l("Shown at the desk when the person arrives, e.g. "
+                                          "\u201ccollect your interpreter headset\u201d."))
+    needs_at_desk = BooleanField(_l("Show the dietary and accessibility needs at the check-in desk"))
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, organizations=(), email_taken=None, **kwargs):

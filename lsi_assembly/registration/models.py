@@ -95,6 +95,12 @@ class Participant(db.Model):
     list_consent: Mapped[bool] = mapped_column(default=False)
     #: Agrees to be photographed; the badge marks those who do not.
     photo_consent: Mapped[bool] = mapped_column(default=False)
+    #: Asked to leave their organization off the badge.
+    badge_hide_organization: Mapped[bool] = mapped_column(default=False)
+    #: A note the organizers set for the check-in desk (e.g. "collect your interpreter headset").
+    desk_note: Mapped[str | None] = mapped_column(sa.String(300))
+    #: The organizers want the desk to see this person's dietary and accessibility needs.
+    needs_at_desk: Mapped[bool] = mapped_column(default=False)
     #: When the person accepted the privacy notice (None: registered by organizers, not yet accepted).
     privacy_accepted_at: Mapped[datetime | None]
     #: Language of the e-mails this person receives.

@@ -49,13 +49,14 @@ class RegistrationData:
     languages: list[str] = field(default_factory=list)
     list_consent: bool = False
     photo_consent: bool = False
+    badge_hide_organization: bool = False
 
 
 #: Fields a participant may change through the personal link (not e-mail, organization, category).
 EDITABLE_FIELDS = (
     "given_name", "family_name", "name_on_badge", "country", "job_title", "arrival_date",
     "departure_date", "dietary", "dietary_notes", "accessibility_needs", "languages",
-    "list_consent", "photo_consent",
+    "list_consent", "photo_consent", "badge_hide_organization",
 )
 
 

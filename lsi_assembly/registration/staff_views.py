@@ -157,7 +157,7 @@ def edit(participant_id: int):
         before = (participant.organization_id, participant.category, participant.email)
         for name in ("given_name", "family_name", "name_on_badge", "email", "country", "category", "job_title",
                      "arrival_date", "departure_date", "dietary_notes", "accessibility_needs", "list_consent",
-                     "photo_consent"):
+                     "photo_consent", "badge_hide_organization", "desk_note", "needs_at_desk"):
             setattr(participant, name, getattr(form, name).data)
         participant.dietary = list(form.dietary.data or [])
         participant.organization_id = form.organization_id.data or None

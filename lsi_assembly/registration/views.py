@@ -56,6 +56,7 @@ def _details(form: ParticipantDetailsForm) -> dict:
         languages=form.language_list(),
         list_consent=form.list_consent.data,
         photo_consent=form.photo_consent.data,
+        badge_hide_organization=form.badge_hide_organization.data,
     )
 
 

@@ -127,9 +127,89 @@
     });
   }
 
+  // Desk: the day's counts refresh every 30 seconds while the page stays open.
+  function refreshCounts(section) {
+    window.setInterval(function () {
+      fetch(section.dataset.countsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (counts) {
+          if (!counts) {
+            return;
+          }
+          ["arrived", "expected"].forEach(function (key) {
+            var element = section.querySelector("[data-count=" + key + "]");
+            if (element) {
+              element.textContent = counts[key];
+            }
+          });
+        })
+        .catch(function () { /* offline for a moment: the next round will do */ });
+    }, 30000);
+  }
+
+  // Desk on a phone: scan a badge's QR code with the camera where the browser can (BarcodeDetector);
+  // the code goes into the lookup input and the form is sent, as a USB scanner would.
+  function cameraScanning(form) {
+    if (!("BarcodeDetector" in window) || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      return;
+    }
+    var input = form.querySelector("input[name=q]");
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button-secondary";
+    button.textContent = form.dataset.cameraLabel;
+    var box = document.createElement("div");
+    box.className = "desk-camera";
+    form.appendChild(button);
+    form.appendChild(box);
+    var stream = null;
+    var timer = null;
+
+    function stop() {
+      if (timer) {
+        window.clearInterval(timer);
+      }
+      if (stream) {
+        stream.getTracks().forEach(function (track) { track.stop(); });
+      }
+      stream = null;
+      box.textContent = "";
+      button.textContent = form.dataset.cameraLabel;
+    }
+
+    button.addEventListener("click", function () {
+      if (stream) {
+        stop();
+        return;
+      }
+      var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (media) {
+        stream = media;
+        button.textContent = form.dataset.cameraStop;
+        var video = document.createElement("video");
+        video.setAttribute("playsinline", "");
+        video.muted = true;
+        video.srcObject = media;
+        box.appendChild(video);
+        video.play();
+        timer = window.setInterval(function () {
+          detector.detect(video).then(function (codes) {
+            if (codes.length) {
+              input.value = codes[0].rawValue;
+              stop();
+              form.submit();
+            }
+          }).catch(function () { /* a frame that could not be read */ });
+        }, 300);
+      }).catch(stop);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     focusErrorSummary();
     document.querySelectorAll("form[data-busy]").forEach(showBusyStatus);
     document.querySelectorAll("fieldset[data-reorder]").forEach(enhanceRanking);
+    document.querySelectorAll("[data-counts-url]").forEach(refreshCounts);
+    document.querySelectorAll("form.desk-lookup").forEach(cameraScanning);
   });
 })();

@@ -13,10 +13,11 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.conftest import in_ci
+from tests.factories import make_user
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -90,3 +91,14 @@ def page(browser, live_server):
         yield page
     finally:
         context.close()
+
+
+def sign_in_page(page, role, email: str | None = None) -> None:
+    """Create a staff account with ``role`` and sign in with it through the sign-in form."""
+    email = email or f"{role}@example.org"
+    make_user(email, "correct horse battery", role)
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()

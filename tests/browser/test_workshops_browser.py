@@ -15,7 +15,8 @@ from lsi_assembly.registration.links import make_token
 from lsi_assembly.registration.models import Status
 from lsi_assembly.workshops import assignment_views
 from lsi_assembly.workshops.models import Preference, Room, TimeSlot, Workshop, WorkshopAssignment, WorkshopRun
-from tests.factories import make_event, make_participant, make_user
+from tests.browser.conftest import sign_in_page
+from tests.factories import make_event, make_participant
 
 TITLES = ("Safe shelters", "Labour exploitation in agriculture", "Survivor-led advocacy")
 
@@ -115,11 +116,7 @@ def test_assigning_seats_shows_a_status_then_the_report(page, live_server, monke
         person = make_participant(event, status=Status.CONFIRMED, email=f"p{index}@example.org")
         db.session.add(Preference(participant_id=person.id, workshop_id=workshops[TITLES[index % 3]].id, rank=1))
     db.session.commit()
-    make_user("organizer@example.org", "correct horse battery", Role.ORGANIZER)
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill("organizer@example.org")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_page(page, Role.ORGANIZER)
 
     page.goto("/manage/programme/")
     # Make the run slow, as with thousands of participants, so the status can be seen while it works.

@@ -6,12 +6,15 @@ from datetime import time
 import pytest
 
 from lsi_assembly.auth.models import Role
+from lsi_assembly.badges.models import BadgePreset
+from lsi_assembly.core.jobs import Job, jobs_folder
 from lsi_assembly.extensions import db
 from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
 from tests.factories import csrf_token, make_event, make_organization, make_participant, make_user, post_form
 
 ORGANIZERS = {Role.ADMIN, Role.ORGANIZER}
 ADMINS = {Role.ADMIN}
+DESK = {Role.ADMIN, Role.ORGANIZER, Role.DESK}
 
 #: endpoint -> roles allowed in. Written out by hand: a new management page must be added here.
 EXPECTED = {
@@ -49,12 +52,29 @@ EXPECTED = {
     "assignment.seats": ORGANIZERS,
     "assignment.roster": ORGANIZERS,
     "assignment.rosters": ORGANIZERS,
+    "manage.job": ORGANIZERS,
+    "manage.job_download": ORGANIZERS,
+    "badges.index": ORGANIZERS,
+    "badges.print_badges": ORGANIZERS,
+    "badges.add_preset": ORGANIZERS,
+    "badges.delete_preset": ORGANIZERS,
+    "badges.save_info": ORGANIZERS,
+    "desk.index": DESK,
+    "desk.lookup": DESK,
+    "desk.participant": DESK,
+    "desk.check_in_person": DESK,
+    "desk.undo": DESK,
+    "desk.badge": DESK,
+    "desk.reissue_badge": DESK,
+    "desk.settings": DESK,
+    "desk.walk_in": DESK,
+    "desk.counts": DESK,
 }
 WHO = [None, Role.DESK, Role.ORGANIZER, Role.ADMIN]
 
 
 def _management_rules(app):
-    return [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/manage")]
+    return [rule for rule in app.url_map.iter_rules() if rule.rule.startswith(("/manage", "/desk"))]
 
 
 def test_every_management_url_is_in_the_matrix(app):
@@ -81,10 +101,15 @@ def test_role_matrix(app, client, who):
     kept, spare = (WorkshopRun(workshop_id=workshop.id, slot_id=slot.id, room_id=room.id, capacity=10)
                    for room in rooms)
     db.session.add_all([kept, spare])
+    preset = BadgePreset(event_id=event.id, name="matrix", page_width=100, page_height=80, badge_width=90,
+                         badge_height=60)
+    finished = Job(kind="badges", status="done", result_file="matrix-test.pdf", download_name="badges.pdf")
+    db.session.add_all([preset, finished])
+    (jobs_folder(app) / "matrix-test.pdf").write_bytes(b"%PDF-1.7 matrix")
     db.session.commit()
     values = {"participant_id": participant.id, "organization_id": organization.id, "user_id": other.id,
               "action": "approve", "fmt": "csv", "workshop_id": workshop.id, "run_id": kept.id, "kind": "slots",
-              "item_id": 999999}
+              "item_id": 999999, "job_id": finished.id, "preset_id": preset.id}
     if who is not None:
         make_user(f"{who}@example.org", "correct horse battery", who)
         post_form(client, "/login", {"email": f"{who}@example.org", "password": "correct horse battery"})

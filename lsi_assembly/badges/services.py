@@ -1,0 +1,211 @@
+"""Badge codes, what a badge shows, which badges to print, and the log of prints."""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from lsi_assembly.badges.layout import PRESETS, Preset
+from lsi_assembly.badges.models import BadgeCode, BadgePreset, BadgePrint
+from lsi_assembly.core.countries import country_name
+from lsi_assembly.core.database import utcnow
+from lsi_assembly.events.models import Event
+from lsi_assembly.extensions import db
+from lsi_assembly.registration.models import Participant, Status, participant_days
+from lsi_assembly.workshops.assignment import schedule_of
+
+#: Crockford's base32: digits and capitals without I, L, O and U, so a code read aloud or typed by a
+#: scanner survives; 26 characters carry 130 random bits.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 26
+_READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0"})
+
+
+def new_code() -> str:
+    """A fresh, unguessable badge code (130 bits from the system's secure random source)."""
+    number = secrets.randbits(5 * CODE_LENGTH)
+    return "".join(ALPHABET[(number >> (5 * i)) & 31] for i in range(CODE_LENGTH))
+
+
+def normalize_code(raw: str) -> str | None:
+    """The code a scanner or a person typed, cleaned up; None when it cannot be a badge code."""
+    cleaned = "".join(c for c in (raw or "").upper() if c.isalnum()).translate(_READ_AS)
+    if len(cleaned) != CODE_LENGTH or any(c not in ALPHABET for c in cleaned):
+        return None
+    return cleaned
+
+
+def valid_code(participant: Participant) -> BadgeCode:
+    """The participant's valid badge code, issued on first use.
+
+    Two requests issuing at once: the partial unique index lets one win; the other reads its code.
+    """
+    stmt = sa.select(BadgeCode).where(BadgeCode.participant_id == participant.id, BadgeCode.revoked_at.is_(None))
+    code = db.session.scalar(stmt)
+    if code is not None:
+        return code
+    try:
+        with db.session.begin_nested():
+            code = BadgeCode(participant_id=participant.id, code=new_code())
+            db.session.add(code)
+        return code
+    except IntegrityError:
+        return db.session.scalar(stmt)
+
+
+def valid_codes(participants: list[Participant]) -> dict[int, BadgeCode]:
+    """Valid codes of many participants at once, issuing the missing ones."""
+    ids = [p.id for p in participants]
+    codes = {}
+    for chunk in range(0, len(ids), 500):
+        for code in db.session.scalars(sa.select(BadgeCode).where(
+                BadgeCode.participant_id.in_(ids[chunk:chunk + 500]), BadgeCode.revoked_at.is_(None))):
+            codes[code.participant_id] = code
+    for participant in participants:
+        if participant.id not in codes:
+            codes[participant.id] = valid_code(participant)
+    return codes
+
+
+def reissue(participant: Participant) -> BadgeCode:
+    """Revoke the participant's code (a lost badge) and issue a new one."""
+    db.session.execute(sa.update(BadgeCode).where(
+        BadgeCode.participant_id == participant.id, BadgeCode.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    code = BadgeCode(participant_id=participant.id, code=new_code())
+    db.session.add(code)
+    db.session.flush()
+    return code
+
+
+def participant_for_code(event: Event, raw: str) -> tuple[Participant | None, bool]:
+    """The participant a scanned code belongs to, and whether the code was revoked."""
+    code = normalize_code(raw)
+    if code is None:
+        return None, False
+    row = db.session.scalar(sa.select(BadgeCode).join(Participant).where(
+        BadgeCode.code == code, Participant.event_id == event.id))
+    if row is None:
+        return None, False
+    return row.participant, row.revoked_at is not None
+
+
+def presets(event: Event) -> dict[str, Preset]:
+    """The built-in badge sizes and those the organizers added, by name."""
+    found = dict(PRESETS)
+    for row in db.session.scalars(sa.select(BadgePreset).where(BadgePreset.event_id == event.id)
+                                  .order_by(BadgePreset.name)):
+        found[row.name] = Preset(row.name, row.name, row.page_width, row.page_height, row.badge_width,
+                                 row.badge_height, row.columns, row.rows, row.gap_x, row.gap_y)
+    return found
+
+
+@dataclass
+class BadgeContent:
+    """What one badge shows (front and back): plain data for the template and the print log."""
+
+    participant_id: int
+    name: str
+    full_name: str | None
+    organization: str | None
+    country: str
+    languages: str
+    category: str
+    photo_consent: bool
+    code: str
+    schedule: list[tuple[str, str, str]] = field(default_factory=list)  # (when, title, room)
+
+    def fingerprint(self) -> str:
+        """A hash of everything printed, to tell whether a printed badge is out of date."""
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def badge_content(participant: Participant, code: BadgeCode, locale: str, with_schedule: bool) -> BadgeContent:
+    """What ``participant``'s badge shows, country names in ``locale``."""
+    schedule = []
+    if with_schedule and participant.event.assignment_published_at is not None:
+        for run in schedule_of(participant):
+            when = f"{run.slot.day.date:%a %d %b} {run.slot.starts_at:%H:%M}–{run.slot.ends_at:%H:%M}"
+            schedule.append((when, run.workshop.title, run.room.name))
+    name = participant.badge_name
+    return BadgeContent(
+        participant_id=participant.id,
+        name=name,
+        full_name=participant.full_name if participant.full_name != name else None,
+        organization=None if participant.badge_hide_organization else participant.organization_label,
+        country=country_name(participant.country, locale),
+        languages=", ".join(participant.languages or []),
+        category=str(participant.category),
+        photo_consent=participant.photo_consent,
+        code=code.code,
+        schedule=schedule,
+    )
+
+
+@dataclass
+class BadgeFilter:
+    """Which badges to print; empty fields do not filter. Only confirmed participants get badges."""
+
+    organization_id: int | None = None
+    category: str | None = None
+    day_id: int | None = None
+    not_printed: bool = False
+    changed: bool = False
+    participant_ids: list[int] | None = None
+
+
+def last_prints(participant_ids: list[int]) -> dict[int, BadgePrint]:
+    """Each participant's most recent print."""
+    latest = {}
+    for chunk in range(0, len(participant_ids), 500):
+        for row in db.session.scalars(sa.select(BadgePrint).where(
+                BadgePrint.participant_id.in_(participant_ids[chunk:chunk + 500])).order_by(BadgePrint.id)):
+            latest[row.participant_id] = row
+    return latest
+
+
+def select_for_print(event: Event, wanted: BadgeFilter) -> list[Participant]:
+    """The confirmed participants matching ``wanted``, by family name (``changed`` is applied later)."""
+    stmt = (sa.select(Participant).where(Participant.event_id == event.id, Participant.status == Status.CONFIRMED)
+            .options(selectinload(Participant.organization), selectinload(Participant.days),
+                     selectinload(Participant.event))
+            .order_by(Participant.sort_name, Participant.id))
+    if wanted.organization_id:
+        stmt = stmt.where(Participant.organization_id == wanted.organization_id)
+    if wanted.category:
+        stmt = stmt.where(Participant.category == wanted.category)
+    if wanted.day_id:
+        stmt = stmt.where(sa.exists().where(participant_days.c.participant_id == Participant.id,
+                                            participant_days.c.event_day_id == wanted.day_id))
+    if wanted.not_printed:
+        stmt = stmt.where(~sa.exists().where(BadgePrint.participant_id == Participant.id))
+    if wanted.participant_ids is not None:
+        stmt = stmt.where(Participant.id.in_(wanted.participant_ids))
+    return list(db.session.scalars(stmt))
+
+
+def badges_for(event: Event, wanted: BadgeFilter, locale: str, with_schedule: bool) -> list[BadgeContent]:
+    """The content of every badge to print for ``wanted`` (issuing codes as needed)."""
+    people = select_for_print(event, wanted)
+    codes = valid_codes(people)
+    contents = [badge_content(p, codes[p.id], locale, with_schedule) for p in people]
+    if wanted.changed:
+        printed = last_prints([p.id for p in people])
+        contents = [c for c in contents if c.participant_id in printed
+                    and printed[c.participant_id].content_hash != c.fingerprint()]
+    return contents
+
+
+def record_prints(contents: list[BadgeContent], preset: str, actor: str, user_id: int | None) -> None:
+    """Log that these badges were printed (when, who, which code, what they showed)."""
+    codes = {row.code: row.id for row in db.session.scalars(
+        sa.select(BadgeCode).where(BadgeCode.code.in_([c.code for c in contents])))} if contents else {}
+    now = utcnow()
+    db.session.add_all(BadgePrint(participant_id=c.participant_id, code_id=codes[c.code], printed_at=now,
+                                  user_id=user_id, actor=actor, preset=preset, content_hash=c.fingerprint())
+                       for c in contents)
+    db.session.flush()

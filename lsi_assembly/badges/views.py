@@ -1,0 +1,146 @@
+"""The organizers' badge pages: print all or some badges (in the background, with progress), sizes, back text."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lsi_assembly.auth.models import Role
+from lsi_assembly.badges.forms import InfoForm, PresetForm, PrintForm
+from lsi_assembly.badges.layout import PRESETS, Preset
+from lsi_assembly.badges.models import BadgePreset, BadgePrint
+from lsi_assembly.badges.printing import print_and_log
+from lsi_assembly.badges.services import BadgeFilter, presets, select_for_print
+from lsi_assembly.core.i18n import current_language
+from lsi_assembly.core.jobs import Job, start_job
+from lsi_assembly.core.permissions import allow, guard_blueprint
+from lsi_assembly.events.models import Event
+from lsi_assembly.events.services import current_event_or_404
+from lsi_assembly.extensions import db
+from lsi_assembly.organizations.models import Organization
+from lsi_assembly.registration.models import Participant, Status
+
+bp = Blueprint("badges", __name__, url_prefix="/manage/badges")
+guard_blueprint(bp)
+
+
+def _print_form(event: Event, **kwargs) -> PrintForm:
+    organizations = db.session.scalars(sa.select(Organization).where(Organization.event_id == event.id)
+                                       .order_by(Organization.name))
+    return PrintForm(presets=presets(event), organizations=list(organizations), days=event.days, **kwargs)
+
+
+def _page(event: Event, print_form=None, preset_form=None, info_form=None, status=200):
+    confirmed = db.session.scalar(sa.select(sa.func.count()).select_from(Participant).where(
+        Participant.event_id == event.id, Participant.status == Status.CONFIRMED))
+    printed = db.session.scalar(sa.select(sa.func.count(sa.distinct(BadgePrint.participant_id))).join(
+        Participant, BadgePrint.participant_id == Participant.id).where(
+        Participant.event_id == event.id, Participant.status == Status.CONFIRMED))
+    custom = db.session.scalars(sa.select(BadgePreset).where(BadgePreset.event_id == event.id)
+                                .order_by(BadgePreset.name))
+    recent = db.session.scalars(sa.select(Job).where(Job.kind == "badges").order_by(Job.id.desc()).limit(5))
+    return render_template(
+        "badges/index.html", event=event, confirmed=confirmed, printed=printed, custom=list(custom),
+        builtin=PRESETS, recent=list(recent),
+        print_form=print_form or _print_form(event, formdata=None),
+        preset_form=preset_form or PresetForm(formdata=None),
+        info_form=info_form or InfoForm(obj=event, formdata=None)), status
+
+
+@bp.get("/")
+@allow(Role.ORGANIZER)
+def index():
+    """Print badges: all, or by organization, category, day, not yet printed, changed since printed."""
+    return _page(current_event_or_404())
+
+
+@bp.post("/print")
+@allow(Role.ORGANIZER)
+def print_badges():
+    """Start printing the chosen badges in the background; the job's page shows progress."""
+    event = current_event_or_404()
+    form = _print_form(event)
+    if not form.validate_on_submit():
+        return _page(event, print_form=form, status=422)
+    wanted = BadgeFilter(organization_id=form.organization_id.data, category=form.category.data or None,
+                         day_id=form.day_id.data, not_printed=form.not_printed.data, changed=form.changed.data)
+    count = len(select_for_print(event, wanted))
+    if count == 0:
+        flash(_("No confirmed participant matches these choices: nothing to print."), "error")
+        return redirect(url_for("badges.index"))
+    preset = presets(event)[form.preset.data]
+    options = {"event_id": event.id, "wanted": wanted, "preset": preset, "back": form.back.data,
+               "crop_marks": form.crop_marks.data, "locale": current_language(), "user_id": current_user.id,
+               "actor": current_user.email}
+    job = start_job("badges", count, current_user.id, lambda progress: _work(progress, **options))
+    return redirect(url_for("manage.job", job_id=job.id))
+
+
+def _work(progress, *, event_id: int, wanted: BadgeFilter, preset: Preset, back: bool, crop_marks: bool,
+          locale: str, user_id: int, actor: str) -> tuple[bytes, str, str]:
+    """The job: print the badges and log the prints (runs in the background thread)."""
+    event = db.session.get(Event, event_id)
+    with force_locale(locale):
+        pdf, count = print_and_log(event, wanted, preset, with_back=back, crop_marks=crop_marks, locale=locale,
+                                   actor=actor, user_id=user_id, progress=progress)
+        message = ngettext("%(num)d badge", "%(num)d badges", count)
+    return pdf, f"badges-{date.today():%Y-%m-%d}-{preset.name}.pdf", message
+
+
+@bp.post("/presets")
+@allow(Role.ORGANIZER)
+def add_preset():
+    """Add a badge size of the organizers' own."""
+    event = current_event_or_404()
+    form = PresetForm()
+    valid = form.validate_on_submit()
+    if valid and form.name.data in presets(event):
+        form.name.errors = [_("There is already a badge size with this name.")]
+        valid = False
+    if valid:
+        values = {name: float(getattr(form, name).data or 0) for name in
+                  ("badge_width", "badge_height", "page_width", "page_height", "gap_x", "gap_y")}
+        preset = Preset(form.name.data, form.name.data, columns=form.columns.data, rows=form.rows.data, **values)
+        problems = preset.problems()
+        if problems:
+            form.badge_width.errors = [_("These badges do not fit on the page: make the page larger, the badges "
+                                         "smaller, or use fewer of them.")]
+            valid = False
+    if not valid:
+        return _page(event, preset_form=form, status=422)
+    db.session.add(BadgePreset(event_id=event.id, name=form.name.data, columns=form.columns.data,
+                               rows=form.rows.data, **values))
+    db.session.commit()
+    flash(_("The badge size is added."), "success")
+    return redirect(url_for("badges.index"))
+
+
+@bp.post("/presets/<int:preset_id>/delete")
+@allow(Role.ORGANIZER)
+def delete_preset(preset_id: int):
+    """Remove a badge size of the organizers' own."""
+    preset = db.get_or_404(BadgePreset, preset_id)
+    if preset.event_id != current_event_or_404().id:
+        abort(404)
+    db.session.delete(preset)
+    db.session.commit()
+    flash(_("Removed."), "success")
+    return redirect(url_for("badges.index"))
+
+
+@bp.post("/info")
+@allow(Role.ORGANIZER)
+def save_info():
+    """Save the practical information printed on the back of badges."""
+    event = current_event_or_404()
+    form = InfoForm()
+    if not form.validate_on_submit():
+        return _page(event, info_form=form, status=422)
+    event.badge_info = form.badge_info.data or None
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("badges.index"))

@@ -1,0 +1,76 @@
+"""The project's one way to make a PDF: HTML and CSS through WeasyPrint, fetching only the app's own files.
+
+Templates refer to fonts, stylesheets and images under ``static/`` by ``file://`` URLs (``static_url``),
+and to generated images (QR codes) by ``data:`` URLs. Anything else (another file, any network URL)
+is refused and stops the rendering, so no PDF can pull in a file or a URL it should not. The
+stylesheets and the font configuration are parsed once per process and reused: a single badge
+reprint then costs milliseconds, not the hundreds it takes to parse fonts again.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+STATIC_ROOT = Path(__file__).resolve().parents[2] / "static"
+# WeasyPrint reports every step of every page at INFO: far too much for the application's log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+class RefusedURL(FatalURLFetchingError):
+    """A document asked for a resource outside the app's static folder."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serve ``data:`` URLs and files under ``static/``; refuse everything else."""
+
+    def fetch(self, url, headers=None):
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            path = Path(unquote(urlsplit(url).path)).resolve()
+            if path.is_relative_to(STATIC_ROOT) and path.is_file():
+                return URLFetcherResponse(path.as_uri(), path.read_bytes(), status=200)
+        raise RefusedURL(f"refused to fetch {url!r}: only files under static/ and data: URLs may be used")
+
+
+def static_url(relative: str) -> str:
+    """The ``file://`` URL of a file under ``static/`` (for templates rendered to PDF)."""
+    path = (STATIC_ROOT / relative).resolve()
+    if not path.is_relative_to(STATIC_ROOT):
+        raise ValueError(f"{relative!r} is outside static/")
+    return path.as_uri()
+
+
+_local = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    # One per thread: WeasyPrint's font configuration is not meant to be shared between threads.
+    if getattr(_local, "fonts", None) is None:
+        _local.fonts = FontConfiguration()
+    return _local.fonts
+
+
+@lru_cache(maxsize=16)
+def _stylesheet(path: str, mtime: float, thread_id: int) -> CSS:
+    return CSS(filename=path, url_fetcher=StaticOnlyFetcher(), font_config=_font_config())
+
+
+def stylesheet(relative: str) -> CSS:
+    """A stylesheet under ``static/``, parsed once per thread and file version."""
+    path = STATIC_ROOT / relative
+    return _stylesheet(str(path), path.stat().st_mtime, threading.get_ident())
+
+
+def render_pdf(html: str, stylesheets: tuple[str, ...] = ()) -> bytes:
+    """Render an HTML document with stylesheets under ``static/`` to PDF bytes."""
+    document = HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=StaticOnlyFetcher())
+    return document.write_pdf(stylesheets=[stylesheet(name) for name in stylesheets], font_config=_font_config())

@@ -1,0 +1,193 @@
+"""The check-in desk through the app: scan or name, once a day, undo, warnings, walk-ins, counts, races."""
+from __future__ import annotations
+
+import io
+import threading
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from lsi_assembly.auth.models import Role
+from lsi_assembly.badges.models import BadgePrint
+from lsi_assembly.badges.services import valid_code
+from lsi_assembly.checkin.models import CheckIn
+from lsi_assembly.checkin.services import check_in
+from lsi_assembly.extensions import db
+from lsi_assembly.registration.models import Participant, Status
+from tests.factories import csrf_token, make_event, make_organization, make_participant, sign_in
+
+
+@pytest.fixture
+def desk(client):
+    """A desk signed in, checking in for the event's first day; yields (event, csrf token)."""
+    event = make_event()
+    sign_in(client, Role.DESK)
+    token = csrf_token(client, "/desk/")
+    client.post("/desk/settings", data={"csrf_token": token, "desk": "Desk 2", "day_id": event.days[0].id,
+                                        "preset": "card-86x54"})
+    return event, token
+
+
+def check_ins() -> list[tuple[int, int, str]]:
+    db.session.expire_all()
+    return [tuple(row) for row in db.session.execute(sa.select(CheckIn.participant_id, CheckIn.day_id, CheckIn.desk))]
+
+
+def scan(client, token, text: str) -> str:
+    return client.post("/desk/", data={"csrf_token": token, "q": text}, follow_redirects=True).get_data(as_text=True)
+
+
+def test_a_scan_checks_in_once_and_a_second_scan_says_when_and_where(client, desk):
+    event, token = desk
+    person = make_participant(event, given_name="Zsófia", family_name="Kovács", status=Status.CONFIRMED)
+    code = valid_code(person).code
+    db.session.commit()
+    page = scan(client, token, code)
+    assert "Zsófia Kovács is checked in." in page
+    assert check_ins() == [(person.id, event.days[0].id, "Desk 2")]
+    again = scan(client, token, code)
+    assert "Checked in today at" in again and "at Desk 2" in again and "is checked in." not in again
+    assert len(check_ins()) == 1
+
+
+def test_a_check_in_can_be_undone(client, desk):
+    event, token = desk
+    person = make_participant(event, status=Status.CONFIRMED)
+    scan(client, token, valid_code(person).code)
+    client.post(f"/desk/participants/{person.id}/undo", data={"csrf_token": token})
+    assert check_ins() == []
+
+
+def test_a_name_typed_without_accents_finds_the_person_and_one_match_checks_in(client, desk):
+    event, token = desk
+    organization = make_organization(event, name="La Strada Moldova")
+    person = make_participant(event, given_name="Ștefania", family_name="Vlădescu", status=Status.CONFIRMED,
+                              organization_id=organization.id)
+    make_participant(event, given_name="Ana", family_name="Popescu", email="ana@example.org", status=Status.CONFIRMED)
+    page = scan(client, token, "vladescu stefania")
+    assert "Ștefania Vlădescu is checked in." in page
+    assert check_ins()[0][0] == person.id
+
+
+def test_several_matches_are_listed_and_nobody_is_checked_in(client, desk):
+    event, token = desk
+    organization = make_organization(event, name="La Strada Ukraine")
+    for given in ("Olena", "Oleksandr"):
+        make_participant(event, given_name=given, family_name="Melnyk", email=f"{given}@example.org",
+                         status=Status.CONFIRMED, organization_id=organization.id)
+    page = scan(client, token, "melnyk")
+    assert "2 people found" in page and "Olena Melnyk" in page and "Oleksandr Melnyk" in page
+    assert check_ins() == []
+    assert "Nobody found" in scan(client, token, "nobody-of-that-name")
+
+
+@pytest.mark.parametrize("status", [Status.PENDING, Status.CANCELLED, Status.WAITLISTED])
+def test_someone_not_confirmed_gets_a_clear_warning_and_no_check_in(client, desk, status):
+    event, token = desk
+    person = make_participant(event, status=status)
+    page = scan(client, token, valid_code(person).code)
+    assert "no check-in and no badge" in page
+    client.post(f"/desk/participants/{person.id}/check-in", data={"csrf_token": token})
+    assert check_ins() == []
+    response = client.post(f"/desk/participants/{person.id}/badge", data={"csrf_token": token})
+    assert response.status_code == 302 and db.session.scalar(sa.select(sa.func.count()).select_from(BadgePrint)) == 0
+
+
+def test_someone_not_registered_for_today_is_flagged_and_can_be_checked_in_anyway(client, desk):
+    event, token = desk
+    person = make_participant(event, status=Status.CONFIRMED)
+    person.days = [event.days[1]]
+    db.session.commit()
+    page = scan(client, token, valid_code(person).code)
+    assert "Not registered for today." in page and "Check in anyway" in page
+    assert check_ins() == []
+    client.post(f"/desk/participants/{person.id}/check-in", data={"csrf_token": token})
+    assert len(check_ins()) == 1
+
+
+def test_the_desk_sees_needs_only_when_the_organizers_ask(client, desk):
+    event, token = desk
+    person = make_participant(event, status=Status.CONFIRMED, dietary=["halal"], dietary_notes="No sesame",
+                              accessibility_needs="Wheelchair user")
+    page = client.get(f"/desk/participants/{person.id}").get_data(as_text=True)
+    assert "No sesame" not in page and "Wheelchair user" not in page
+    person.needs_at_desk = True
+    person.desk_note = "Collect your interpreter headset"
+    db.session.commit()
+    page = client.get(f"/desk/participants/{person.id}").get_data(as_text=True)
+    assert "No sesame" in page and "Wheelchair user" in page and "Collect your interpreter headset" in page
+
+
+def test_printing_a_badge_at_the_desk_and_a_reprint_needs_a_confirmation(client, desk):
+    event, token = desk
+    person = make_participant(event, given_name="Þóra", family_name="Guðmundsdóttir", status=Status.CONFIRMED)
+    response = client.post(f"/desk/participants/{person.id}/badge", data={"csrf_token": token})
+    assert response.headers["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) == 1 and "Guðmundsdóttir" in reader.pages[0].extract_text()
+    again = client.post(f"/desk/participants/{person.id}/badge", data={"csrf_token": token}, follow_redirects=True)
+    assert "Tick the confirmation to print it again" in again.get_data(as_text=True)
+    confirmed = client.post(f"/desk/participants/{person.id}/badge", data={"csrf_token": token, "confirm": "y"})
+    assert confirmed.headers["Content-Type"] == "application/pdf"
+    prints = list(db.session.scalars(sa.select(BadgePrint)))
+    assert len(prints) == 2 and prints[0].actor == "desk@example.org" and prints[0].preset == "card-86x54"
+
+
+def test_a_walk_in_is_registered_checked_in_and_sent_to_printing(client, desk):
+    event, token = desk
+    data = {"csrf_token": token, "given_name": "Aigerim", "family_name": "Nurlanqyzy",
+            "email": "Aigerim@Example.org", "country": "KZ", "category": "observer",
+            "organization_name": "Independent", "languages": "Kazakh, Russian, English"}
+    refused = client.post("/desk/walk-in", data=data)
+    assert refused.status_code == 422 and "The privacy notice must be accepted first" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Participant)) == 0
+    response = client.post("/desk/walk-in", data={**data, "privacy": "y"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("#badge")
+    person = db.session.scalar(sa.select(Participant))
+    assert (person.status, person.email, person.languages) == ("confirmed", "aigerim@example.org",
+                                                               ["Kazakh", "Russian", "English"])
+    assert check_ins() == [(person.id, event.days[0].id, "Desk 2")]
+    again = client.post("/desk/walk-in", data={**data, "privacy": "y"})
+    assert again.status_code == 422 and "already registered" in again.get_data(as_text=True)
+
+
+def test_the_counts_show_arrivals_against_expected(client, desk):
+    event, token = desk
+    people = [make_participant(event, email=f"c{i}@example.org", status=Status.CONFIRMED,
+                               category="press" if i == 0 else "delegate") for i in range(4)]
+    for person in people[:3]:
+        scan(client, token, valid_code(person).code)
+    assert client.get("/desk/counts.json").get_json() == {"expected": 4, "arrived": 3}
+    page = client.get("/desk/").get_data(as_text=True)
+    assert "Arrivals by hour" in page and "By category" in page
+
+
+def test_two_desks_checking_in_one_person_at_once_make_one_check_in(app):
+    event = make_event()
+    person = make_participant(event, status=Status.CONFIRMED)
+    person_id, day_id = person.id, event.days[0].id
+    barrier = threading.Barrier(6)
+    results, errors = [], []
+
+    def desk(number: int) -> None:
+        with app.app_context():
+            try:
+                participant = db.session.get(Participant, person_id)
+                day = next(d for d in participant.event.days if d.id == day_id)
+                barrier.wait(timeout=30)
+                row, created = check_in(participant, day, f"Desk {number}", None)
+                db.session.commit()
+                results.append((created, row.desk))
+            except BaseException as error:
+                errors.append(error)
+
+    threads = [threading.Thread(target=desk, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    assert sum(created for created, _desk in results) == 1
+    assert len({desk_name for _created, desk_name in results}) == 1  # everyone reports the one check-in
+    assert len(check_ins()) == 1
