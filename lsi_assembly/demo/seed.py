@@ -124,6 +124,8 @@ def seed_demo(participant_count: int = 150, today: date | None = None) -> Event 
         registration_opens_at=utcnow() - timedelta(days=30),
         registration_closes_at=None,
         is_sample=True,
+        badge_info="Venue: to be announced (sample data)\nWi-Fi: LSI-Assembly\n"
+                   "Emergency in France: 112 · Organizers: +33 1 00 00 00 00 (sample)",
     )
     event.days = [EventDay(date=days[0], label="General Assembly"),
                   EventDay(date=days[1], label="Public event and workshops"),
@@ -187,11 +189,23 @@ def seed_demo(participant_count: int = 150, today: date | None = None) -> Event 
         )
         db.session.add(participant)
     db.session.flush()
+    _seed_desk_flags(event, rng)
     _seed_programme(event, rng)
     if find_user(DEMO_ORGANIZER_EMAIL) is None:
         create_user(DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD, Role.ORGANIZER, name="Demo organizer")
     db.session.flush()
     return event
+
+
+def _seed_desk_flags(event: Event, rng: random.Random) -> None:
+    """A few notes for the check-in desk, and people whose needs the desk should see."""
+    confirmed = list(db.session.scalars(sa.select(Participant).where(
+        Participant.event_id == event.id, Participant.status == Status.CONFIRMED).order_by(Participant.id)))
+    for participant in rng.sample(confirmed, min(3, len(confirmed))):
+        participant.desk_note = "Collect your interpreter headset at the desk (sample note)"
+    for participant in confirmed:
+        if participant.accessibility_needs:
+            participant.needs_at_desk = True
 
 
 SAMPLE_WORKSHOPS = [
