@@ -27,7 +27,8 @@ class PrintForm(FlaskForm):
     not_printed = BooleanField(_l("Only badges not printed yet"))
     changed = BooleanField(_l("Only badges changed since they were printed"))
     back = BooleanField(_l("Print the back too (workshops and practical information; print on both sides)"))
-    crop_marks = BooleanField(_l("Crop marks"))
+    crop_marks = BooleanField(_l("Crop marks"), description=_l(
+        "Drawn in the page margins, along every cut: A6 sheets and cards have no margin for them."))
     submit = SubmitField(_l("Print the badges"))
 
     def __init__(self, *args, presets=None, organizations=(), days=(), **kwargs):

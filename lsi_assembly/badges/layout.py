@@ -26,6 +26,8 @@ SAFETY = 0.96
 LINE_HEIGHT = 1.2
 #: Below this size text is no longer readable; reached only by absurdly long names.
 FLOOR_PT = 4.0
+#: What an absurd text (hundreds of letters) may shrink to rather than overflow its box.
+SMALLEST_PT = 1.0
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,12 @@ class Preset:
         """Where the back of each badge sits on the back of the sheet (duplex, flipped on the long edge).
 
         Turning a portrait sheet over its long (vertical) edge mirrors it left to right: the back of
-        the badge in column c lies in column ``columns - 1 - c``, at the same height.
+        the badge in column c lies in column ``columns - 1 - c``, at the same height. A landscape
+        sheet's long edge is horizontal: turning it over mirrors it top to bottom instead.
         """
+        if self.page_width > self.page_height:
+            return [Box(box.x, self.page_height - box.y - box.height, box.width, box.height)
+                    for box in self.positions()]
         return [Box(self.page_width - box.x - box.width, box.y, box.width, box.height) for box in self.positions()]
 
     def cut_lines(self) -> tuple[list[float], list[float]]:
@@ -239,17 +245,37 @@ def fit_text(text: str, box: Box, max_pt: float, min_pt: float = 7.0, max_lines:
             if best and max(font.width(best[0], size), font.width(best[1], size)) <= room:
                 return FittedText(size, best)
         size = round(size - step, 2)
-    # A single word longer than the box even at the floor: cut it across the lines.
+    # Too long even at the floor: wrap at spaces, cut words only where one is wider than the box, and
+    # keep shrinking until the lines fit the box's width and height and ``max_lines``.
     size = FLOOR_PT
-    lines, current = [], ""
-    for char in text:
-        if font.width(current + char, size) > room and current:
+    while True:
+        lines = _cut(text, font, room, size)
+        if (len(lines) <= max(max_lines, 1) and len(lines) * size * LINE_HEIGHT * MM_PER_PT <= box.height) \
+                or size <= SMALLEST_PT:
+            return FittedText(size, tuple(lines))
+        size = round(size - step, 2)
+
+
+def _cut(text: str, font: FontMetrics, room: float, size: float) -> list[str]:
+    """Greedy lines at spaces; a word wider than ``room`` is cut between letters."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if font.width(candidate, size) <= room:
+            current = candidate
+            continue
+        if current:
             lines.append(current)
-            current = char
-        else:
-            current += char
+        current = ""
+        for char in word:
+            if current and font.width(current + char, size) > room:
+                lines.append(current)
+                current = char
+            else:
+                current += char
     lines.append(current)
-    return FittedText(size, tuple(lines))
+    return lines
 
 
 def wrap(text: str, width: float, size_pt: float, bold: bool = False) -> list[str]:

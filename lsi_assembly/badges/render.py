@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import segno
@@ -34,6 +36,8 @@ from lsi_assembly.badges.layout import (
 )
 from lsi_assembly.badges.services import BadgeContent
 from lsi_assembly.core.pdf import render_pdf
+
+log = logging.getLogger(__name__)
 
 STYLESHEETS = ("css/badges.css",)
 #: Below this many badges one process is quicker than starting a pool.
@@ -134,17 +138,34 @@ def render_badges(placed: list[PlacedBadge], preset: Preset, *, crop_marks: bool
     size = SHEETS_PER_CHUNK * preset.per_page
     chunks = [placed[i:i + size] for i in range(0, total, size)]
     documents = [badge_html(chunk, preset, crop_marks, back, labels) for chunk in chunks]
-    writer = PdfWriter()
-    done = 0
-    with _pool() as pool:
-        for chunk, pdf in zip(chunks, pool.map(render_pdf, documents, [STYLESHEETS] * len(documents)), strict=True):
-            writer.append(io.BytesIO(pdf))
-            done += len(chunk)
+    try:
+        pdfs = _render_in_pool(chunks, documents, progress, total)
+    except (BrokenProcessPool, OSError):
+        # No second process (out of memory, a sandbox without fork): one process still gets it done.
+        log.warning("badges printed in one process: the process pool failed", exc_info=True)
+        pdfs = []
+        for done, document in enumerate(documents, start=1):
+            pdfs.append(render_pdf(document, STYLESHEETS))
             if progress:
-                progress(done, total)
+                progress(min(done * size, total), total)
+    writer = PdfWriter()
+    for pdf in pdfs:
+        writer.append(io.BytesIO(pdf))
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()
+
+
+def _render_in_pool(chunks: list, documents: list[str], progress, total: int) -> list[bytes]:
+    pdfs = []
+    done = 0
+    with _pool() as pool:
+        for chunk, pdf in zip(chunks, pool.map(render_pdf, documents, [STYLESHEETS] * len(documents)), strict=True):
+            pdfs.append(pdf)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+    return pdfs
 
 
 #: The word printed in each category's band (short: it must read from afar).

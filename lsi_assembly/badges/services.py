@@ -4,20 +4,22 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from babel.dates import format_date
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from lsi_assembly.badges.layout import PRESETS, Preset
+from lsi_assembly.badges.layout import PRESETS, Preset, metrics
 from lsi_assembly.badges.models import BadgeCode, BadgePreset, BadgePrint
 from lsi_assembly.core.countries import country_name
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Participant, Status, participant_days
-from lsi_assembly.workshops.assignment import schedule_of
+from lsi_assembly.workshops.assignment import schedules_of
+from lsi_assembly.workshops.models import WorkshopRun
 
 #: Crockford's base32: digits and capitals without I, L, O and U, so a code read aloud or typed by a
 #: scanner survives; 26 characters carry 130 random bits.
@@ -73,7 +75,12 @@ def valid_codes(participants: list[Participant]) -> dict[int, BadgeCode]:
 
 
 def reissue(participant: Participant) -> BadgeCode:
-    """Revoke the participant's code (a lost badge) and issue a new one."""
+    """Revoke the participant's code (a lost badge) and issue a new one.
+
+    The participant's row is locked first, so two reissues at once (a double click, two desks) run
+    one after the other: the second revokes the first's new code and issues its own.
+    """
+    db.session.execute(sa.select(Participant.id).where(Participant.id == participant.id).with_for_update())
     db.session.execute(sa.update(BadgeCode).where(
         BadgeCode.participant_id == participant.id, BadgeCode.revoked_at.is_(None)).values(revoked_at=utcnow()))
     code = BadgeCode(participant_id=participant.id, code=new_code())
@@ -112,37 +119,51 @@ class BadgeContent:
     name: str
     full_name: str | None
     organization: str | None
-    country: str
+    country_code: str
+    country: str  # the country's name in the language of the print run
     languages: str
     category: str
     photo_consent: bool
     code: str
-    schedule: list[tuple[str, str, str]] = field(default_factory=list)  # (when, title, room)
+    #: The person's workshops: (when, in the run's language; title; room).
+    schedule: list[tuple[str, str, str]] = field(default_factory=list)
+    #: The same, in a form that does not depend on the language: what the fingerprint uses.
+    schedule_key: list[tuple[str, str, str]] = field(default_factory=list)
 
     def fingerprint(self) -> str:
-        """A hash of everything printed, to tell whether a printed badge is out of date."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        """A hash of what the badge shows, the same in any language, to tell whether a print is out of date."""
+        shown = {"name": self.name, "full_name": self.full_name, "organization": self.organization,
+                 "country": self.country_code, "languages": self.languages, "category": self.category,
+                 "photo_consent": self.photo_consent, "code": self.code, "schedule": self.schedule_key}
+        return hashlib.sha256(json.dumps(shown, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    def missing_letters(self) -> str:
+        """The letters of the printed texts that the shipped font has no glyph for (empty: none)."""
+        font = metrics()
+        text = " ".join(filter(None, (self.name, self.full_name, self.organization)))
+        return "".join(sorted({c for c in text if not font.covers(c)}))
 
 
-def badge_content(participant: Participant, code: BadgeCode, locale: str, with_schedule: bool) -> BadgeContent:
-    """What ``participant``'s badge shows, country names in ``locale``."""
-    schedule = []
-    if with_schedule and participant.event.assignment_published_at is not None:
-        for run in schedule_of(participant):
-            when = f"{run.slot.day.date:%a %d %b} {run.slot.starts_at:%H:%M}–{run.slot.ends_at:%H:%M}"
-            schedule.append((when, run.workshop.title, run.room.name))
+def badge_content(participant: Participant, code: BadgeCode, locale: str,
+                  schedule: list[WorkshopRun] = ()) -> BadgeContent:
+    """What ``participant``'s badge shows, country names and dates in ``locale``."""
     name = participant.badge_name
     return BadgeContent(
         participant_id=participant.id,
         name=name,
         full_name=participant.full_name if participant.full_name != name else None,
         organization=None if participant.badge_hide_organization else participant.organization_label,
+        country_code=participant.country,
         country=country_name(participant.country, locale),
         languages=", ".join(participant.languages or []),
         category=str(participant.category),
         photo_consent=participant.photo_consent,
         code=code.code,
-        schedule=schedule,
+        schedule=[(f"{format_date(run.slot.day.date, 'EEE d MMM', locale=locale)} "
+                   f"{run.slot.starts_at:%H:%M}–{run.slot.ends_at:%H:%M}", run.workshop.title, run.room.name)
+                  for run in schedule],
+        schedule_key=[(f"{run.slot.day.date.isoformat()} {run.slot.starts_at:%H:%M}", run.workshop.title,
+                       run.room.name) for run in schedule],
     )
 
 
@@ -188,11 +209,16 @@ def select_for_print(event: Event, wanted: BadgeFilter) -> list[Participant]:
     return list(db.session.scalars(stmt))
 
 
-def badges_for(event: Event, wanted: BadgeFilter, locale: str, with_schedule: bool) -> list[BadgeContent]:
-    """The content of every badge to print for ``wanted`` (issuing codes as needed)."""
+def badges_for(event: Event, wanted: BadgeFilter, locale: str) -> list[BadgeContent]:
+    """The content of every badge to print for ``wanted`` (issuing codes as needed).
+
+    The published workshops are always read (one query): they are on the back, and a change in them
+    makes a printed badge out of date whether or not this run prints backs.
+    """
     people = select_for_print(event, wanted)
     codes = valid_codes(people)
-    contents = [badge_content(p, codes[p.id], locale, with_schedule) for p in people]
+    schedules = schedules_of(event) if event.assignment_published_at is not None else {}
+    contents = [badge_content(p, codes[p.id], locale, schedules.get(p.id, [])) for p in people]
     if wanted.changed:
         printed = last_prints([p.id for p in people])
         contents = [c for c in contents if c.participant_id in printed

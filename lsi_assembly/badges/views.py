@@ -11,10 +11,10 @@ from flask_login import current_user
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.badges.forms import InfoForm, PresetForm, PrintForm
-from lsi_assembly.badges.layout import PRESETS, Preset
+from lsi_assembly.badges.layout import PRESETS, Preset, metrics
 from lsi_assembly.badges.models import BadgePreset, BadgePrint
 from lsi_assembly.badges.printing import print_and_log
-from lsi_assembly.badges.services import BadgeFilter, presets, select_for_print
+from lsi_assembly.badges.services import BadgeFilter, badges_for, presets, select_for_print
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.core.jobs import Job, start_job
 from lsi_assembly.core.permissions import allow, guard_blueprint
@@ -45,10 +45,19 @@ def _page(event: Event, print_form=None, preset_form=None, info_form=None, statu
     recent = db.session.scalars(sa.select(Job).where(Job.kind == "badges").order_by(Job.id.desc()).limit(5))
     return render_template(
         "badges/index.html", event=event, confirmed=confirmed, printed=printed, custom=list(custom),
-        builtin=PRESETS, recent=list(recent),
+        builtin=PRESETS, recent=list(recent), unprintable=names_the_font_lacks(event),
         print_form=print_form or _print_form(event, formdata=None),
         preset_form=preset_form or PresetForm(formdata=None),
         info_form=info_form or InfoForm(obj=event, formdata=None)), status
+
+
+def names_the_font_lacks(event: Event) -> list[Participant]:
+    """Confirmed participants whose badge would show letters the shipped font has no glyph for."""
+    font = metrics()
+    people = db.session.scalars(sa.select(Participant).where(
+        Participant.event_id == event.id, Participant.status == Status.CONFIRMED).order_by(Participant.sort_name))
+    return [p for p in people if not font.covers(" ".join(filter(None, (
+        p.badge_name, p.full_name, None if p.badge_hide_organization else p.organization_label))))]
 
 
 @bp.get("/")
@@ -68,9 +77,12 @@ def print_badges():
         return _page(event, print_form=form, status=422)
     wanted = BadgeFilter(organization_id=form.organization_id.data, category=form.category.data or None,
                          day_id=form.day_id.data, not_printed=form.not_printed.data, changed=form.changed.data)
-    count = len(select_for_print(event, wanted))
+    # "Changed since printed" needs each badge's content: count exactly, so that no empty run starts.
+    count = len(badges_for(event, wanted, current_language()) if wanted.changed else select_for_print(event, wanted))
+    db.session.commit()  # codes issued while counting
     if count == 0:
-        flash(_("No confirmed participant matches these choices: nothing to print."), "error")
+        flash(_("No badge changed since it was printed: nothing to print.") if wanted.changed else
+              _("No confirmed participant matches these choices: nothing to print."), "error")
         return redirect(url_for("badges.index"))
     preset = presets(event)[form.preset.data]
     options = {"event_id": event.id, "wanted": wanted, "preset": preset, "back": form.back.data,

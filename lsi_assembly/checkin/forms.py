@@ -15,7 +15,8 @@ from lsi_assembly.registration.models import Category
 
 #: Staff type here about someone else: the browser must not offer the desk's own saved details.
 NOT_MINE = {"autocomplete": "off"}
-WALK_IN_CATEGORIES = (Category.OBSERVER, Category.GUEST, Category.PRESS, Category.SPEAKER, Category.DELEGATE)
+#: Not delegates: a delegate's place comes from their organization's quota, decided by the organizers.
+WALK_IN_CATEGORIES = (Category.OBSERVER, Category.GUEST, Category.PRESS, Category.SPEAKER)
 
 
 class LookupForm(FlaskForm):

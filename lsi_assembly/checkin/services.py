@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -25,9 +25,14 @@ from lsi_assembly.registration.models import Participant, Status, participant_da
 MAX_MATCHES = 25
 
 
+def venue_today(event: Event) -> date:
+    """Today's date at the venue (the event's time zone), whatever the server's."""
+    return datetime.now(ZoneInfo(event.timezone)).date()
+
+
 def desk_day(event: Event, today: date | None = None) -> EventDay | None:
     """The event day it is today at the venue (None outside the event's days)."""
-    today = today or date.today()
+    today = today or venue_today(event)
     return next((day for day in event.days if day.date == today), None)
 
 

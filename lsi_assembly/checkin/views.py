@@ -23,6 +23,7 @@ from lsi_assembly.checkin.services import (
     look_up,
     register_walk_in,
     undo_check_in,
+    venue_today,
 )
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.core.permissions import allow, guard_blueprint
@@ -40,9 +41,16 @@ DEFAULT_PRESET = "card-86x54"
 
 
 def _settings(event) -> tuple[str, EventDay | None, str]:
-    """This browser's desk name, the day it checks in for, its printer's badge size."""
+    """This browser's desk name, the day it checks in for, its printer's badge size.
+
+    A day chosen by hand holds only on the date it was chosen: on each day of the Assembly the desk
+    checks in for that day, even if yesterday's choice is still in the session.
+    """
     desk = session.get("desk_name") or current_user.email
-    day = next((d for d in event.days if d.id == session.get("desk_day")), None) or desk_day(event)
+    chosen_id, chosen_on = session.get("desk_day") or (None, None)
+    today = venue_today(event)
+    chosen = next((d for d in event.days if d.id == chosen_id), None) if chosen_on == today.isoformat() else None
+    day = chosen or desk_day(event, today) or next((d for d in event.days if d.id == chosen_id), None)
     preset = session.get("desk_preset")
     if preset not in presets(event):
         preset = DEFAULT_PRESET
@@ -97,7 +105,7 @@ def lookup():
         _row, created = check_in(person, day, desk, current_user.id)
         db.session.commit()
         if created:
-            flash(_("%(name)s is checked in.", name=person.full_name), "success")
+            flash(_("Checked in."), "success")
     return _desk_page(event, lookup=found, shown=desk_view(person, day, revoked_code=found.revoked))
 
 
@@ -121,8 +129,7 @@ def check_in_person(participant_id: int):
     else:
         _row, created = check_in(person, day, desk, current_user.id)
         db.session.commit()
-        flash(_("%(name)s is checked in.", name=person.full_name) if created else
-              _("%(name)s was already checked in today.", name=person.full_name), "success")
+        flash(_("Checked in.") if created else _("Already checked in today."), "success")
     return redirect(url_for("desk.participant", participant_id=person.id))
 
 
@@ -133,7 +140,7 @@ def undo(participant_id: int):
     person, _desk, day, _preset = _person_at_desk(participant_id)
     if day is not None and undo_check_in(person, day):
         db.session.commit()
-        flash(_("The check-in of %(name)s is taken back.", name=person.full_name), "success")
+        flash(_("The check-in is taken back."), "success")
     return redirect(url_for("desk.participant", participant_id=person.id))
 
 
@@ -182,7 +189,7 @@ def settings():
     form = DeskSettingsForm(days=event.days, presets=presets(event))
     if form.validate_on_submit():
         session["desk_name"] = form.desk.data
-        session["desk_day"] = form.day_id.data
+        session["desk_day"] = (form.day_id.data, venue_today(event).isoformat())
         session["desk_preset"] = form.preset.data
         flash(_("Saved."), "success")
     else:
@@ -203,8 +210,7 @@ def walk_in():
         person, created = register_walk_in(event, day, form, desk, current_user.id, current_language())
         if created:
             db.session.commit()
-            flash(_("%(name)s is registered and checked in. Print the badge now.", name=person.full_name),
-                  "success")
+            flash(_("Registered and checked in. Print the badge now."), "success")
             return redirect(url_for("desk.participant", participant_id=person.id, _anchor="badge"))
         form.email.errors = [_("This e-mail address is already registered: look the person up instead.")]
     return render_template("checkin/walk_in.html", event=event, day=day, form=form), 422 if form.errors else 200

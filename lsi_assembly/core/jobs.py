@@ -95,7 +95,8 @@ def _update(job_id: int, **values) -> None:
         connection.execute(sa.update(Job).where(Job.id == job_id).values(updated_at=utcnow(), **values))
 
 
-def _remove_old_files(app: Flask) -> None:
+def remove_old_files(app: Flask) -> None:
+    """Delete result files older than ``KEEP_FILES_FOR`` (they hold personal data)."""
     limit = (utcnow() - KEEP_FILES_FOR).timestamp()
     for path in jobs_folder(app).iterdir():
         if path.is_file() and path.stat().st_mtime < limit:
@@ -123,7 +124,7 @@ def start_job(kind: str, total: int, user_id: int | None, work: Work) -> Job:
 def _run(app: Flask, job_id: int, work: Work) -> None:
     with app.app_context():
         try:
-            _remove_old_files(app)
+            remove_old_files(app)
             _update(job_id, status="running")
             data, download_name, message = work(lambda done, total: _update(job_id, done=done, total=total))
             name = f"{job_id}-{secrets.token_urlsafe(16)}{Path(download_name).suffix}"
@@ -131,9 +132,9 @@ def _run(app: Flask, job_id: int, work: Work) -> None:
             db.session.commit()
             _update(job_id, status="done", result_file=name, download_name=download_name, message=message,
                     finished_at=utcnow())
-        except Exception as error:  # reported on the job's page; the details go to the log
+        except Exception:  # the details (which may quote personal data) go to the log, not to the page
             log.exception("job %s failed", job_id)
             db.session.rollback()
-            _update(job_id, status="failed", message=str(error)[:500], finished_at=utcnow())
+            _update(job_id, status="failed", message=None, finished_at=utcnow())
         finally:
             db.session.remove()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -19,8 +18,10 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 STATIC_ROOT = Path(__file__).resolve().parents[2] / "static"
-# WeasyPrint reports every step of every page at INFO: far too much for the application's log.
+# WeasyPrint reports every step of every page at INFO, and a missing glyph with the text around it
+# at WARNING: too much for the application's log, and the text is people's names.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
 
 class RefusedURL(FatalURLFetchingError):
@@ -56,18 +57,23 @@ def _font_config() -> FontConfiguration:
     # One per thread: WeasyPrint's font configuration is not meant to be shared between threads.
     if getattr(_local, "fonts", None) is None:
         _local.fonts = FontConfiguration()
+        _local.stylesheets = {}
     return _local.fonts
 
 
-@lru_cache(maxsize=16)
-def _stylesheet(path: str, mtime: float, thread_id: int) -> CSS:
-    return CSS(filename=path, url_fetcher=StaticOnlyFetcher(), font_config=_font_config())
-
-
 def stylesheet(relative: str) -> CSS:
-    """A stylesheet under ``static/``, parsed once per thread and file version."""
+    """A stylesheet under ``static/``, parsed once per thread and file version.
+
+    Kept beside the thread's font configuration: its ``@font-face`` rules register the fonts in that
+    configuration, so a stylesheet parsed for another thread (even one whose id was reused) would
+    leave this thread's configuration without them, and the text would fall back to system fonts.
+    """
+    fonts = _font_config()
     path = STATIC_ROOT / relative
-    return _stylesheet(str(path), path.stat().st_mtime, threading.get_ident())
+    key = (str(path), path.stat().st_mtime)
+    if key not in _local.stylesheets:
+        _local.stylesheets[key] = CSS(filename=str(path), url_fetcher=StaticOnlyFetcher(), font_config=fonts)
+    return _local.stylesheets[key]
 
 
 def render_pdf(html: str, stylesheets: tuple[str, ...] = ()) -> bytes:

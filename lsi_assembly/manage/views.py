@@ -1,6 +1,6 @@
 """The organizers' dashboard, the audit log and (for administrators) staff accounts."""
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,7 @@ from lsi_assembly.auth.services import create_user, find_user, make_reset_token
 from lsi_assembly.core.audit import AuditEntry
 from lsi_assembly.core.forms import page_number
 from lsi_assembly.core.i18n import current_language
-from lsi_assembly.core.jobs import Job, send_result
+from lsi_assembly.core.jobs import Job, remove_old_files, send_result
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.core.permissions import allow
@@ -92,6 +92,7 @@ def update_user(user_id: int):
 @allow(Role.ORGANIZER)
 def job(job_id: int):
     """How a background job is doing; the page refreshes itself until it is done."""
+    remove_old_files(current_app)
     return render_template("manage/job.html", job=db.get_or_404(Job, job_id))
 
 

@@ -197,7 +197,8 @@
             if (codes.length) {
               input.value = codes[0].rawValue;
               stop();
-              form.submit();
+              // requestSubmit: the form's submit button is named "submit", which hides form.submit().
+              form.requestSubmit();
             }
           }).catch(function () { /* a frame that could not be read */ });
         }, 300);

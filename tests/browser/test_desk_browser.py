@@ -34,7 +34,8 @@ def test_scan_check_in_and_print_the_badge(page, live_server):
     expect(lookup).to_be_focused()
     page.keyboard.type(code)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("status").first).to_contain_text("Łucja Wiśniewska-Żółkiewska is checked in.")
+    expect(page.get_by_role("status").first).to_contain_text("Checked in.")
+    expect(page.get_by_role("heading", name="Łucja Wiśniewska-Żółkiewska")).to_be_visible()
     expect(page.get_by_label("Scan a badge or type a name")).to_be_focused()  # ready for the next person
     db.session.remove()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 1

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -19,14 +20,23 @@ from pypdf import PdfReader
 from lsi_assembly.auth.models import Role
 from lsi_assembly.badges.layout import PRESETS, badge_boxes, fit_text
 from lsi_assembly.badges.models import BadgeCode, BadgePrint
-from lsi_assembly.badges.render import _max_pt
-from lsi_assembly.badges.services import CODE_LENGTH, normalize_code
+from lsi_assembly.badges.render import PARALLEL_FROM, _max_pt, print_badges
+from lsi_assembly.badges.services import (
+    CODE_LENGTH,
+    BadgeFilter,
+    badges_for,
+    normalize_code,
+    record_prints,
+    reissue,
+    valid_code,
+)
 from lsi_assembly.checkin.models import CheckIn
+from lsi_assembly.core.jobs import Job
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Participant, Status
 from tests.factories import csrf_token, make_event, make_organization, make_participant, sign_in
 
-NAMES = Path(__file__).resolve().parents[3] / "shared" / "data" / "names-europe.csv"
+NAMES = Path(__file__).resolve().parents[1] / "data" / "names-europe.csv"
 PT_PER_MM = 72 / 25.4
 TOLERANCE_MM = 0.5
 
@@ -117,14 +127,20 @@ def test_every_name_prints_whole_in_its_place_and_nothing_overflows(runner, tmp_
                                           at.y + name_box.bottom)
                 fitted = fit_text(person.badge_name, name_box, _max_pt(name_box.height, 1, 48), min_pt=12, bold=True)
                 assert region.extract_text().split("\n") == list(fitted.lines), person.badge_name
-            # Every character lies inside one of the sheet's badges (its advance width across, its line
-            # vertically: the glyph box adds the font's ascent and descent, about 0.08 em each way).
+            # Every character lies inside its own badge (its advance width across, its line vertically:
+            # the glyph box adds the font's ascent and descent, about 0.08 em each way), and off the QR code.
             for char in page.chars:
                 x0, x1 = char["x0"] / PT_PER_MM, char["x1"] / PT_PER_MM
                 slack = 0.1 * char["size"] / PT_PER_MM
                 top, bottom = char["top"] / PT_PER_MM + slack, char["bottom"] / PT_PER_MM - slack
-                assert any(b.x - 0.2 <= x0 and x1 <= b.right + 0.2 and b.y - 0.2 <= top and bottom <= b.bottom + 0.2
-                           for b in preset.positions()), char["text"]
+                centre = ((x0 + x1) / 2, (top + bottom) / 2)
+                badge = next(b for b in preset.positions()
+                             if b.x <= centre[0] <= b.right and b.y <= centre[1] <= b.bottom)
+                assert badge.x - 0.2 <= x0 and x1 <= badge.right + 0.2, char["text"]
+                assert badge.y - 0.2 <= top and bottom <= badge.bottom + 0.2, char["text"]
+                qr = boxes.qr
+                assert (x1 <= badge.x + qr.x + 0.2 or x0 >= badge.x + qr.right - 0.2
+                        or bottom <= badge.y + qr.y + 0.2 or top >= badge.y + qr.bottom - 0.2), char["text"]
 
 
 def test_the_badge_shows_what_the_person_asked_for(runner, tmp_path):
@@ -164,10 +180,10 @@ def test_qr_codes_decode_to_opaque_codes_that_check_the_right_person_in(app, run
     organization = make_organization(event, quota=100)
     people = hard_people(event, organization)
     pdf = render(runner, tmp_path, "--preset", "insert-90x54")
-    decoded = qr_codes(pdf, 1)
-    ordered = in_print_order(people)
+    decoded = [code for page in range(1, len(PdfReader(pdf).pages) + 1) for code in qr_codes(pdf, page)]
     codes = {c.participant_id: c.code for c in db.session.scalars(sa.select(BadgeCode))}
-    assert sorted(decoded) == sorted(codes[p.id] for p in ordered[:10])
+    assert sorted(decoded) == sorted(codes[p.id] for p in people)  # every badge's code, each once
+    ordered = in_print_order(people)
     for text in decoded:
         assert re.fullmatch(rf"[0-9A-HJKMNP-TV-Z]{{{CODE_LENGTH}}}", text)  # 130 random bits, nothing else
         assert not any(word.casefold() in text.casefold() for p in people for word in (p.given_name, p.family_name)
@@ -278,3 +294,125 @@ def test_markup_in_a_name_is_printed_as_text(runner, tmp_path):
                      status=Status.CONFIRMED)
     text = page_text(render(runner, tmp_path))
     assert "<b>Bold</b>" in text and "&amp; Co" in text
+
+
+def base_fonts(pdf: bytes) -> set[str]:
+    fonts = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    return fonts
+
+
+def test_every_print_run_uses_the_shipped_font_whatever_thread_prints_it(app):
+    """Each print run (a job, a desk request) may run in a new thread: each must embed the shipped font."""
+    event = make_event()
+    make_participant(event, status=Status.CONFIRMED)
+    fonts, errors = [], []
+
+    def print_run() -> None:
+        with app.test_request_context():
+            try:
+                contents = badges_for(event, BadgeFilter(), "en")
+                fonts.append(base_fonts(print_badges(contents, PRESETS["a6"], with_back=False, crop_marks=False,
+                                                     info=None, parallel=False)))
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                db.session.rollback()
+
+    for _ in range(3):
+        thread = threading.Thread(target=print_run)
+        thread.start()
+        thread.join(60)
+    assert not errors, errors
+    assert len(fonts) == 3 and all(f == {"Badge-Sans", "Badge-Sans-Bold"} for f in fonts), fonts
+
+
+def test_backs_lie_behind_their_fronts_on_the_turned_sheet(runner, tmp_path):
+    event = make_event(badge_info="Wi-Fi: LSI-Assembly")
+    for index in range(3):
+        make_participant(event, email=f"back{index}@example.org", family_name=f"Back{index}", status=Status.CONFIRMED)
+    pdf = render(runner, tmp_path, "--preset", "insert-90x54", "--back")
+    preset = PRESETS["insert-90x54"]
+    with pdfplumber.open(pdf) as document:
+        assert len(document.pages) == 2
+        back = document.pages[1]
+        filled = [bool(chars_centred_in(back, b.x, b.y, b.right, b.bottom).chars) for b in preset.positions()]
+    # Fronts fill positions 0, 1, 2 (row 1: left, right; row 2: left). Turned over the long edge the
+    # columns swap: the backs are at row 1 right, row 1 left, row 2 right.
+    assert filled[:4] == [True, True, False, True] and not any(filled[4:])
+
+
+def test_the_changed_filter_does_not_depend_on_the_language_of_the_run(app):
+    event = make_event()
+    make_participant(event, country="DE", status=Status.CONFIRMED)
+    with app.test_request_context():
+        record_prints(badges_for(event, BadgeFilter(), "fr"), "a6", "test", None)  # "Allemagne"
+        assert badges_for(event, BadgeFilter(changed=True), "en") == []  # "Germany": not a change
+
+
+def test_an_empty_changed_run_starts_no_job(client, runner, tmp_path):
+    event = make_event()
+    make_participant(event, status=Status.CONFIRMED)
+    render(runner, tmp_path)
+    sign_in(client, Role.ORGANIZER)
+    token = csrf_token(client, "/manage/badges/")
+    page = client.post("/manage/badges/print", data={"csrf_token": token, "preset": "a6", "changed": "y"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "No badge changed since it was printed" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+
+
+def test_two_reissues_at_once_leave_one_valid_code(app):
+    event = make_event()
+    person = make_participant(event, status=Status.CONFIRMED)
+    valid_code(person)
+    db.session.commit()
+    person_id = person.id
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def reissue_now() -> None:
+        with app.app_context():
+            try:
+                participant = db.session.get(Participant, person_id)
+                barrier.wait(timeout=30)
+                reissue(participant)
+                db.session.commit()
+            except BaseException as error:
+                errors.append(error)
+
+    threads = [threading.Thread(target=reissue_now) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    db.session.expire_all()
+    codes = list(db.session.scalars(sa.select(BadgeCode).where(BadgeCode.participant_id == person_id)))
+    assert len(codes) == 3 and sum(code.revoked_at is None for code in codes) == 1
+
+
+def test_names_in_scripts_the_font_lacks_are_pointed_out_to_the_organizers(client):
+    event = make_event()
+    make_participant(event, given_name="Wei", family_name="王", status=Status.CONFIRMED)
+    make_participant(event, given_name="Anna", family_name="Nowak", email="anna@example.org", status=Status.CONFIRMED)
+    sign_in(client, Role.ORGANIZER)
+    page = client.get("/manage/badges/").get_data(as_text=True)
+    section = page.split("Letters the badge font cannot print")[1].split("</section>")[0]
+    assert "Wei 王" in section and "Anna Nowak" not in section
+
+
+def test_a_large_run_printed_by_two_processes_is_joined_in_order(runner, tmp_path):
+    event = make_event()
+    organization = make_organization(event, quota=500)
+    people = [make_participant(event, email=f"many{i:03d}@example.org", given_name=f"Given{i:03d}",
+                               family_name=f"Family{i:03d}", status=Status.CONFIRMED, organization_id=organization.id)
+              for i in range(PARALLEL_FROM + 10)]
+    pdf = render(runner, tmp_path, "--preset", "insert-90x54")
+    reader = PdfReader(pdf)
+    assert len(reader.pages) == -(-len(people) // 10)
+    assert "Given000\nFamily000" in reader.pages[0].extract_text()  # two lines in large type
+    assert f"Given{len(people) - 1:03d}" in reader.pages[-1].extract_text()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BadgePrint)) == len(people)

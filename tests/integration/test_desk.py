@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 
 import pytest
@@ -11,6 +12,7 @@ from pypdf import PdfReader
 from lsi_assembly.auth.models import Role
 from lsi_assembly.badges.models import BadgePrint
 from lsi_assembly.badges.services import valid_code
+from lsi_assembly.checkin import views as checkin_views
 from lsi_assembly.checkin.models import CheckIn
 from lsi_assembly.checkin.services import check_in
 from lsi_assembly.extensions import db
@@ -44,10 +46,10 @@ def test_a_scan_checks_in_once_and_a_second_scan_says_when_and_where(client, des
     code = valid_code(person).code
     db.session.commit()
     page = scan(client, token, code)
-    assert "Zsófia Kovács is checked in." in page
+    assert "Checked in." in page and '<h2 id="person-title">Zsófia Kovács</h2>' in page
     assert check_ins() == [(person.id, event.days[0].id, "Desk 2")]
     again = scan(client, token, code)
-    assert "Checked in today at" in again and "at Desk 2" in again and "is checked in." not in again
+    assert "Checked in today at" in again and "at Desk 2" in again and "Checked in." not in again
     assert len(check_ins()) == 1
 
 
@@ -66,7 +68,7 @@ def test_a_name_typed_without_accents_finds_the_person_and_one_match_checks_in(c
                               organization_id=organization.id)
     make_participant(event, given_name="Ana", family_name="Popescu", email="ana@example.org", status=Status.CONFIRMED)
     page = scan(client, token, "vladescu stefania")
-    assert "Ștefania Vlădescu is checked in." in page
+    assert "Checked in." in page and "Ștefania Vlădescu" in page
     assert check_ins()[0][0] == person.id
 
 
@@ -191,3 +193,27 @@ def test_two_desks_checking_in_one_person_at_once_make_one_check_in(app):
     assert sum(created for created, _desk in results) == 1
     assert len({desk_name for _created, desk_name in results}) == 1  # everyone reports the one check-in
     assert len(check_ins()) == 1
+
+
+def test_on_each_day_of_the_assembly_the_desk_checks_in_for_that_day(client, monkeypatch):
+    """A day chosen by hand yesterday does not hold today."""
+    event = make_event()
+    sign_in(client, Role.DESK)
+    token = csrf_token(client, "/desk/")
+    monkeypatch.setattr(checkin_views, "venue_today", lambda event: event.days[0].date)
+    client.post("/desk/settings", data={"csrf_token": token, "desk": "Desk 2", "day_id": event.days[0].id,
+                                        "preset": "card-86x54"})
+    person = make_participant(event, status=Status.CONFIRMED)
+    scan(client, token, valid_code(person).code)
+    monkeypatch.setattr(checkin_views, "venue_today", lambda event: event.days[1].date)
+    page = scan(client, token, valid_code(person).code)
+    assert "Checked in." in page
+    assert sorted(day for _p, day, _d in check_ins()) == [event.days[0].id, event.days[1].id]
+
+
+def test_an_empty_scan_keeps_the_input_ready_for_the_next_one(client, desk):
+    event, token = desk
+    response = client.post("/desk/", data={"csrf_token": token, "q": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="error-summary"' not in page
+    assert re.search(r'<input[^>]*autofocus[^>]*name="q"', page)

@@ -21,7 +21,7 @@ from lsi_assembly.badges.layout import (
     metrics,
 )
 
-NAMES = Path(__file__).resolve().parents[3] / "shared" / "data" / "names-europe.csv"
+NAMES = Path(__file__).resolve().parents[1] / "data" / "names-europe.csv"
 
 
 def hard_names() -> list[str]:
@@ -54,12 +54,20 @@ def test_ten_inserts_are_centred_on_a4():
     assert boxes[1].x == pytest.approx(105) and boxes[2].y == pytest.approx(67.5)
 
 
-def test_the_back_of_a_badge_lies_behind_its_front_when_the_sheet_is_turned_over():
+def test_the_back_of_a_badge_lies_behind_its_front_when_a_portrait_sheet_is_turned_over():
     preset = Preset("test", "test", 210, 297, 90, 54, 2, 5, gap_x=4, gap_y=2)
-    for front, back in zip(preset.positions(), preset.back_positions(), strict=True):
-        # Turned over the long edge, a point at x lands at page_width - x; the badge's far edge with it.
-        assert back.x == pytest.approx(preset.page_width - front.right)
-        assert back.y == pytest.approx(front.y)
+    positions, backs = preset.positions(), preset.back_positions()
+    # Row by row, left to right on the front: on the back the two columns swap, rows stay.
+    assert [(round(b.x, 3), round(b.y, 3)) for b in backs[:2]] == [(round(positions[1].x, 3), round(positions[1].y, 3)),
+                                                                  (round(positions[0].x, 3), round(positions[0].y, 3))]
+    assert backs[9].x == pytest.approx(positions[8].x) and backs[9].y == pytest.approx(positions[8].y)
+
+
+def test_a_landscape_sheet_turned_over_its_long_edge_swaps_rows_not_columns():
+    preset = Preset("wide", "wide", 297, 210, 90, 60, 3, 3)
+    positions, backs = preset.positions(), preset.back_positions()
+    assert backs[0].x == pytest.approx(positions[6].x) and backs[0].y == pytest.approx(positions[6].y)
+    assert backs[2].x == pytest.approx(positions[8].x) and backs[4].y == pytest.approx(positions[4].y)
 
 
 @pytest.mark.parametrize(("preset", "problem"), [
@@ -88,7 +96,7 @@ def test_every_hard_name_fits_its_box_on_every_badge_size(name):
     box = badge_boxes(preset.badge_width, preset.badge_height).name
     font = metrics(bold=True)
     for text in hard_names():
-        fitted = fit_text(text, box, 40, min_pt=12, bold=True)
+        fitted = fit_text(text, box, 48, min_pt=12, bold=True)
         assert font.covers(text), text  # no glyph missing: nothing prints as an empty box
         assert all(font.width(line, fitted.size_pt) <= box.width * SAFETY + 1e-6 for line in fitted.lines), text
         assert len(fitted.lines) * fitted.size_pt * LINE_HEIGHT * MM_PER_PT <= box.height + 1e-6, text
@@ -117,8 +125,17 @@ def test_a_word_longer_than_the_box_at_the_smallest_size_is_cut_rather_than_over
     box = Box(0, 0, 40, 20)
     fitted = fit_text("W" * 200, box, 30)
     font = metrics()
-    assert fitted.size_pt == 4.0 and len(fitted.lines) > 2
-    assert all(font.width(line, 4.0) <= box.width for line in fitted.lines)
+    assert fitted.size_pt < 4.0 and len(fitted.lines) <= 2
+    assert all(font.width(line, fitted.size_pt) <= box.width for line in fitted.lines)
+    assert "".join(fitted.lines) == "W" * 200
+
+
+def test_an_absurdly_long_name_on_one_line_shrinks_instead_of_breaking_its_limit():
+    box = Box(0, 0, 50, 4.6)
+    text = ("Maria da Conceição Albuquerque de Vasconcelos Figueiredo Magalhães Pereira Sampaio Nogueira Lobo "
+            "Castelo Branco")
+    fitted = fit_text(text, box, 14, max_lines=1)
+    assert fitted.lines == (text,) and metrics().width(text, fitted.size_pt) <= box.width
 
 
 def test_a_block_of_paragraphs_shrinks_until_it_fits():
