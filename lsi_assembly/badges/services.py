@@ -68,9 +68,16 @@ def valid_codes(participants: list[Participant]) -> dict[int, BadgeCode]:
         for code in db.session.scalars(sa.select(BadgeCode).where(
                 BadgeCode.participant_id.in_(ids[chunk:chunk + 500]), BadgeCode.revoked_at.is_(None))):
             codes[code.participant_id] = code
-    for participant in participants:
-        if participant.id not in codes:
-            codes[participant.id] = valid_code(participant)
+    missing = [p for p in participants if p.id not in codes]
+    if missing:
+        rows = [BadgeCode(participant_id=p.id, code=new_code()) for p in missing]
+        try:
+            with db.session.begin_nested():  # all at once: thousands of savepoints cost a second
+                db.session.add_all(rows)
+            codes.update((row.participant_id, row) for row in rows)
+        except IntegrityError:  # someone issued one of them meanwhile: one by one, each reads the winner
+            for participant in missing:
+                codes[participant.id] = valid_code(participant)
     return codes
 
 

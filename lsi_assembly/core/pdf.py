@@ -1,18 +1,21 @@
 """The project's one way to make a PDF: HTML and CSS through WeasyPrint, fetching only the app's own files.
 
 Templates refer to fonts, stylesheets and images under ``static/`` by ``file://`` URLs (``static_url``),
-and to generated images (QR codes) by ``data:`` URLs. Anything else (another file, any network URL)
-is refused and stops the rendering, so no PDF can pull in a file or a URL it should not. The
+to QR codes by ``qr:TEXT`` (drawn by segno when WeasyPrint asks for them, so in whichever process
+renders) and to other generated images by ``data:`` URLs. Anything else (another file, any network
+URL) is refused and stops the rendering, so no PDF can pull in a file or a URL it should not. The
 stylesheets and the font configuration are parsed once per process and reused: a single badge
 reprint then costs milliseconds, not the hundreds it takes to parse fonts again.
 """
 from __future__ import annotations
 
+import io
 import logging
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import segno
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
@@ -32,7 +35,10 @@ class StaticOnlyFetcher(URLFetcher):
     """Serve ``data:`` URLs and files under ``static/``; refuse everything else."""
 
     def fetch(self, url, headers=None):
-        scheme = url.split(":", 1)[0].lower()
+        scheme, _, rest = url.partition(":")
+        scheme = scheme.lower()
+        if scheme == "qr":
+            return URLFetcherResponse(url, qr_png(unquote(rest)), {"Content-Type": "image/png"})
         if scheme == "data":
             return super().fetch(url, headers)
         if scheme == "file":
@@ -40,6 +46,13 @@ class StaticOnlyFetcher(URLFetcher):
             if path.is_relative_to(STATIC_ROOT) and path.is_file():
                 return URLFetcherResponse(path.as_uri(), path.read_bytes(), status=200)
         raise RefusedURL(f"refused to fetch {url!r}: only files under static/ and data: URLs may be used")
+
+
+def qr_png(text: str) -> bytes:
+    """A QR code of ``text`` as a PNG: medium error correction, 4 pixels a module, quiet zone included."""
+    buffer = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(buffer, kind="png", scale=4, border=4)
+    return buffer.getvalue()
 
 
 def static_url(relative: str) -> str:
