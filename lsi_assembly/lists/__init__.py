@@ -1,0 +1,1 @@
+"""Printed and exported lists: participants, sign-in sheets, rosters, catering, accessibility, doors."""

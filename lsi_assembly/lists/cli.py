@@ -1,0 +1,40 @@
+"""``flask lists render KIND --out FILE``: any list as PDF, CSV or Excel, from the command line."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from lsi_assembly.events.services import current_event
+from lsi_assembly.lists.render import FORMATS, list_file
+from lsi_assembly.lists.tables import GROUPINGS, KINDS, build
+
+lists_cli = AppGroup("lists", help="Printed and exported lists.")
+
+
+@lists_cli.command("render")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="The file to write: .pdf, .csv or .xlsx.")
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Only this day (sign-in, rosters, catering, accessibility, doors).")
+@click.option("--group-by", type=click.Choice(GROUPINGS), default="name", show_default=True,
+              help="Participant lists: alphabetical, by organization or by country.")
+@click.option("--with-names", is_flag=True, help="Catering: the free-text needs with names (organizers only).")
+def render_command(kind: str, out: Path, day, group_by: str, with_names: bool) -> None:
+    """Write the list KIND (participants is the shared list) to a PDF, CSV or Excel file."""
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise click.ClickException(f"--out must end in .pdf, .csv or .xlsx, not {out.suffix or 'nothing'}")
+    event = current_event()
+    if event is None:
+        raise click.ClickException("there is no event yet")
+    the_day = None
+    if day is not None:
+        the_day = next((d for d in event.days if d.date == day.date()), None)
+        if the_day is None:
+            raise click.ClickException(f"{day:%Y-%m-%d} is not a day of the event")
+    table = build(kind, event, day=the_day, group_by=group_by, locale="en", with_names=with_names)
+    out.write_bytes(list_file(table, event, fmt))
+    click.echo(f"{table.title}: {table.row_count} rows written to {out}")

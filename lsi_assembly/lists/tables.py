@@ -1,0 +1,256 @@
+"""What each printed or exported list holds, and who may see it: plain tables, ready for PDF, CSV or Excel.
+
+Each list has its audience and its privacy rule, applied here, once, for every format:
+
+- ``participants``: the shared list, for participants: only confirmed people who agreed to appear on
+  it, with name, organization and country.
+- ``participants-full``: for organizers: everyone, with category, status and days.
+- ``sign-in``: one sheet per day for signatures (funders ask for them): the confirmed people
+  registered for that day, alphabetical, a wide signature column, blank lines for walk-ins.
+- ``rosters``: per workshop run, with room, time and facilitators, the people seated.
+- ``catering``: per day, how many people of each diet; the free-text needs without names (for the
+  caterer), or with names (``with_names``, for organizers).
+- ``accessibility``: for organizers, per day, the needs to plan for, with the rooms of the person's
+  workshops that day.
+- ``doors``: per room and slot, who should come in.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from lsi_assembly.core.countries import country_name
+from lsi_assembly.core.search import fold
+from lsi_assembly.events.models import Event, EventDay
+from lsi_assembly.extensions import db
+from lsi_assembly.registration.forms import CATEGORY_LABELS, DIET_LABELS, STATUS_LABELS
+from lsi_assembly.registration.models import Participant, Status
+from lsi_assembly.workshops.models import TimeSlot, WorkshopAssignment, WorkshopRun
+
+KINDS = ("participants", "participants-full", "sign-in", "rosters", "catering", "accessibility", "doors")
+GROUPINGS = ("name", "organization", "country")
+#: Blank lines at the end of each day's sign-in sheet, for people who come without registering.
+WALK_IN_LINES = 12
+
+
+@dataclass
+class Section:
+    """A part of a list under its own heading (an organization, a day, a workshop run)."""
+
+    title: str | None
+    rows: list[list[str]]
+    #: Empty lines to add at the end (sign-in sheets).
+    blank_rows: int = 0
+    #: A line under the title (time, room, facilitators).
+    note: str | None = None
+    #: Start this section on a new page.
+    new_page: bool = False
+
+
+@dataclass
+class ListTable:
+    """One list, whatever the format it is written in."""
+
+    kind: str
+    title: str
+    columns: list[str]
+    sections: list[Section] = field(default_factory=list)
+    #: Relative column widths (CSS), e.g. the sign-in sheet's wide signature column.
+    widths: list[int] | None = None
+    landscape: bool = False
+    #: Who may see it: "participants" (the shared list) or "organizers".
+    audience: str = "organizers"
+
+    @property
+    def row_count(self) -> int:
+        return sum(len(section.rows) for section in self.sections)
+
+    def flat_rows(self) -> list[list[str]]:
+        """Header and rows for CSV and Excel: the section title becomes the first column when there is one."""
+        titled = any(section.title for section in self.sections)
+        header = ([_("Group")] if titled else []) + self.columns
+        rows = [header]
+        for section in self.sections:
+            for row in section.rows:
+                rows.append(([section.title or ""] if titled else []) + row)
+        return rows
+
+
+def _confirmed(event: Event):
+    return (sa.select(Participant).where(Participant.event_id == event.id, Participant.status == Status.CONFIRMED)
+            .options(selectinload(Participant.organization), selectinload(Participant.days)))
+
+
+def _grouped(people: list[Participant], group_by: str, row, locale: str) -> list[Section]:
+    people = sorted(people, key=lambda p: (p.sort_name, p.id))
+    if group_by == "name":
+        return [Section(None, [row(p) for p in people])]
+    key = (lambda p: p.organization_label or "") if group_by == "organization" else (
+        lambda p: country_name(p.country, locale))
+    groups: dict[str, list[Participant]] = defaultdict(list)
+    for person in people:
+        groups[key(person)].append(person)
+    return [Section(title or _("No organization"), [row(p) for p in groups[title]])
+            for title in sorted(groups, key=fold)]
+
+
+def participants(event: Event, group_by: str, locale: str) -> ListTable:
+    """The shared list: confirmed people who agreed to appear on it; name, organization, country."""
+    people = list(db.session.scalars(_confirmed(event).where(Participant.list_consent.is_(True))))
+    return ListTable(
+        "participants", _("Participants"), [_("Name"), _("Organization"), _("Country")],
+        _grouped(people, group_by, lambda p: [p.full_name, p.organization_label or "",
+                                              country_name(p.country, locale)], locale),
+        audience="participants")
+
+
+def participants_full(event: Event, group_by: str, locale: str) -> ListTable:
+    """Everyone registered, for the organizers: with category, status and days."""
+    people = list(db.session.scalars(
+        sa.select(Participant).where(Participant.event_id == event.id)
+        .options(selectinload(Participant.organization), selectinload(Participant.days))))
+    return ListTable(
+        "participants-full", _("Participants (organizers' list)"),
+        [_("Name"), _("Organization"), _("Country"), _("Category"), _("Status"), _("Days")],
+        _grouped(people, group_by, lambda p: [
+            p.full_name, p.organization_label or "", country_name(p.country, locale),
+            str(CATEGORY_LABELS.get(p.category, p.category)), str(STATUS_LABELS.get(p.status, p.status)),
+            ", ".join(format_date(d.date, "d MMM") for d in p.days)], locale),
+        landscape=True)
+
+
+def _days(event: Event, day: EventDay | None) -> list[EventDay]:
+    return [day] if day is not None else list(event.days)
+
+
+def sign_in(event: Event, day: EventDay | None) -> ListTable:
+    """Per day, the confirmed people registered for it, alphabetical, with room to sign."""
+    people = list(db.session.scalars(_confirmed(event)))
+    sections = []
+    for index, the_day in enumerate(_days(event, day)):
+        present = sorted((p for p in people if any(d.id == the_day.id for d in p.days)),
+                         key=lambda p: (p.sort_name, p.id))
+        sections.append(Section(
+            format_date(the_day.date, "full"),
+            [[str(number), p.full_name, p.organization_label or "", ""] for number, p in enumerate(present, 1)],
+            blank_rows=WALK_IN_LINES, new_page=index > 0))
+    return ListTable("sign-in", _("Sign-in sheet"), [_("No."), _("Name"), _("Organization"), _("Signature")],
+                     sections, widths=[6, 32, 30, 32])
+
+
+def _runs(event: Event, day: EventDay | None) -> list[WorkshopRun]:
+    stmt = (sa.select(WorkshopRun).join(TimeSlot, WorkshopRun.slot_id == TimeSlot.id)
+            .where(TimeSlot.event_id == event.id)
+            .options(selectinload(WorkshopRun.workshop), selectinload(WorkshopRun.room),
+                     selectinload(WorkshopRun.slot).selectinload(TimeSlot.day))
+            .order_by(TimeSlot.day_id, TimeSlot.starts_at, WorkshopRun.room_id))
+    if day is not None:
+        stmt = stmt.where(TimeSlot.day_id == day.id)
+    return list(db.session.scalars(stmt))
+
+
+def _seated(runs: list[WorkshopRun]) -> dict[int, list[Participant]]:
+    seated: dict[int, list[Participant]] = defaultdict(list)
+    if not runs:
+        return seated
+    for run_id, person in db.session.execute(
+            sa.select(WorkshopAssignment.run_id, Participant)
+            .join(Participant, WorkshopAssignment.participant_id == Participant.id)
+            .where(WorkshopAssignment.run_id.in_([r.id for r in runs]), Participant.status == Status.CONFIRMED)
+            .options(selectinload(Participant.organization)).order_by(Participant.sort_name, Participant.id)):
+        seated[run_id].append(person)
+    return seated
+
+
+def _slot_text(run: WorkshopRun) -> str:
+    return f"{format_date(run.slot.day.date, 'EEE d MMM')}, {run.slot.starts_at:%H:%M}–{run.slot.ends_at:%H:%M}"
+
+
+def rosters(event: Event, day: EventDay | None, locale: str) -> ListTable:
+    """Per workshop run: time, room, facilitators and the people seated."""
+    runs = _runs(event, day)
+    seated = _seated(runs)
+    sections = []
+    for index, run in enumerate(runs):
+        note = " · ".join(filter(None, (_slot_text(run), run.room.name, run.workshop.facilitators and _(
+            "Facilitators: %(names)s", names=run.workshop.facilitators))))
+        sections.append(Section(run.workshop.title, [
+            [str(number), p.full_name, p.organization_label or "", country_name(p.country, locale), ""]
+            for number, p in enumerate(seated[run.id], 1)], note=note, new_page=index > 0))
+    return ListTable("rosters", _("Workshop rosters"),
+                     [_("No."), _("Name"), _("Organization"), _("Country"), _("Present")], sections,
+                     widths=[6, 34, 30, 18, 12])
+
+
+def doors(event: Event, day: EventDay | None) -> ListTable:
+    """Per room, slot by slot: who should come in (for the person at the door)."""
+    runs = sorted(_runs(event, day), key=lambda r: (r.room.name, r.slot.day.date, r.slot.starts_at))
+    seated = _seated(runs)
+    sections = [Section(f"{run.room.name} · {_slot_text(run)}",
+                        [[p.full_name, p.organization_label or ""] for p in seated[run.id]],
+                        note=run.workshop.title, new_page=index > 0) for index, run in enumerate(runs)]
+    return ListTable("doors", _("Door lists"), [_("Name"), _("Organization")], sections)
+
+
+def catering(event: Event, day: EventDay | None, with_names: bool) -> ListTable:
+    """Per day: how many confirmed people of each diet, then the free-text needs (names for organizers)."""
+    people = list(db.session.scalars(_confirmed(event)))
+    sections = []
+    for the_day in _days(event, day):
+        present = [p for p in people if any(d.id == the_day.id for d in p.days)]
+        counts = Counter(diet for p in present for diet in (p.dietary or []))
+        rows = [[_("Everyone"), str(len(present)), ""]]
+        rows += [[str(DIET_LABELS.get(diet, diet)), str(counts[diet]), ""] for diet in sorted(
+            counts, key=lambda d: str(DIET_LABELS.get(d, d)))]
+        notes = sorted(((p.sort_name, p.full_name, p.dietary_notes) for p in present if p.dietary_notes))
+        rows += [[_("Other needs"), "1", f"{name}: {text}" if with_names else text] for _key, name, text in notes]
+        sections.append(Section(format_date(the_day.date, "full"), rows))
+    return ListTable("catering", _("Catering") if not with_names else _("Catering (organizers, with names)"),
+                     [_("Diet"), _("People"), _("Details")], sections, widths=[30, 12, 58])
+
+
+def accessibility(event: Event, day: EventDay | None) -> ListTable:
+    """For organizers, per day: the accessibility needs to plan for, and the rooms the person will be in."""
+    people = list(db.session.scalars(_confirmed(event).where(Participant.accessibility_needs.is_not(None))))
+    runs = _runs(event, day)
+    rooms_of: dict[tuple[int, int], list[str]] = defaultdict(list)  # (participant, day) -> rooms
+    for person_id, run in db.session.execute(
+            sa.select(WorkshopAssignment.participant_id, WorkshopRun)
+            .join(WorkshopRun, WorkshopAssignment.run_id == WorkshopRun.id)
+            .where(WorkshopRun.id.in_([r.id for r in runs]))
+            .options(selectinload(WorkshopRun.room), selectinload(WorkshopRun.slot))) if runs else []:
+        rooms_of[person_id, run.slot.day_id].append(run.room.name)
+    sections = []
+    for the_day in _days(event, day):
+        present = sorted((p for p in people if any(d.id == the_day.id for d in p.days)),
+                         key=lambda p: (p.sort_name, p.id))
+        sections.append(Section(format_date(the_day.date, "full"), [
+            [p.full_name, p.accessibility_needs or "", ", ".join(sorted(set(rooms_of[p.id, the_day.id])))]
+            for p in present]))
+    return ListTable("accessibility", _("Accessibility needs"), [_("Name"), _("Needs"), _("Workshop rooms")],
+                     sections, widths=[28, 50, 22])
+
+
+def build(kind: str, event: Event, *, day: EventDay | None = None, group_by: str = "name", locale: str = "en",
+          with_names: bool = False) -> ListTable:
+    """The list ``kind`` (one of ``KINDS``) for ``event``."""
+    if kind == "participants":
+        return participants(event, group_by, locale)
+    if kind == "participants-full":
+        return participants_full(event, group_by, locale)
+    if kind == "sign-in":
+        return sign_in(event, day)
+    if kind == "rosters":
+        return rosters(event, day, locale)
+    if kind == "catering":
+        return catering(event, day, with_names)
+    if kind == "accessibility":
+        return accessibility(event, day)
+    if kind == "doors":
+        return doors(event, day)
+    raise ValueError(f"unknown list {kind!r}")

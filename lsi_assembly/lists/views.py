@@ -1,0 +1,74 @@
+"""The organizers' lists page: every list as PDF (printed in the background, with progress), CSV or Excel."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lsi_assembly.auth.models import Role
+from lsi_assembly.core.i18n import current_language
+from lsi_assembly.core.jobs import start_job
+from lsi_assembly.core.permissions import allow, guard_blueprint
+from lsi_assembly.events.models import Event
+from lsi_assembly.events.services import current_event_or_404
+from lsi_assembly.extensions import db
+from lsi_assembly.lists.render import MEDIA_TYPES, list_file, list_pdf
+from lsi_assembly.lists.tables import GROUPINGS, KINDS, build
+
+bp = Blueprint("lists", __name__, url_prefix="/manage/lists")
+guard_blueprint(bp)
+
+
+def _choices(event: Event) -> dict:
+    """The list asked for, from the query string (404 for anything unknown)."""
+    kind = request.args.get("kind", "")
+    fmt = request.args.get("format", "pdf")
+    group_by = request.args.get("group_by", "name")
+    if kind not in KINDS or fmt not in MEDIA_TYPES or group_by not in GROUPINGS:
+        abort(404)
+    day_id = request.args.get("day", "")
+    day = next((d for d in event.days if str(d.id) == day_id), None)
+    if day_id and day is None:
+        abort(404)
+    return {"kind": kind, "fmt": fmt, "group_by": group_by, "day": day,
+            "with_names": request.args.get("with_names") == "1"}
+
+
+@bp.get("/")
+@allow(Role.ORGANIZER)
+def index():
+    """Every list, with its options and formats."""
+    event = current_event_or_404()
+    return render_template("lists/index.html", event=event, kinds=KINDS, groupings=GROUPINGS)
+
+
+@bp.get("/file")
+@allow(Role.ORGANIZER)
+def download():
+    """One list: CSV and Excel at once; a PDF is printed in the background (its page shows progress)."""
+    event = current_event_or_404()
+    chosen = _choices(event)
+    name = f"{chosen['kind']}{'-' + chosen['day'].date.isoformat() if chosen['day'] else ''}.{chosen['fmt']}"
+    if chosen["fmt"] == "pdf":
+        locale, event_id, day_id = current_language(), event.id, chosen["day"].id if chosen["day"] else None
+
+        def work(progress):
+            the_event = db.session.get(Event, event_id)
+            the_day = next((d for d in the_event.days if d.id == day_id), None)
+            with force_locale(locale):
+                table = build(chosen["kind"], the_event, day=the_day, group_by=chosen["group_by"], locale=locale,
+                              with_names=chosen["with_names"])
+                progress(0, table.row_count)
+                pdf = list_pdf(table, the_event)
+                progress(table.row_count, table.row_count)
+                return pdf, name, _("%(list)s, %(rows)d rows", list=table.title, rows=table.row_count)
+
+        job = start_job("list", 0, current_user.id, work)
+        return redirect(url_for("manage.job", job_id=job.id))
+    table = build(chosen["kind"], event, day=chosen["day"], group_by=chosen["group_by"], locale=current_language(),
+                  with_names=chosen["with_names"])
+    response = make_response(list_file(table, event, chosen["fmt"]))
+    response.headers["Content-Type"] = MEDIA_TYPES[chosen["fmt"]]
+    response.headers["Content-Disposition"] = f"attachment; filename={name}"
+    return response

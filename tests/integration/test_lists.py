@@ -1,0 +1,206 @@
+"""Printed and exported lists, read back: the right people and only them, headers and page numbers on every
+page, rows whole, names intact; the same content and privacy rule in CSV and Excel."""
+from __future__ import annotations
+
+import csv
+import io
+import time
+from datetime import time as clock
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from openpyxl import load_workbook
+
+from lsi_assembly.auth.models import Role
+from lsi_assembly.extensions import db
+from lsi_assembly.registration.models import Status
+from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopAssignment, WorkshopRun
+from tests.factories import make_event, make_organization, make_participant, sign_in
+
+NAMES = Path(__file__).resolve().parents[1] / "data" / "names-europe.csv"
+
+
+def many_people(event, count: int, **values) -> list:
+    organization = make_organization(event, name="La Strada Україна", quota=1000)
+    with NAMES.open(encoding="utf-8") as rows:
+        names = [(row["given_name"], row["family_name"]) for row in csv.DictReader(rows)]
+    people = []
+    for index in range(count):
+        given, family = names[index % len(names)]
+        people.append(make_participant(event, given_name=given, family_name=f"{family}{'' if index < len(names) else index}",
+                                       email=f"list{index}@example.org", organization_id=organization.id, **values))
+    return people
+
+
+def render(runner, tmp_path, kind, suffix="pdf", *options) -> Path:
+    out = tmp_path / f"{kind}.{suffix}"
+    result = runner.invoke(args=["lists", "render", kind, "--out", str(out), *options])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def pages_text(pdf: Path) -> list[str]:
+    with pdfplumber.open(pdf) as document:
+        return [page.extract_text(y_tolerance=1) for page in document.pages]
+
+
+def test_the_shared_list_holds_only_confirmed_people_who_agreed(runner, tmp_path):
+    event = make_event()
+    yes = make_participant(event, given_name="Αικατερίνη", family_name="Γεωργίου", email="a@example.org",
+                           status=Status.CONFIRMED, list_consent=True, country="GR")
+    make_participant(event, given_name="Hidden", family_name="Person", email="b@example.org",
+                     status=Status.CONFIRMED, list_consent=False)
+    make_participant(event, given_name="Pending", family_name="Person", email="c@example.org",
+                     status=Status.PENDING, list_consent=True)
+    text = "\n".join(pages_text(render(runner, tmp_path, "participants")))
+    assert yes.full_name in text and "Greece" in text
+    assert "Hidden" not in text and "Pending" not in text
+    rows = list(csv.reader(render(runner, tmp_path, "participants", "csv").read_text(encoding="utf-8-sig")
+                           .splitlines()))
+    assert rows == [["Name", "Organization", "Country"], ["Αικατερίνη Γεωργίου", "", "Greece"]]
+    sheet = load_workbook(render(runner, tmp_path, "participants", "xlsx")).active
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
+        ["Name", "Organization", "Country"], ["Αικατερίνη Γεωργίου", None, "Greece"]]
+
+
+def test_every_page_has_the_header_the_table_header_and_page_x_of_y(runner, tmp_path):
+    event = make_event()
+    people = many_people(event, 130, status=Status.CONFIRMED)
+    texts = pages_text(render(runner, tmp_path, "participants-full"))
+    assert len(texts) >= 3
+    for number, text in enumerate(texts, start=1):
+        assert "LSI General Assembly 2027" in text and "Participants (organizers' list)" in text
+        assert f"Page {number} of {len(texts)}" in text
+        assert "Name Organization Country Category Status Days" in text
+    names = set()
+    with pdfplumber.open(tmp_path / "participants-full.pdf") as document:
+        for page in document.pages:
+            # Columns start where their headers do; rows are separated by the table's rules.
+            headers = {w["text"]: w["x0"] for w in page.extract_words() if w["text"] in ("Name", "Organization")}
+            settings = {"vertical_strategy": "explicit", "horizontal_strategy": "lines",
+                        "explicit_vertical_lines": [headers["Name"] - 2, headers["Organization"] - 2]}
+            for table in page.extract_tables(settings):
+                # A long name wraps in its cell: the lines of the first cell are one name.
+                names.update(" ".join(row[0].split("\n")).replace("- ", "-") for row in table
+                             if row[0] and row[0] != "Name")
+    assert names == {person.full_name for person in people}  # every name intact, in every script, once
+
+
+def test_no_row_is_split_across_pages(runner, tmp_path):
+    event = make_event()
+    many_people(event, 90, status=Status.CONFIRMED, organization_name=None)
+    pdf = render(runner, tmp_path, "sign-in", "pdf", "--day", event.days[0].date.isoformat())
+    with pdfplumber.open(pdf) as document:
+        assert len(document.pages) >= 2
+        for page in document.pages:
+            for table in page.find_tables():
+                for row in table.rows:
+                    bottom = row.bbox[3]
+                    assert bottom <= page.height - 16 * 72 / 25.4 + 1  # above the bottom margin: not cut
+
+
+def test_sign_in_sheets_list_the_day_alphabetically_with_blank_lines(runner, tmp_path):
+    event = make_event()
+    zoe = make_participant(event, given_name="Zoë", family_name="Ångström", email="z@example.org",
+                           status=Status.CONFIRMED)
+    ana = make_participant(event, given_name="Ana", family_name="Bălan", email="a@example.org", status=Status.CONFIRMED)
+    other_day = make_participant(event, given_name="Only", family_name="Tomorrow", email="t@example.org",
+                                 status=Status.CONFIRMED)
+    other_day.days = [event.days[1]]
+    db.session.commit()
+    text = "\n".join(pages_text(render(runner, tmp_path, "sign-in", "pdf", "--day", event.days[0].date.isoformat())))
+    assert text.index(zoe.full_name) < text.index(ana.full_name)  # Ångström before Bălan
+    assert "Tomorrow" not in text and "Signature" in text
+    rows = list(csv.reader(render(runner, tmp_path, "sign-in", "csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0] == ["Group", "No.", "Name", "Organization", "Signature"]
+    assert sum(1 for row in rows if row[2] == "Only Tomorrow") == 1
+
+
+def test_catering_counts_diets_and_names_needs_only_for_the_organizers(runner, tmp_path):
+    event = make_event()
+    make_participant(event, email="v@example.org", status=Status.CONFIRMED, dietary=["vegan"],
+                     dietary_notes="No sesame", given_name="Leïla", family_name="Benaïssa")
+    make_participant(event, email="w@example.org", status=Status.CONFIRMED, dietary=["vegan", "halal"])
+    make_participant(event, email="x@example.org", status=Status.CANCELLED, dietary=["vegan"])
+    caterer = "\n".join(pages_text(render(runner, tmp_path, "catering", "pdf", "--day", event.days[0].date.isoformat())))
+    assert "Vegan 2" in caterer and "Halal 1" in caterer and "Everyone 2" in caterer
+    assert "No sesame" in caterer and "Benaïssa" not in caterer
+    organizers = "\n".join(pages_text(render(runner, tmp_path, "catering", "pdf", "--with-names")))
+    assert "Leïla Benaïssa: No sesame" in organizers
+
+
+def test_rosters_and_door_lists_show_the_people_seated(runner, tmp_path):
+    event = make_event()
+    room = Room(event_id=event.id, name="Salle Jaurès", capacity=10)
+    slot = TimeSlot(event_id=event.id, day_id=event.days[0].id, starts_at=clock(14), ends_at=clock(15, 30))
+    workshop = Workshop(event_id=event.id, title="Safe shelters", facilitators="Mirela Popescu")
+    db.session.add_all([room, slot, workshop])
+    db.session.flush()
+    run = WorkshopRun(workshop_id=workshop.id, slot_id=slot.id, room_id=room.id, capacity=10)
+    db.session.add(run)
+    seated = make_participant(event, given_name="Ђорђе", family_name="Петровић", status=Status.CONFIRMED)
+    db.session.flush()
+    db.session.add(WorkshopAssignment(participant_id=seated.id, run_id=run.id))
+    db.session.commit()
+    roster = "\n".join(pages_text(render(runner, tmp_path, "rosters")))
+    assert "Safe shelters" in roster and "Salle Jaurès" in roster and "Facilitators: Mirela Popescu" in roster
+    assert "Ђорђе Петровић" in roster
+    doors = "\n".join(pages_text(render(runner, tmp_path, "doors")))
+    assert "Salle Jaurès" in doors and "Ђорђе Петровић" in doors
+
+
+def test_accessibility_lists_needs_for_the_organizers(runner, tmp_path):
+    event = make_event()
+    make_participant(event, email="n@example.org", status=Status.CONFIRMED, accessibility_needs="Step-free access")
+    make_participant(event, email="m@example.org", status=Status.CONFIRMED)
+    text = "\n".join(pages_text(render(runner, tmp_path, "accessibility", "pdf", "--day",
+                                       event.days[0].date.isoformat())))
+    assert "Step-free access" in text and text.count("Anna Nowak") == 1
+
+
+def test_formula_cells_are_neutralized_in_csv_and_excel(runner, tmp_path):
+    event = make_event()
+    make_participant(event, given_name="=HYPERLINK(\"http://x\")", family_name="+Evil", status=Status.CONFIRMED,
+                     list_consent=True)
+    rows = list(csv.reader(render(runner, tmp_path, "participants", "csv").read_text(encoding="utf-8-sig")
+                           .splitlines()))
+    assert rows[1][0].startswith("'=")
+    sheet = load_workbook(render(runner, tmp_path, "participants", "xlsx")).active
+    assert sheet["A2"].value.startswith("'=")
+
+
+def test_bad_command_line_choices_are_refused(runner, tmp_path):
+    make_event()
+    result = runner.invoke(args=["lists", "render", "participants", "--out", str(tmp_path / "x.doc")])
+    assert result.exit_code != 0 and "must end in .pdf, .csv or .xlsx" in result.output
+    result = runner.invoke(args=["lists", "render", "sign-in", "--out", str(tmp_path / "x.pdf"), "--day", "1999-01-01"])
+    assert result.exit_code != 0 and "is not a day of the event" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_organizers_download_lists_from_the_web(client, fmt):
+    event = make_event()
+    make_participant(event, status=Status.CONFIRMED, list_consent=True)
+    sign_in(client, Role.ORGANIZER)
+    response = client.get(f"/manage/lists/file?kind=participants&format={fmt}")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    assert client.get("/manage/lists/file?kind=nonsense&format=csv").status_code == 404
+
+
+def test_a_pdf_list_from_the_web_is_made_in_the_background(client):
+    event = make_event()
+    make_participant(event, status=Status.CONFIRMED)
+    sign_in(client, Role.ORGANIZER)
+    assert "Daily sign-in sheets" in client.get("/manage/lists/").get_data(as_text=True)
+    response = client.get(f"/manage/lists/file?kind=sign-in&format=pdf&day={event.days[0].id}")
+    assert response.status_code == 302
+    status = response.headers["Location"]
+    for _ in range(300):
+        page = client.get(status).get_data(as_text=True)
+        if "Download the PDF" in page:
+            break
+        time.sleep(0.1)
+    download = client.get(status + "/download")
+    with pdfplumber.open(io.BytesIO(download.data)) as document:
+        assert "Sign-in sheet" in document.pages[0].extract_text()
