@@ -25,6 +25,7 @@ from lsi_assembly.demo.seed import seed_demo_command
 from lsi_assembly.extensions import babel, csrf, db, login_manager, migrate
 from lsi_assembly.lists.cli import lists_cli
 from lsi_assembly.lists.views import bp as lists_bp
+from lsi_assembly.lists.views import public_bp as shared_list_bp
 from lsi_assembly.main import bp as main_bp
 from lsi_assembly.manage import bp as manage_bp
 from lsi_assembly.organizations import bp as organizations_bp
@@ -80,7 +81,7 @@ def _configure_logging(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, i18n_bp, registration_bp, registrations_bp, organizations_bp, auth_bp, manage_bp,
-                      workshops_bp, programme_bp, assignment_bp, badges_bp, desk_bp, lists_bp):
+                      workshops_bp, programme_bp, assignment_bp, badges_bp, desk_bp, lists_bp, shared_list_bp):
         app.register_blueprint(blueprint)
 
     @login_manager.user_loader

@@ -39,6 +39,8 @@ class Event(db.Model):
     workshop_organization_cap: Mapped[int | None]
     #: When the workshop seats were published to the participants (None: not yet).
     assignment_published_at: Mapped[datetime | None]
+    #: Confirmed participants may download the shared participant list (consenting people only).
+    participant_list_shared: Mapped[bool] = mapped_column(default=False)
     #: Practical information printed on the back of badges (venue, Wi-Fi, emergency numbers).
     badge_info: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

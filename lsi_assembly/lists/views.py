@@ -1,7 +1,7 @@
 """The organizers' lists page: every list as PDF (printed in the background, with progress), CSV or Excel."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,9 +15,13 @@ from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
 from lsi_assembly.lists.render import MEDIA_TYPES, list_file, list_pdf
 from lsi_assembly.lists.tables import GROUPINGS, KINDS, build
+from lsi_assembly.registration.links import participant_from_link
+from lsi_assembly.registration.models import Status
 
 bp = Blueprint("lists", __name__, url_prefix="/manage/lists")
 guard_blueprint(bp)
+#: What participants see: the shared list, from their personal link.
+public_bp = Blueprint("shared_list", __name__)
 
 
 def _choices(event: Event) -> dict:
@@ -41,6 +45,19 @@ def index():
     """Every list, with its options and formats."""
     event = current_event_or_404()
     return render_template("lists/index.html", event=event, kinds=KINDS, groupings=GROUPINGS)
+
+
+@bp.post("/sharing")
+@allow(Role.ORGANIZER)
+def sharing():
+    """Offer the shared participant list to confirmed participants (on their personal page), or stop."""
+    event = current_event_or_404()
+    event.participant_list_shared = request.form.get("shared") == "y"
+    db.session.commit()
+    flash(_("Confirmed participants can now download the participant list from their personal page.")
+          if event.participant_list_shared else _("The participant list is no longer offered to participants."),
+          "success")
+    return redirect(url_for("lists.index"))
 
 
 @bp.get("/file")
@@ -71,4 +88,20 @@ def download():
     response = make_response(list_file(table, event, chosen["fmt"]))
     response.headers["Content-Type"] = MEDIA_TYPES[chosen["fmt"]]
     response.headers["Content-Disposition"] = f"attachment; filename={name}"
+    return response
+
+
+@public_bp.get("/registration/<token>/participants.pdf")
+def participant_list(token: str):
+    """The shared participant list, for confirmed participants, when the organizers offer it."""
+    participant = participant_from_link(token)
+    event = participant.event
+    if not event.participant_list_shared or participant.status != Status.CONFIRMED:
+        abort(404)
+    group_by = request.args.get("group_by", "name")
+    table = build("participants", event, group_by=group_by if group_by in GROUPINGS else "name",
+                  locale=current_language())
+    response = make_response(list_pdf(table, event))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = "attachment; filename=participants.pdf"
     return response

@@ -14,9 +14,10 @@ from openpyxl import load_workbook
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.extensions import db
+from lsi_assembly.registration.links import make_token
 from lsi_assembly.registration.models import Status
 from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopAssignment, WorkshopRun
-from tests.factories import make_event, make_organization, make_participant, sign_in
+from tests.factories import csrf_token, make_event, make_organization, make_participant, sign_in
 
 NAMES = Path(__file__).resolve().parents[1] / "data" / "names-europe.csv"
 
@@ -204,3 +205,30 @@ def test_a_pdf_list_from_the_web_is_made_in_the_background(client):
     download = client.get(status + "/download")
     with pdfplumber.open(io.BytesIO(download.data)) as document:
         assert "Sign-in sheet" in document.pages[0].extract_text()
+
+
+def test_confirmed_participants_get_the_shared_list_only_when_the_organizers_offer_it(client):
+    event = make_event()
+    me = make_participant(event, email="me@example.org", status=Status.CONFIRMED, list_consent=False)
+    pending = make_participant(event, email="p@example.org", status=Status.PENDING)
+    make_participant(event, given_name="Ana", family_name="Bălan", email="ana@example.org", status=Status.CONFIRMED,
+                     list_consent=True)
+    make_participant(event, given_name="Not", family_name="Listed", email="n@example.org", status=Status.CONFIRMED)
+    mine = f"/registration/{make_token(me.access_key)}"
+    assert client.get(mine + "/participants.pdf").status_code == 404
+    assert "Participant list (PDF)" not in client.get(mine).get_data(as_text=True)
+
+    with client.application.app_context():
+        organizer = client.application.test_client()
+        sign_in(organizer, Role.ORGANIZER)
+        organizer.post("/manage/lists/sharing", data={"csrf_token": csrf_token(organizer, "/manage/lists/"),
+                                                      "shared": "y"})
+    db.session.expire_all()  # the organizer's change came through another session
+    assert event.participant_list_shared
+    assert "Participant list (PDF)" in client.get(mine).get_data(as_text=True)
+    response = client.get(mine + "/participants.pdf")
+    assert response.headers["Content-Type"] == "application/pdf"
+    with pdfplumber.open(io.BytesIO(response.data)) as document:
+        text = document.pages[0].extract_text()
+    assert "Ana Bălan" in text and "Not Listed" not in text and "Anna Nowak" not in text  # consent respected
+    assert client.get(f"/registration/{make_token(pending.access_key)}/participants.pdf").status_code == 404

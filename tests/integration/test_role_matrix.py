@@ -61,6 +61,7 @@ EXPECTED = {
     "badges.save_info": ORGANIZERS,
     "lists.index": ORGANIZERS,
     "lists.download": ORGANIZERS,
+    "lists.sharing": ORGANIZERS,
     "desk.index": DESK,
     "desk.lookup": DESK,
     "desk.participant": DESK,
