@@ -69,8 +69,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-NAMES_CSV = ROOT / "tests" / "data" / "names-europe.csv"
+from harness import ROOT, run_case, setup_path, unique_names
+
 DEFAULT_SIZES = "300,1000,3000"
 BREAKDOWN_SIZE = 1_000
 CLI_SIZE = 1_000
@@ -90,63 +90,29 @@ HOME_LANGUAGES = {"PL": "Polish", "CZ": "Czech", "HU": "Hungarian", "RO": "Roman
                   "HR": "Croatian", "SI": "Slovene", "XK": "Albanian"}
 
 
-def _setup_path() -> None:
-    for folder in (str(ROOT / "bench"), str(ROOT)):  # support.py, then the project
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
-
-
 # --- data ----------------------------------------------------------------------------------------
-
-def names(count: int) -> list[tuple[str, str, str]]:
-    """``count`` unique (given, family, country): the CSV cycled, a number after the family name from pass 2."""
-    import csv
-    import unicodedata
-    with NAMES_CSV.open(encoding="utf-8") as handle:
-        rows = [(unicodedata.normalize("NFC", r["given_name"]), unicodedata.normalize("NFC", r["family_name"]),
-                 r["country"]) for r in csv.DictReader(handle)]
-    found = []
-    for i in range(count):
-        given, family, country = rows[i % len(rows)]
-        turn = i // len(rows)
-        found.append((given, f"{family} {turn + 1}" if turn else family, country))
-    return found
-
 
 def load(app, count: int) -> float:
     """Create the event (3 days), the 33 sample organizations and ``count`` confirmed participants."""
     import random
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     import sqlalchemy as sa
 
     from lsi_assembly.core.database import utcnow
     from lsi_assembly.core.search import fold
-    from lsi_assembly.demo.seed import SAMPLE_ORGANIZATIONS
-    from lsi_assembly.events.models import Event, EventDay
     from lsi_assembly.extensions import db
-    from lsi_assembly.organizations.models import Organization
     from lsi_assembly.registration.models import Participant, participant_days
-    from support import email_local, finish_load
+    from support import assembly_with_organizations, email_local, finish_load
 
     rng = random.Random(SEED + count)
     started = time.perf_counter()
     with app.app_context():
-        event = Event(slug="ga-2027", name="LSI General Assembly 2027", city="Paris", host="CCEM",
-                      contact_email="assembly@example.org", registration_opens_at=utcnow() - timedelta(days=120),
-                      requires_approval=False)
-        event.days = [EventDay(date=date(2027, 6, 24) + timedelta(days=d), label=None) for d in range(3)]
-        db.session.add(event)
-        db.session.flush()
-        organizations = [Organization(event_id=event.id, name=name.removeprefix("Sample: "), country=country,
-                                      delegate_quota=1_000, contact_email=f"contact{i:02d}@example.org")
-                         for i, (name, country) in enumerate(SAMPLE_ORGANIZATIONS, start=1)]
-        db.session.add_all(organizations)
-        db.session.flush()
+        event, organizations = assembly_with_organizations()
         org_ids = [o.id for o in organizations]
         day_ids = [d.id for d in event.days]
         rows = []
-        for i, (given, family, country) in enumerate(names(count)):
+        for i, (given, family, country) in enumerate(unique_names(count)):
             created = utcnow() - timedelta(days=100, seconds=-i * 60)
             languages = sorted({"English", HOME_LANGUAGES.get(country, "English")}
                                | ({"French"} if rng.random() < 0.3 else set()))
@@ -334,7 +300,7 @@ def check_batch(problems: list[str], what: str, pdf: bytes, count: int, expected
 
 def batch_case(preset_name: str, size: int, pool: bool, folder: str) -> dict:
     """One ``print_and_log`` of every badge, in one process or with the pool."""
-    _setup_path()
+    setup_path()
     from lsi_assembly.badges import render
     from lsi_assembly.badges.layout import PRESETS
     from lsi_assembly.badges.printing import print_and_log
@@ -373,7 +339,7 @@ def batch_case(preset_name: str, size: int, pool: bool, folder: str) -> dict:
 
 def breakdown_case(folder: str) -> dict:
     """``print_and_log`` at 1,000 with its parts timed: one process, pool (cold fork server), pool (warm)."""
-    _setup_path()
+    setup_path()
     import sqlalchemy as sa
 
     from lsi_assembly.badges import printing, render
@@ -441,7 +407,7 @@ def breakdown_case(folder: str) -> dict:
 
 def cli_case(folder: str, repeat: int) -> dict:
     """``flask --app wsgi badges render`` as a subprocess, each run on a fresh copy of one loaded database."""
-    _setup_path()
+    setup_path()
     import sqlite3
 
     from support import fresh_app
@@ -488,7 +454,7 @@ def cli_case(folder: str, repeat: int) -> dict:
 
 def reprint_case(kind: str, reprints: int, schema: str | None, folder: str) -> dict:
     """One badge at the desk through the test client: first request, warm-ups, then ``reprints`` timed."""
-    _setup_path()
+    setup_path()
     import sqlalchemy as sa
 
     from lsi_assembly.badges import render
@@ -549,45 +515,20 @@ def reprint_case(kind: str, reprints: int, schema: str | None, folder: str) -> d
 
 # --- the parent: children, tables ----------------------------------------------------------------
 
-def busy_seconds() -> float:
-    """CPU seconds the whole machine has been busy since boot (``/proc/stat``: everything but idle and iowait)."""
-    with open("/proc/stat", encoding="ascii") as handle:
-        fields = [int(v) for v in handle.readline().split()[1:9]]
-    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def own_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def in_child(case: dict, folder: str) -> dict | None:
-    """Run one case in a child process of its own; None when it failed.
-
-    Adds ``others_cpu``: CPU seconds the rest of the machine used while the child ran (the machine's
-    busy time minus the child's and its reaped descendants'), to tell a quiet run from a disturbed one.
-    """
-    _setup_path()
-    out = Path(folder) / f"{secrets.token_hex(4)}.json"
+    """Run one case in a child process of its own (``harness.run_case``); None when it failed."""
+    setup_path()
     schema = f"bench_{secrets.token_hex(4)}" if case.get("kind") == "postgresql" else None
-    command = [sys.executable, __file__, "--child", str(out), "--case", json.dumps({**case, "schema": schema})]
-    busy, own = busy_seconds(), own_seconds()
-    started = time.perf_counter()
-    try:
-        child = subprocess.run(command, timeout=1800, check=False)
-    finally:
+
+    def drop() -> None:
         if schema:
             from support import drop_schema
             try:
                 drop_schema(schema)
             except Exception as error:  # noqa: BLE001 - unreachable server: the child said so already
                 print(f"could not drop schema {schema}: {error}", file=sys.stderr)
-    others = max(0.0, (busy_seconds() - busy) - (own_seconds() - own))
-    print(f"<!-- {case}: child finished in {time.perf_counter() - started:.1f} s, status {child.returncode}, "
-          f"others' CPU {others:.1f} s -->", file=sys.stderr)
-    if child.returncode != 0 or not out.exists():
-        return None
-    return {**json.loads(out.read_text(encoding="utf-8")), "others_cpu": others}
+
+    return run_case(__file__, {**case, "schema": schema}, folder, 1800, cleanup=drop)
 
 
 def run_child(case: dict, out: Path) -> None:
@@ -741,7 +682,7 @@ def main() -> None:
         return
     if not 1 <= args.repeat <= 20 or not 5 <= args.reprints <= 1_000:
         parser.error("--repeat must be between 1 and 20, --reprints between 5 and 1,000")
-    _setup_path()
+    setup_path()
     import weasyprint
     import weasyprint.text.ffi as weasyprint_ffi
 

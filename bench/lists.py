@@ -49,14 +49,13 @@ import secrets
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-NAMES_CSV = ROOT / "tests" / "data" / "names-europe.csv"
+from harness import run_case, setup_path, unique_names
+
 SEED = 2027
 FORMATS = ("csv", "xlsx", "pdf")  # in this order: the PDF last, its memory dominates the peak
 PER_DAY = ("sign-in", "rosters", "doors")
@@ -73,65 +72,32 @@ NEEDS = ["Wheelchair user: step-free access and an accessible toilet", "Hearing 
 SLOT_TIMES = [((10, 0), (11, 30)), ((14, 0), (15, 30))]
 
 
-def _setup_path() -> None:
-    for folder in (str(ROOT / "bench"), str(ROOT)):  # support.py, then the project
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
-
-
 # --- data ----------------------------------------------------------------------------------------
-
-def names(count: int) -> list[tuple[str, str, str]]:
-    """``count`` unique (given, family, country): the CSV cycled, a number after the family name from pass 2."""
-    import csv
-    import unicodedata
-    with NAMES_CSV.open(encoding="utf-8") as handle:
-        rows = [(unicodedata.normalize("NFC", r["given_name"]), unicodedata.normalize("NFC", r["family_name"]),
-                 r["country"]) for r in csv.DictReader(handle)]
-    found = []
-    for i in range(count):
-        given, family, country = rows[i % len(rows)]
-        turn = i // len(rows)
-        found.append((given, f"{family} {turn + 1}" if turn else family, country))
-    return found
-
 
 def load(app, count: int) -> dict:
     """The event (3 days, 2 slots a day), 33 organizations, ``count`` confirmed participants, their seats."""
     import random
-    from datetime import date, timedelta
+    from datetime import timedelta
     from datetime import time as clock_time
 
     import sqlalchemy as sa
 
     from lsi_assembly.core.database import utcnow
     from lsi_assembly.core.search import fold
-    from lsi_assembly.demo.seed import SAMPLE_ORGANIZATIONS, SAMPLE_WORKSHOPS
-    from lsi_assembly.events.models import Event, EventDay
+    from lsi_assembly.demo.seed import SAMPLE_WORKSHOPS
     from lsi_assembly.extensions import db
-    from lsi_assembly.organizations.models import Organization
     from lsi_assembly.registration.models import Participant, participant_days
     from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopAssignment, WorkshopRun
-    from support import OUTSIDE_ORGANIZATIONS, email_local, finish_load
+    from support import OUTSIDE_ORGANIZATIONS, assembly_with_organizations, email_local, finish_load
 
     rng = random.Random(SEED + count)
     started = time.perf_counter()
     with app.app_context():
-        event = Event(slug="ga-2027", name="LSI General Assembly 2027", city="Paris", host="CCEM",
-                      contact_email="assembly@example.org", registration_opens_at=utcnow() - timedelta(days=120),
-                      requires_approval=False)
-        event.days = [EventDay(date=date(2027, 6, 24) + timedelta(days=d), label=None) for d in range(3)]
-        db.session.add(event)
-        db.session.flush()
-        organizations = [Organization(event_id=event.id, name=name.removeprefix("Sample: "), country=country,
-                                      delegate_quota=1_000, contact_email=f"contact{i:02d}@example.org")
-                         for i, (name, country) in enumerate(SAMPLE_ORGANIZATIONS, start=1)]
-        db.session.add_all(organizations)
-        db.session.flush()
+        event, organizations = assembly_with_organizations()
         org_ids = [o.id for o in organizations]
         day_ids = [d.id for d in event.days]
         rows, days_of = [], []
-        for i, (given, family, country) in enumerate(names(count)):
+        for i, (given, family, country) in enumerate(unique_names(count)):
             created = utcnow() - timedelta(days=100, seconds=-i * 60)
             member = rng.random() < 0.88
             diets = (rng.sample(DIETS, 2 if rng.random() < 0.1 else 1) if rng.random() < 0.3 else [])
@@ -202,7 +168,7 @@ def rss_mb() -> float:
 
 def load_case(count: int, template: Path, folder: str) -> dict:
     """Load the database once and copy it to ``template`` (SQLite's backup API)."""
-    _setup_path()
+    setup_path()
     import sqlite3
 
     from support import fresh_app
@@ -225,7 +191,7 @@ def last_page_text(pdf: bytes) -> tuple[int, str]:
 
 def list_case(kind: str, one_day: bool, template: Path, folder: str) -> dict:
     """``build`` then csv, xlsx and pdf of one list, on a copy of the loaded database."""
-    _setup_path()
+    setup_path()
     import csv
     import io
 
@@ -316,36 +282,9 @@ def list_case(kind: str, one_day: bool, template: Path, folder: str) -> dict:
 
 # --- the parent: children, tables ----------------------------------------------------------------
 
-def busy_seconds() -> float:
-    """CPU seconds the whole machine has been busy since boot (``/proc/stat``: everything but idle and iowait)."""
-    with open("/proc/stat", encoding="ascii") as handle:
-        fields = [int(v) for v in handle.readline().split()[1:9]]
-    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def own_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def in_child(case: dict, folder: str) -> dict | None:
-    """Run one case in a child process of its own; None when it failed.
-
-    Adds ``others_cpu``: CPU seconds the rest of the machine used while the child ran, to tell a
-    quiet run from a disturbed one (as bench/badges.py does).
-    """
-    out = Path(folder) / f"{secrets.token_hex(4)}.json"
-    command = [sys.executable, __file__, "--child", str(out), "--case", json.dumps(case)]
-    busy, own = busy_seconds(), own_seconds()
-    started = time.perf_counter()
-    child = subprocess.run(command, timeout=3600, check=False)
-    others = max(0.0, (busy_seconds() - busy) - (own_seconds() - own))
-    print(f"<!-- {case}: child finished in {time.perf_counter() - started:.1f} s, status {child.returncode}, "
-          f"others' CPU {others:.1f} s -->", file=sys.stderr)
-    if child.returncode != 0 or not out.exists():
-        return None
-    return {**json.loads(out.read_text(encoding="utf-8")), "others_cpu": others,
-            "wall": time.perf_counter() - started}
+    """Run one case in a child process of its own (``harness.run_case``); None when it failed."""
+    return run_case(__file__, case, folder, 3600)
 
 
 def run_child(case: dict, out: Path) -> None:
@@ -428,7 +367,7 @@ def main() -> None:
     if args.child:
         run_child(json.loads(args.case), Path(args.child))
         return
-    _setup_path()
+    setup_path()
     import weasyprint
     import weasyprint.text.ffi as weasyprint_ffi
 

@@ -138,6 +138,30 @@ def email_local(given: str, family: str) -> str:
     return re.sub(r"[^a-z0-9]+", ".", fold(f"{given} {family}")).strip(".") or "delegate"
 
 
+def assembly_with_organizations():
+    """The Assembly (3 days from 24 June 2027, registration open, no approval) and the 33 sample
+    organizations (quotas large enough never to bind); flushed, in the current app context."""
+    from datetime import date, timedelta
+
+    from lsi_assembly.core.database import utcnow
+    from lsi_assembly.demo.seed import SAMPLE_ORGANIZATIONS
+    from lsi_assembly.events.models import Event, EventDay
+    from lsi_assembly.organizations.models import Organization
+
+    event = Event(slug="ga-2027", name="LSI General Assembly 2027", city="Paris", host="CCEM",
+                  contact_email="assembly@example.org", registration_opens_at=utcnow() - timedelta(days=120),
+                  requires_approval=False)
+    event.days = [EventDay(date=date(2027, 6, 24) + timedelta(days=d), label=None) for d in range(3)]
+    db.session.add(event)
+    db.session.flush()
+    organizations = [Organization(event_id=event.id, name=name.removeprefix("Sample: "), country=country,
+                                  delegate_quota=1_000, contact_email=f"contact{i:02d}@example.org")
+                     for i, (name, country) in enumerate(SAMPLE_ORGANIZATIONS, start=1)]
+    db.session.add_all(organizations)
+    db.session.flush()
+    return event, organizations
+
+
 def finish_load() -> None:
     """Add the organizer, commit the load and, on PostgreSQL, ANALYZE (inside an app context)."""
     create_user(ORGANIZER_EMAIL, ORGANIZER_PASSWORD, Role.ORGANIZER, name="Benchmark organizer")

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.badges.forms import InfoForm, PresetForm, PrintForm
@@ -55,7 +56,8 @@ def names_the_font_lacks(event: Event) -> list[Participant]:
     """Confirmed participants whose badge would show letters the shipped font has no glyph for."""
     font = metrics()
     people = db.session.scalars(sa.select(Participant).where(
-        Participant.event_id == event.id, Participant.status == Status.CONFIRMED).order_by(Participant.sort_name))
+        Participant.event_id == event.id, Participant.status == Status.CONFIRMED)
+        .options(selectinload(Participant.organization)).order_by(Participant.sort_name))
     return [p for p in people if not font.covers(" ".join(filter(None, (
         p.badge_name, p.full_name, None if p.badge_hide_organization else p.organization_label))))]
 

@@ -1,6 +1,6 @@
 """The project's one way to make a PDF: HTML and CSS through WeasyPrint, fetching only the app's own files.
 
-Templates refer to fonts, stylesheets and images under ``static/`` by ``file://`` URLs (``static_url``),
+Stylesheets refer to fonts and images under ``static/`` by relative URLs (resolved to ``file://``),
 to QR codes by ``qr:TEXT`` (drawn by segno when WeasyPrint asks for them, so in whichever process
 renders) and to other generated images by ``data:`` URLs. Anything else (another file, any network
 URL) is refused and stops the rendering, so no PDF can pull in a file or a URL it should not. The
@@ -53,14 +53,6 @@ def qr_png(text: str) -> bytes:
     buffer = io.BytesIO()
     segno.make(text, error="m", micro=False).save(buffer, kind="png", scale=4, border=4)
     return buffer.getvalue()
-
-
-def static_url(relative: str) -> str:
-    """The ``file://`` URL of a file under ``static/`` (for templates rendered to PDF)."""
-    path = (STATIC_ROOT / relative).resolve()
-    if not path.is_relative_to(STATIC_ROOT):
-        raise ValueError(f"{relative!r} is outside static/")
-    return path.as_uri()
 
 
 _local = threading.local()

@@ -92,10 +92,12 @@ def place_in_free_seats(event: Event, tell: bool) -> dict[int, list[int]]:
     lock_seats(event)
     drop_invalid_seats(event)
     new = fill_free_seats(event)
-    if tell:
+    if tell and new:
+        held = dict(db.session.execute(
+            sa.select(WorkshopAssignment.participant_id, sa.func.count())
+            .where(WorkshopAssignment.participant_id.in_(list(new))).group_by(WorkshopAssignment.participant_id)).all())
         for participant in db.session.scalars(sa.select(Participant).where(Participant.id.in_(list(new)))):
-            had_seats = db.session.scalar(sa.select(sa.func.count()).where(
-                WorkshopAssignment.participant_id == participant.id)) > len(new[participant.id])
+            had_seats = held.get(participant.id, 0) > len(new[participant.id])
             try:
                 send_schedule(participant, changed=had_seats)
             except NoBaseURL:
