@@ -7,10 +7,7 @@ badges are finished.
 """
 from __future__ import annotations
 
-import io
 import logging
-import multiprocessing
-import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -19,7 +16,6 @@ from dataclasses import dataclass
 from flask import render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from pypdf import PdfWriter
 
 from lsi_assembly.badges.layout import (
     LINE_HEIGHT,
@@ -33,7 +29,7 @@ from lsi_assembly.badges.layout import (
     fit_text,
 )
 from lsi_assembly.badges.services import BadgeContent
-from lsi_assembly.core.pdf import render_pdf
+from lsi_assembly.core.pdf import join_pdfs, process_context, render_pdf, workers
 
 log = logging.getLogger(__name__)
 
@@ -102,14 +98,8 @@ def badge_html(placed: list[PlacedBadge], preset: Preset, crop_marks: bool, back
         category_labels=category_labels)
 
 
-def _workers() -> int:
-    return min(2, os.cpu_count() or 1)
-
-
 def _pool() -> ProcessPoolExecutor:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["lsi_assembly.core.pdf"])
-    return ProcessPoolExecutor(max_workers=_workers(), mp_context=context)
+    return ProcessPoolExecutor(max_workers=workers(), mp_context=process_context())
 
 
 def render_badges(placed: list[PlacedBadge], preset: Preset, *, crop_marks: bool = False, back: bool = False,
@@ -119,14 +109,14 @@ def render_badges(placed: list[PlacedBadge], preset: Preset, *, crop_marks: bool
     total = len(placed)
     labels = category_labels or {}
     if parallel is None:
-        parallel = total >= PARALLEL_FROM and _workers() > 1
+        parallel = total >= PARALLEL_FROM and workers() > 1
     if not parallel:
         pdf = render_pdf(badge_html(placed, preset, crop_marks, back, labels), STYLESHEETS)
         if progress:
             progress(total, total)
         return pdf
     sheets_total = -(-total // preset.per_page)
-    size = -(-sheets_total // (_workers() * CHUNKS_PER_WORKER)) * preset.per_page  # whole sheets a chunk
+    size = -(-sheets_total // (workers() * CHUNKS_PER_WORKER)) * preset.per_page  # whole sheets a chunk
     chunks = [placed[i:i + size] for i in range(0, total, size)]
     documents = [badge_html(chunk, preset, crop_marks, back, labels) for chunk in chunks]
     try:
@@ -139,12 +129,7 @@ def render_badges(placed: list[PlacedBadge], preset: Preset, *, crop_marks: bool
             pdfs.append(render_pdf(document, STYLESHEETS))
             if progress:
                 progress(min(done * size, total), total)
-    writer = PdfWriter()
-    for pdf in pdfs:
-        writer.append(io.BytesIO(pdf))
-    output = io.BytesIO()
-    writer.write(output)
-    return output.getvalue()
+    return join_pdfs(pdfs)
 
 
 def _render_in_pool(chunks: list, documents: list[str], progress, total: int) -> list[bytes]:

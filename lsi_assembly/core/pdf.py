@@ -6,16 +6,25 @@ renders) and to other generated images by ``data:`` URLs. Anything else (another
 URL) is refused and stops the rendering, so no PDF can pull in a file or a URL it should not. The
 stylesheets and the font configuration are parsed once per process and reused: a single badge
 reprint then costs milliseconds, not the hundreds it takes to parse fonts again.
+
+Long documents can be laid out in several processes at once (``render_numbered_parts``): each part is
+a document of its own, and "page X of Y" stays right across them because each part numbers its pages
+from the page counts of the parts before it (see ``_render_part``).
 """
 from __future__ import annotations
 
 import io
 import logging
+import multiprocessing
+import os
+import resource
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import segno
+import weasyprint.layout
+from pypdf import PdfReader, PdfWriter
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
@@ -85,3 +94,131 @@ def render_pdf(html: str, stylesheets: tuple[str, ...] = ()) -> bytes:
     """Render an HTML document with stylesheets under ``static/`` to PDF bytes."""
     document = HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=StaticOnlyFetcher())
     return document.write_pdf(stylesheets=[stylesheet(name) for name in stylesheets], font_config=_font_config())
+
+
+def workers() -> int:
+    """How many processes a long document is worth splitting over (the cores, at most 4)."""
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def process_context():
+    """The multiprocessing context for rendering: a fork server with WeasyPrint already imported.
+
+    Not a plain fork: the web process has threads (jobs, database pools) that a fork would copy in
+    whatever state they are in.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["lsi_assembly.core.pdf"])
+    return context
+
+
+class PartFailed(RuntimeError):
+    """A part of a document could not be rendered in its own process."""
+
+
+def join_pdfs(pdfs: list[bytes]) -> bytes:
+    """One PDF of several, pages in order (the first one's title kept)."""
+    writer = PdfWriter()
+    for pdf in pdfs:
+        writer.append(io.BytesIO(pdf))
+    metadata = PdfReader(io.BytesIO(pdfs[0])).metadata if pdfs else None
+    if metadata:
+        writer.add_metadata({key: value for key, value in metadata.items() if isinstance(value, str)})
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def render_numbered_parts(documents: list[str], stylesheets: tuple[str, ...] = (),
+                          progress=None, stats: dict | None = None) -> bytes:
+    """Render consecutive parts of one document, each in its own process, as one PDF.
+
+    The page counters of the margin boxes (``counter(page)``, ``counter(pages)``) run across the
+    parts as if they were one document. Every part must start on a new page. ``progress(step)`` is
+    called with "laid-out" (with the total of pages) once every part is paginated. Raises
+    ``PartFailed`` when a part cannot be rendered (the caller may then render the whole in one go).
+    ``stats``, if given, receives the parts' page counts and each process's peak RSS in MB.
+    """
+    if len(documents) == 1:
+        return render_pdf(documents[0], stylesheets)
+    context = process_context()
+    connections, processes = [], []
+    try:
+        for document in documents:
+            mine, theirs = context.Pipe()
+            process = context.Process(target=_render_part, args=(theirs, document, stylesheets), daemon=True)
+            process.start()
+            theirs.close()
+            connections.append(mine)
+            processes.append(process)
+        counts = [_receive(connection, "pages") for connection in connections]
+        total = sum(counts)
+        if progress:
+            progress("laid-out", total)
+        before = 0
+        for connection, count in zip(connections, counts, strict=True):
+            connection.send((before, total))
+            before += count
+        results = [_receive(connection, "pdf") for connection in connections]
+        pdfs = [pdf for pdf, _rss in results]
+        if stats is not None:
+            stats.update(parts=len(documents), pages=counts, peak_rss_mb=[rss / 1024 for _pdf, rss in results])
+    except OSError as error:  # no process could be started (out of memory, a sandbox without fork)
+        raise PartFailed(f"no process to render in: {error!r}") from error
+    finally:
+        for connection in connections:
+            connection.close()  # a part still waiting for its numbers then stops
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+    return join_pdfs(pdfs)
+
+
+def _receive(connection, expected: str):
+    try:
+        kind, value = connection.recv()
+    except (EOFError, OSError) as error:
+        raise PartFailed(f"a rendering process ended early: {error!r}") from error
+    if kind != expected:
+        raise PartFailed(f"a rendering process failed: {value}")
+    return value
+
+
+def _render_part(connection, document: str, stylesheets: tuple[str, ...]) -> None:
+    """In a process of its own: render one part, numbering its pages after the parts before it.
+
+    WeasyPrint makes the margin boxes (where the page numbers are) only once the whole part is
+    paginated, through ``weasyprint.layout.make_margin_boxes(context, page, state)``, ``state[1]``
+    holding the page counters. Wrapped here (this process renders nothing else), its first call
+    sends this part's page count to the parent and waits for the pages before it and the total;
+    then every page's counters are shifted by them. WeasyPrint is pinned in requirements.txt and a
+    test checks the numbering, so a change of this internal cannot go unnoticed.
+    """
+    original = weasyprint.layout.make_margin_boxes
+    shift: list[tuple[int, int]] = []
+
+    def numbered(context, page, state):
+        if not shift:
+            connection.send(("pages", state[1]["pages"][0]))
+            shift.append(connection.recv())
+        before, total = shift[0]
+        counters = dict(state[1])
+        counters["page"] = [counters["page"][0] + before]
+        counters["pages"] = [total]
+        return original(context, page, (state[0], counters, *state[2:]))
+
+    weasyprint.layout.make_margin_boxes = numbered
+    try:
+        pdf = render_pdf(document, stylesheets)
+    except BaseException as error:  # reported to the parent, which decides what to do
+        try:
+            connection.send(("error", repr(error)))
+        except OSError:
+            pass  # the parent has gone or given up
+        raise
+    finally:
+        weasyprint.layout.make_margin_boxes = original
+    connection.send(("pdf", (pdf, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))  # kB on Linux
+    connection.close()

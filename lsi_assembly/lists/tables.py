@@ -50,6 +50,8 @@ class Section:
     note: str | None = None
     #: Start this section on a new page.
     new_page: bool = False
+    #: The rest of a section cut in two for printing (no heading of its own; the running header names it).
+    continued: bool = False
 
 
 @dataclass

@@ -13,7 +13,7 @@ from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
-from lsi_assembly.lists.render import MEDIA_TYPES, list_file, list_pdf
+from lsi_assembly.lists.render import MEDIA_TYPES, cached_list_pdf, list_file, list_pdf
 from lsi_assembly.lists.tables import GROUPINGS, KINDS, build
 from lsi_assembly.registration.links import participant_from_link
 from lsi_assembly.registration.models import Status
@@ -76,9 +76,10 @@ def download():
             with force_locale(locale):
                 table = build(chosen["kind"], the_event, day=the_day, group_by=chosen["group_by"], locale=locale,
                               with_names=chosen["with_names"])
-                progress(0, table.row_count)
-                pdf = list_pdf(table, the_event)
-                progress(table.row_count, table.row_count)
+                # Steps, in percent: rows chosen, pages laid out (long lists, in parts), file written.
+                progress(5, 100)
+                pdf = list_pdf(table, the_event, progress=lambda _step, _pages: progress(75, 100))
+                progress(100, 100)
                 return pdf, name, _("%(list)s, %(rows)d rows", list=table.title, rows=table.row_count)
 
         job = start_job("list", 0, current_user.id, work)
@@ -99,9 +100,10 @@ def participant_list(token: str):
     if not event.participant_list_shared or participant.status != Status.CONFIRMED:
         abort(404)
     group_by = request.args.get("group_by", "name")
-    table = build("participants", event, group_by=group_by if group_by in GROUPINGS else "name",
-                  locale=current_language())
-    response = make_response(list_pdf(table, event))
+    group_by = group_by if group_by in GROUPINGS else "name"
+    table = build("participants", event, group_by=group_by, locale=current_language())
+    # Made once and kept while it does not change: at thousands of names a PDF takes seconds to make.
+    response = make_response(cached_list_pdf(table, event, current_language(), group_by))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = "attachment; filename=participants.pdf"
     return response

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from flask_babel import format_date
 from openpyxl import load_workbook
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.extensions import db
+from lsi_assembly.lists.tables import build
 from lsi_assembly.registration.links import make_token
 from lsi_assembly.registration.models import Status
 from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopAssignment, WorkshopRun
@@ -46,6 +48,21 @@ def pages_text(pdf: Path) -> list[str]:
         return [page.extract_text(y_tolerance=1) for page in document.pages]
 
 
+def names_column(pdf: Path) -> list[str]:
+    """The cells of the Name column, page after page (a name wrapped in its cell made whole again)."""
+    names = []
+    with pdfplumber.open(pdf) as document:
+        for page in document.pages:
+            # Columns start where their headers do; rows are separated by the table's rules.
+            headers = {w["text"]: w["x0"] for w in page.extract_words() if w["text"] in ("Name", "Organization")}
+            settings = {"vertical_strategy": "explicit", "horizontal_strategy": "lines",
+                        "explicit_vertical_lines": [headers["Name"] - 2, headers["Organization"] - 2]}
+            for table in page.extract_tables(settings):
+                names += [" ".join(row[0].split("\n")).replace("- ", "-") for row in table
+                          if row[0] and row[0] != "Name"]
+    return names
+
+
 def test_the_shared_list_holds_only_confirmed_people_who_agreed(runner, tmp_path):
     event = make_event()
     yes = make_participant(event, given_name="Αικατερίνη", family_name="Γεωργίου", email="a@example.org",
@@ -74,18 +91,8 @@ def test_every_page_has_the_header_the_table_header_and_page_x_of_y(runner, tmp_
         assert "LSI General Assembly 2027" in text and "Participants (organizers' list)" in text
         assert f"Page {number} of {len(texts)}" in text
         assert "Name Organization Country Category Status Days" in text
-    names = set()
-    with pdfplumber.open(tmp_path / "participants-full.pdf") as document:
-        for page in document.pages:
-            # Columns start where their headers do; rows are separated by the table's rules.
-            headers = {w["text"]: w["x0"] for w in page.extract_words() if w["text"] in ("Name", "Organization")}
-            settings = {"vertical_strategy": "explicit", "horizontal_strategy": "lines",
-                        "explicit_vertical_lines": [headers["Name"] - 2, headers["Organization"] - 2]}
-            for table in page.extract_tables(settings):
-                # A long name wraps in its cell: the lines of the first cell are one name.
-                names.update(" ".join(row[0].split("\n")).replace("- ", "-") for row in table
-                             if row[0] and row[0] != "Name")
-    assert names == {person.full_name for person in people}  # every name intact, in every script, once
+    names = names_column(tmp_path / "participants-full.pdf")
+    assert sorted(names) == sorted(person.full_name for person in people)  # every name intact, in every script, once
 
 
 def test_no_row_is_split_across_pages(runner, tmp_path):
@@ -232,3 +239,119 @@ def test_confirmed_participants_get_the_shared_list_only_when_the_organizers_off
         text = document.pages[0].extract_text()
     assert "Ana Bălan" in text and "Not Listed" not in text and "Anna Nowak" not in text  # consent respected
     assert client.get(f"/registration/{make_token(pending.access_key)}/participants.pdf").status_code == 404
+
+
+# --- long lists: laid out in several processes, numbered as one document ----------------------------
+
+def test_a_long_list_laid_out_in_parts_is_numbered_as_one_document(runner, tmp_path, monkeypatch):
+    from lsi_assembly.lists import render as list_render
+
+    event = make_event()
+    many_people(event, 130, status=Status.CONFIRMED)
+    whole = pages_text(render(runner, tmp_path, "participants-full"))
+    monkeypatch.setattr(list_render, "PARALLEL_FROM", 40)  # 130 lines: laid out in parts
+    monkeypatch.setattr(list_render, "workers", lambda: 3)  # three parts, each in its own process
+    stats: dict = {}
+    pdf = list_render.list_pdf(build("participants-full", event), event, stats=stats)
+    assert stats["parts"] == 3 and sum(stats["pages"]) >= len(whole)
+    out = tmp_path / "parts.pdf"
+    out.write_bytes(pdf)
+    texts = pages_text(out)
+    assert len(texts) == sum(stats["pages"]) <= len(whole) + 2  # a part may end on a page of its own
+    for number, text in enumerate(texts, start=1):
+        assert "LSI General Assembly 2027" in text and "Participants (organizers' list)" in text
+        assert f"Page {number} of {len(texts)}" in text  # across the parts, as if one document
+        assert "Name Organization Country Category Status Days" in text
+    title = "Participants (organizers' list)"
+    assert texts[0].count(title) == whole[0].count(title)  # the title page once, not again at each part
+    assert all(text.count(title) == whole[1].count(title) for text in texts[1:])
+    # Nobody lost or doubled at a cut, in the same order as in one piece.
+    assert names_column(out) == names_column(tmp_path / "participants-full.pdf")
+
+
+def test_a_section_cut_between_parts_keeps_its_name_and_its_blank_lines_at_the_end(runner, tmp_path, monkeypatch):
+    from lsi_assembly.lists import render as list_render
+
+    event = make_event()
+    many_people(event, 100, status=Status.CONFIRMED, organization_name=None)
+    monkeypatch.setattr(list_render, "PARALLEL_FROM", 40)
+    monkeypatch.setattr(list_render, "workers", lambda: 2)
+    day = event.days[0]
+    pdf = render(runner, tmp_path, "sign-in", "pdf", "--day", day.date.isoformat())
+    texts = pages_text(pdf)
+    heading = format_date(day.date, "full")
+    assert len(texts) >= 3
+    for number, text in enumerate(texts, start=1):
+        assert f"Page {number} of {len(texts)}" in text
+        assert heading in text  # the running header names the day, also on the part that continues it
+    numbers = [int(line.split()[0]) for text in texts for line in text.split("\n")
+               if line.split() and line.split()[0].isdigit() and "Page" not in line]
+    assert numbers == list(range(1, 101))  # every row once, in order, across the cut
+    with pdfplumber.open(pdf) as document:
+        blank = []
+        for page in document.pages:
+            headers = {w["text"]: w["x0"] for w in page.extract_words() if w["text"] in ("No.", "Signature")}
+            settings = {"vertical_strategy": "explicit", "horizontal_strategy": "lines",
+                        "explicit_vertical_lines": [headers["No."] - 2, headers["Signature"] - 2]}
+            blank.append(sum(1 for table in page.extract_tables(settings) for row in table if not any(row)))
+    assert sum(blank) == 12 and blank[-1] > 0  # the walk-in lines close the sheet, after the cut
+
+
+def test_a_list_is_still_made_when_no_second_process_can_start(runner, tmp_path, monkeypatch):
+    from lsi_assembly.core import pdf as pdf_module
+    from lsi_assembly.lists import render as list_render
+
+    class NoProcesses:
+        def Pipe(self):  # noqa: N802 - multiprocessing's name
+            raise OSError("no fork here")
+
+    event = make_event()
+    many_people(event, 60, status=Status.CONFIRMED)
+    monkeypatch.setattr(list_render, "PARALLEL_FROM", 20)
+    monkeypatch.setattr(list_render, "workers", lambda: 2)
+    monkeypatch.setattr(pdf_module, "process_context", lambda: NoProcesses())
+    texts = pages_text(render(runner, tmp_path, "participants-full"))
+    assert f"Page {len(texts)} of {len(texts)}" in texts[-1]
+
+
+def test_cutting_a_list_into_parts_keeps_every_row_once_and_prefers_section_boundaries():
+    from lsi_assembly.lists.render import split_sections
+    from lsi_assembly.lists.tables import Section
+
+    def rows(n, tag):
+        return [[f"{tag}{i}"] for i in range(n)]
+
+    one = split_sections([Section(None, rows(1000, "a"), blank_rows=12)], 3)
+    assert [len(part) for part in one] == [1, 1, 1]
+    assert [row for part in one for s in part for row in s.rows] == rows(1000, "a")
+    assert [s.continued for part in one for s in part] == [False, True, True]
+    assert [s.blank_rows for part in one for s in part] == [0, 0, 12]
+    days = [Section(f"day {d}", rows(300, d), new_page=d > 0) for d in range(4)]
+    halves = split_sections(days, 2)
+    assert [[s.title for s in part] for part in halves] == [["day 0", "day 1"], ["day 2", "day 3"]]
+    assert not halves[1][0].continued and not halves[1][0].new_page  # a part starts a page by itself
+    assert halves[0][1].new_page
+    tiny = split_sections([Section("x", rows(1, "x")), Section("y", rows(1, "y"))], 4)
+    assert [row for part in tiny for s in part for row in s.rows] == [["x0"], ["y0"]]
+
+
+def test_the_shared_list_is_made_once_while_it_does_not_change(client, monkeypatch):
+    from lsi_assembly.lists import render as list_render
+
+    event = make_event(participant_list_shared=True)
+    me = make_participant(event, email="me@example.org", status=Status.CONFIRMED, list_consent=True)
+    other = make_participant(event, given_name="Ana", family_name="Bălan", email="ana@example.org",
+                             status=Status.CONFIRMED, list_consent=True)
+    made = []
+    original = list_render.list_pdf
+    monkeypatch.setattr(list_render, "list_pdf", lambda *a, **k: made.append(1) or original(*a, **k))
+    mine = f"/registration/{make_token(me.access_key)}/participants.pdf"
+    first = client.get(mine)
+    assert client.get(mine).data == first.data and len(made) == 1  # served again, not made again
+    other.list_consent = False  # she withdraws: the next download is made anew, without her
+    db.session.commit()
+    with pdfplumber.open(io.BytesIO(client.get(mine).data)) as document:
+        assert "Ana Bălan" not in document.pages[0].extract_text()
+    assert len(made) == 2
+    folder = Path(client.application.config["JOBS_FOLDER"])
+    assert len(list(folder.glob("list-participants-*.pdf"))) == 1  # the version with her name is gone
