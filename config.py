@@ -71,6 +71,16 @@ class Config:
         #: Where uploaded files wait between an import's dry run and its confirmation.
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or str(BASE_DIR / "instance" / "uploads")
         self.WTF_CSRF_TIME_LIMIT = None  # a long form must not expire while someone fills it in
+        # Abuse of the public registration and of sign-in: limits per client address (Flask-Limiter).
+        self.RATELIMIT_ENABLED = _flag(env.get("RATELIMIT_ENABLED"), default=True)
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or "memory://"
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.PUBLIC_RATE_LIMIT = env.get("PUBLIC_RATE_LIMIT") or "10 per minute;100 per hour"
+        self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT") or "10 per minute;60 per hour"
+        #: Seconds below which a filled-in public form is taken for a program's.
+        self.PUBLIC_MIN_SECONDS = float(env.get("PUBLIC_MIN_SECONDS") or 3)
+        #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+        self.TRUSTED_PROXY_COUNT = int(env.get("TRUSTED_PROXY_COUNT") or 0)
         self.BABEL_DEFAULT_LOCALE = "en"
         self.BABEL_DEFAULT_TIMEZONE = env.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Paris"
         self.LANGUAGES = ("en", "fr")
@@ -117,6 +127,8 @@ class TestConfig(Config):
         super().__init__(environ)
         self.SERVER_NAME = None
         self.MAIL_SERVER = None
+        # Tests post forms at once; the tests of the minimum time set it themselves.
+        self.PUBLIC_MIN_SECONDS = float((environ or {}).get("PUBLIC_MIN_SECONDS") or 0)
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -6,6 +6,7 @@ import logging
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, Config, config_from_env
 from lsi_assembly.auth import bp as auth_bp
@@ -22,13 +23,18 @@ from lsi_assembly.core.database import render_migration_item
 from lsi_assembly.core.i18n import bp as i18n_bp
 from lsi_assembly.core.i18n import current_language, language_choices, select_locale
 from lsi_assembly.demo.seed import seed_demo_command
-from lsi_assembly.extensions import babel, csrf, db, login_manager, migrate
+from lsi_assembly.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lsi_assembly.lists.cli import lists_cli
 from lsi_assembly.lists.views import bp as lists_bp
 from lsi_assembly.lists.views import public_bp as shared_list_bp
 from lsi_assembly.main import bp as main_bp
 from lsi_assembly.manage import bp as manage_bp
 from lsi_assembly.organizations import bp as organizations_bp
+from lsi_assembly.public.cli import public_cli
+from lsi_assembly.public.forms import PUBLIC_STATUS_LABELS
+from lsi_assembly.public.staff_views import bp as public_staff_bp
+from lsi_assembly.public.staff_views import desk_bp as public_desk_bp
+from lsi_assembly.public.views import bp as public_bp
 from lsi_assembly.registration import bp as registration_bp
 from lsi_assembly.registration import staff_bp as registrations_bp
 from lsi_assembly.registration.cli import participants_cli
@@ -58,6 +64,10 @@ def create_app(config: Config | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True,
                      render_item=render_migration_item, compare_type=True)
     csrf.init_app(app)
+    limiter.init_app(app)
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        count = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -81,7 +91,8 @@ def _configure_logging(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, i18n_bp, registration_bp, registrations_bp, organizations_bp, auth_bp, manage_bp,
-                      workshops_bp, programme_bp, assignment_bp, badges_bp, desk_bp, lists_bp, shared_list_bp):
+                      workshops_bp, programme_bp, assignment_bp, badges_bp, desk_bp, lists_bp, shared_list_bp,
+                      public_bp, public_staff_bp, public_desk_bp):
         app.register_blueprint(blueprint)
 
     @login_manager.user_loader
@@ -104,6 +115,7 @@ def _register_template_helpers(app: Flask) -> None:
         field_labels=FIELD_LABELS,
         actor_labels=ACTOR_LABELS,
         role_names=ROLE_NAMES,
+        public_status_labels=PUBLIC_STATUS_LABELS,
     )
     app.jinja_env.filters["country_name"] = lambda code: country_name(code, current_language())
     app.jinja_env.filters["audit_value"] = display_value
@@ -119,7 +131,7 @@ def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     # Personal links carry a token in the path: never leak it in a Referer header.
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.path.startswith(("/registration/", "/manage", "/login", "/desk")):
+    if request.path.startswith(("/registration/", "/manage", "/login", "/desk", "/public")):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -131,6 +143,7 @@ ERROR_PAGES = {
     405: (_l("Not allowed"), _l("This page cannot be used this way.")),
     410: (_l("This link has expired"), _l("For your privacy, personal links are valid for a limited time. Ask for a new one: we will send it to the e-mail address you registered with.")),
     413: (_l("Too much data"), _l("What you sent is too large. Please shorten it and try again.")),
+    429: (_l("Too many attempts"), _l("This form was sent many times from your connection in a short while. Nothing was saved. Please wait a few minutes, then try again.")),
     500: (_l("Something went wrong"), _l("Nothing was saved. Please try again in a moment; if it happens again, write to the organizers.")),
 }
 
@@ -162,3 +175,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(participants_cli)
     app.cli.add_command(badges_cli)
     app.cli.add_command(lists_cli)
+    app.cli.add_command(public_cli)

@@ -137,3 +137,28 @@ def register_at_once(app, forms: list[dict]) -> list[int]:
         thread.join(timeout=120)
     assert not errors, errors
     return results
+
+
+def run_at_once(actions: list) -> list:
+    """Call each of ``actions`` in a thread of its own, all released at the same instant by a barrier.
+
+    An action takes the barrier's ``wait`` (to call once its preparation is done) and returns a
+    result; the results come back in the order they finished. An exception in a thread is re-raised here.
+    """
+    barrier = threading.Barrier(len(actions))
+    results: list = []
+    errors: list[BaseException] = []
+
+    def run(action) -> None:
+        try:
+            results.append(action(lambda: barrier.wait(timeout=60)))
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors[:3]
+    return results

@@ -1,5 +1,5 @@
 """Sign in and out, and reset a forgotten password."""
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -19,7 +19,7 @@ from lsi_assembly.auth.services import (
 from lsi_assembly.core.i18n import current_language, safe_next
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
-from lsi_assembly.extensions import db
+from lsi_assembly.extensions import db, limiter
 
 
 def _landing_page(user) -> str:
@@ -28,6 +28,7 @@ def _landing_page(user) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     """Sign a staff member in."""
     if current_user.is_authenticated:

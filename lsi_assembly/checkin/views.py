@@ -30,6 +30,8 @@ from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.events.models import EventDay
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
+from lsi_assembly.public.services import attendee_for_ticket, public_event_of
+from lsi_assembly.public.staff_views import admit
 from lsi_assembly.registration.forms import CATEGORY_LABELS, DIET_LABELS, STATUS_LABELS
 from lsi_assembly.registration.models import Participant, Status
 
@@ -64,7 +66,8 @@ def _desk_page(event, lookup_form=None, lookup=None, shown=None, status=200):
     return render_template(
         "checkin/desk.html", event=event, day=day, desk=desk, lookup_form=lookup_form or LookupForm(formdata=None),
         lookup=lookup, shown=shown, counts=day_counts(event, day) if day else None, settings_form=settings_form,
-        category_labels=CATEGORY_LABELS, status_labels=STATUS_LABELS, diet_labels=DIET_LABELS), status
+        category_labels=CATEGORY_LABELS, status_labels=STATUS_LABELS, diet_labels=DIET_LABELS,
+        has_public_event=public_event_of(event) is not None), status
 
 
 def _own_participant(participant_id: int) -> Participant:
@@ -98,6 +101,10 @@ def lookup():
     desk, day, _preset = _settings(event)
     found = look_up(event, form.q.data)
     if found.participant is None:
+        public_event = public_event_of(event)
+        ticket = attendee_for_ticket(public_event, form.q.data) if public_event is not None else None
+        if ticket is not None:  # a public event's ticket scanned at this desk: let them in there
+            return admit(public_event, ticket)
         return _desk_page(event, lookup_form=LookupForm(formdata=None), lookup=found)
     person = found.participant
     if day is not None and not found.revoked and person.status == Status.CONFIRMED and any(

@@ -25,7 +25,7 @@ from lsi_assembly.extensions import db
 IGNORED = {"updated_at", "search_text", "search_name", "sort_name", "quota_version", "last_login_at", "failed_logins",
            "locked_until", "created_at", "status_changed_at"}
 #: Secrets, and health-related notes that must not outlive their deletion in the record itself.
-SECRET = {"password_hash", "access_key", "invite_token", "accessibility_needs", "dietary_notes"}
+SECRET = {"password_hash", "access_key", "invite_token", "accessibility_needs", "dietary_notes", "ticket_code"}
 HIDDEN = "(changed)"
 
 

@@ -7,6 +7,7 @@ again later with a growing delay (on a later request that queues mail, and by ``
 """
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 import ssl
@@ -48,16 +49,20 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: The template it was written from, e.g. ``registration_link``.
     kind: Mapped[str] = mapped_column(sa.String(50), default="")
+    #: Files sent with it: ``[{"filename", "content_type", "data" (base64)}]`` (a ticket's QR code, a calendar file).
+    attachments: Mapped[list | None] = mapped_column(sa.JSON)
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} attempts={self.attempts} sent={self.sent_at is not None}>"
 
 
-def queue_mail(recipient: str, template: str, locale: str, flush: bool = True, **context) -> OutboxMessage:
+def queue_mail(recipient: str, template: str, locale: str, flush: bool = True,
+               attachments: list[tuple[str, str, bytes]] | None = None, **context) -> OutboxMessage:
     """Render ``emails/<template>.txt`` in ``locale`` and queue it; the caller's commit sends it.
 
     The template's first line is ``Subject: ...``; the rest is the body. ``flush=False`` leaves the
-    flush to the caller (queueing thousands of messages at once).
+    flush to the caller (queueing thousands of messages at once). ``attachments``: (file name,
+    content type, bytes), kept with the message until it is sent.
     """
     with force_locale(locale):
         rendered = render_template(f"emails/{template}.txt", **context)
@@ -69,6 +74,8 @@ def queue_mail(recipient: str, template: str, locale: str, flush: bool = True, *
         recipient=recipient,
         subject=first.removeprefix("Subject:").strip(),
         body_text=body.strip() + "\n",
+        attachments=[{"filename": name, "content_type": content_type, "data": base64.b64encode(data).decode("ascii")}
+                     for name, content_type, data in attachments] if attachments else None,
     )
     db.session.add(message)
     if flush:
@@ -93,6 +100,13 @@ def _build(message: OutboxMessage) -> EmailMessage:
     email["Message-ID"] = make_msgid(domain="lsi-assembly")
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body_text)
+    for attachment in message.attachments or []:
+        maintype, _, subtype = attachment["content_type"].partition("/")
+        data = base64.b64decode(attachment["data"])
+        if maintype == "text":  # text (a calendar file): sent as UTF-8 text, so that mail clients read it right
+            email.add_attachment(data.decode("utf-8"), subtype=subtype, filename=attachment["filename"])
+        else:
+            email.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment["filename"])
     return email
 
 

@@ -85,3 +85,18 @@ def write_xlsx(rows: Iterable[list], stream, title: str = "Sheet") -> None:
     for row in rows:
         sheet.append([neutralize(v) for v in row])
     workbook.save(stream)
+
+
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def table_file(rows: Iterable[list], fmt: str, title: str = "Sheet") -> bytes:
+    """The rows as a CSV (``fmt="csv"``) or Excel (``"xlsx"``) file, every cell neutralized."""
+    if fmt == "csv":
+        text = io.StringIO()
+        write_csv(rows, text)
+        return text.getvalue().encode("utf-8")
+    buffer = io.BytesIO()
+    write_xlsx(rows, buffer, title=title)
+    return buffer.getvalue()

@@ -8,8 +8,9 @@ from __future__ import annotations
 import csv
 import random
 import unicodedata
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from importlib.resources import files
+from zoneinfo import ZoneInfo
 
 import click
 import sqlalchemy as sa
@@ -17,10 +18,12 @@ from flask.cli import with_appcontext
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.services import create_user, find_user
+from lsi_assembly.badges.services import new_code
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
+from lsi_assembly.public.models import AttendeeStatus, PublicAttendee, PublicEvent
 from lsi_assembly.registration.links import new_access_key
 from lsi_assembly.registration.models import PLACE_HOLDING, Category, Diet, Participant, Status
 from lsi_assembly.workshops.models import Preference, Room, TimeSlot, Workshop, WorkshopRun
@@ -191,10 +194,38 @@ def seed_demo(participant_count: int = 150, today: date | None = None) -> Event 
     db.session.flush()
     _seed_desk_flags(event, rng)
     _seed_programme(event, rng)
+    _seed_public_event(event, rng)
     if find_user(DEMO_ORGANIZER_EMAIL) is None:
         create_user(DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD, Role.ORGANIZER, name="Demo organizer")
     db.session.flush()
     return event
+
+
+def _seed_public_event(event: Event, rng: random.Random) -> None:
+    """The public event on the second day, open, with some people registered in each state."""
+    local = ZoneInfo(event.timezone)
+    day = event.days[1].date
+    public_event = PublicEvent(
+        event=event, title="Sport without exploitation: a public evening (sample)",
+        description="Athletes, workers' unions and survivors speak about labour exploitation around big "
+                    "sporting events. Open to everyone, free of charge. Interpretation English-French.",
+        venue="Venue to be announced (sample data), Paris", capacity=120, no_show_percent=25, is_open=True,
+        starts_at=datetime.combine(day, time(18, 0), local).astimezone(UTC),
+        ends_at=datetime.combine(day, time(20, 30), local).astimezone(UTC))
+    db.session.add(public_event)
+    states = [AttendeeStatus.CONFIRMED] * 44 + [AttendeeStatus.UNCONFIRMED] * 4 + [AttendeeStatus.CANCELLED] * 3 + [
+        AttendeeStatus.EXPIRED] * 2
+    start = utcnow() - timedelta(days=6)
+    for i, ((given, family, _country), status) in enumerate(zip(sample_names(len(states) + 400)[400:], states,
+                                                                strict=True), start=1):
+        created = start + timedelta(minutes=137 * i)
+        db.session.add(PublicAttendee(
+            public_event=public_event, status=status, name=f"{given} {family}",
+            email=f"demo.public{i:03d}@example.org", affiliation=rng.choice([None, None, "Student", "Trade union"]),
+            locale=rng.choice(["en", "fr", "fr"]), privacy_accepted_at=created, access_key=new_access_key(),
+            ticket_code=new_code() if status == AttendeeStatus.CONFIRMED else None, created_at=created,
+            confirm_by=created + timedelta(hours=24), status_changed_at=created,
+            confirmed_at=created + timedelta(minutes=5) if status == AttendeeStatus.CONFIRMED else None))
 
 
 def _seed_desk_flags(event: Event, rng: random.Random) -> None:

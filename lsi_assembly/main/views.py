@@ -3,12 +3,16 @@ from flask import render_template
 
 from lsi_assembly.events.services import current_event
 from lsi_assembly.main import bp
+from lsi_assembly.public.services import public_event_of
 
 
 @bp.get("/")
 def index():
-    """Present the Assembly."""
-    return render_template("main/index.html", event=current_event())
+    """Present the Assembly (and its public event, once the organizers open it)."""
+    event = current_event()
+    public_event = public_event_of(event)
+    return render_template("main/index.html", event=event,
+                           public_event=public_event if public_event is not None and public_event.is_open else None)
 
 
 @bp.get("/privacy")

@@ -19,7 +19,7 @@ from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.forms import options, page_number
 from lsi_assembly.core.i18n import current_language, safe_next
 from lsi_assembly.core.permissions import allow
-from lsi_assembly.core.tabular import write_csv, write_xlsx
+from lsi_assembly.core.tabular import MEDIA_TYPES, table_file
 from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
@@ -228,17 +228,8 @@ def export(fmt: str):
     participants = db.session.scalars(registrations_query(event, _filters()))
     rows = export_rows(participants)
     stamp = utcnow().strftime("%Y%m%d-%H%M")
-    if fmt == "csv":
-        text = io.StringIO()
-        write_csv(rows, text)
-        data, mimetype = text.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
-    else:
-        buffer = io.BytesIO()
-        write_xlsx(rows, buffer, title="Participants")
-        data = buffer.getvalue()
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                     download_name=f"participants-{stamp}.{fmt}")
+    return send_file(io.BytesIO(table_file(rows, fmt, title="Participants")), mimetype=MEDIA_TYPES[fmt],
+                     as_attachment=True, download_name=f"participants-{stamp}.{fmt}")
 
 
 def _upload_path(token: str) -> Path:

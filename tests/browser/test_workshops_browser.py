@@ -1,6 +1,7 @@
 """Workshops in a real browser: ranking with the keyboard and the move buttons, assigning with a status."""
 from __future__ import annotations
 
+import json
 import re
 import time
 from datetime import time as clock
@@ -127,17 +128,22 @@ def test_assigning_seats_shows_a_status_then_the_report(page, live_server, monke
         return real_run(event)
 
     monkeypatch.setattr(assignment_views, "run_assignment", slow_run)
+    # Read the page as it is 1.2 s into the request. Evaluating from here while the navigation is
+    # under way is racy (Playwright may wait for it, and the page is gone), so the page notes what it
+    # shows in sessionStorage, which outlives the navigation, and the test reads it afterwards.
+    page.evaluate("""() => document.querySelector("form[data-busy]").addEventListener("submit", () =>
+        setTimeout(() => {
+            const status = document.querySelector("form .busy-status");
+            const button = document.querySelector("form[data-busy] button[type=submit]");
+            sessionStorage.setItem("busy", JSON.stringify([status && status.textContent,
+                                                           button.getAttribute("aria-disabled")]));
+        }, 1200))""")
     page.get_by_role("button", name="Assign seats now").click(no_wait_after=True)
-    # Locators wait for the navigation under way; read the page as it is while the request runs.
-    status = page.evaluate("""() => new Promise(resolve => setTimeout(() => {
-        const status = document.querySelector("form .busy-status");
-        const button = document.querySelector("form[data-busy] button[type=submit]");
-        resolve([status && status.textContent, button.getAttribute("aria-disabled")]);
-    }, 1200))""")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Assignment")
+    status = json.loads(page.evaluate("sessionStorage.getItem('busy')"))
     # The seconds tick once a second (a loaded machine may be a tick late).
     assert re.fullmatch(r"Assigning the seats: this takes a few seconds\.( \(\d s so far\))?", " ".join(status[0].split()))
     assert status[1] == "true"
-    expect(page.get_by_role("heading", level=1)).to_have_text("Assignment")
     expect(page.get_by_role("status").first).to_contain_text("proven the best possible")
     db.session.remove()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkshopAssignment)) == 30

@@ -7,8 +7,10 @@ import pytest
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.badges.models import BadgePreset
+from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.jobs import Job, jobs_folder
 from lsi_assembly.extensions import db
+from lsi_assembly.public.models import PublicAttendee, PublicEvent
 from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
 from tests.factories import csrf_token, make_event, make_organization, make_participant, make_user, post_form
 
@@ -72,6 +74,15 @@ EXPECTED = {
     "desk.settings": DESK,
     "desk.walk_in": DESK,
     "desk.counts": DESK,
+    "public_staff.index": ORGANIZERS,
+    "public_staff.export": ORGANIZERS,
+    "public_staff.message": ORGANIZERS,
+    "public_desk.desk": DESK,
+    "public_desk.desk_lookup": DESK,
+    "public_desk.desk_attendee": DESK,
+    "public_desk.desk_check_in": DESK,
+    "public_desk.desk_undo": DESK,
+    "public_desk.desk_counts": DESK,
 }
 WHO = [None, Role.DESK, Role.ORGANIZER, Role.ADMIN]
 
@@ -107,12 +118,17 @@ def test_role_matrix(app, client, who):
     preset = BadgePreset(event_id=event.id, name="matrix", page_width=100, page_height=80, badge_width=90,
                          badge_height=60)
     finished = Job(kind="badges", status="done", result_file="matrix-test.pdf", download_name="badges.pdf")
-    db.session.add_all([preset, finished])
+    public_event = PublicEvent(event=event, title="Public", capacity=10, is_open=True, starts_at=utcnow(),
+                               ends_at=utcnow())
+    attendee = PublicAttendee(public_event=public_event, name="Matrix", email="matrix@example.org",
+                              privacy_accepted_at=utcnow(), access_key="matrix", confirm_by=utcnow())
+    db.session.add_all([preset, finished, public_event, attendee])
     (jobs_folder(app) / "matrix-test.pdf").write_bytes(b"%PDF-1.7 matrix")
     db.session.commit()
     values = {"participant_id": participant.id, "organization_id": organization.id, "user_id": other.id,
               "action": "approve", "fmt": "csv", "workshop_id": workshop.id, "run_id": kept.id, "kind": "slots",
-              "item_id": 999999, "job_id": finished.id, "preset_id": preset.id}
+              "item_id": 999999, "job_id": finished.id, "preset_id": preset.id,
+              "attendee_id": attendee.id}
     if who is not None:
         make_user(f"{who}@example.org", "correct horse battery", who)
         post_form(client, "/login", {"email": f"{who}@example.org", "password": "correct horse battery"})

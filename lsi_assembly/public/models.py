@@ -1,0 +1,128 @@
+"""The public event and the people registered for it (a list apart from the delegates and their quotas)."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lsi_assembly.core.audit import audit
+from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.search import fold
+from lsi_assembly.events.models import Event
+from lsi_assembly.extensions import db
+
+
+class AttendeeStatus(enum.StrEnum):
+    #: Registered, e-mail address not confirmed yet: holds nothing; expires after ``confirm_hours``.
+    UNCONFIRMED = "unconfirmed"
+    #: Has a seat and a ticket.
+    CONFIRMED = "confirmed"
+    #: Confirmed their address when every seat was taken: in line, by ``queued_at``.
+    WAITING = "waiting"
+    #: First in line when a seat freed up: the seat is kept for them until ``offer_expires_at``.
+    OFFERED = "offered"
+    CANCELLED = "cancelled"
+    #: Did not confirm their address in time.
+    EXPIRED = "expired"
+    #: Did not claim an offered seat in time (they leave the line; they may register again).
+    LAPSED = "lapsed"
+
+
+#: Statuses that take one of the seats (confirmed, or kept for someone who was offered it).
+SEAT_TAKING = (AttendeeStatus.CONFIRMED, AttendeeStatus.OFFERED)
+#: Statuses of a registration still going: registering again with the same address changes nothing.
+ACTIVE = (AttendeeStatus.UNCONFIRMED, AttendeeStatus.CONFIRMED, AttendeeStatus.WAITING, AttendeeStatus.OFFERED)
+
+
+class PublicEvent(db.Model):
+    """The event open to anyone, beside the Assembly: its seats, its rules, its registration window."""
+
+    __tablename__ = "public_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    venue: Mapped[str | None] = mapped_column(sa.String(300))
+    #: When it starts and ends (UTC; shown in the event's time zone).
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    #: Seats in the room.
+    capacity: Mapped[int] = mapped_column(default=100)
+    #: Expected share of registered people who do not come, in percent: that many more are confirmed.
+    no_show_percent: Mapped[int] = mapped_column(default=0)
+    #: Registration is open to the public.
+    is_open: Mapped[bool] = mapped_column(default=False)
+    #: How long a registration may wait for its e-mail confirmation.
+    confirm_hours: Mapped[int] = mapped_column(default=24)
+    #: How long a seat offered to the first in line is kept for them.
+    claim_hours: Mapped[int] = mapped_column(default=24)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[Event] = relationship()
+
+    @property
+    def overbooking(self) -> int:
+        """Extra seats confirmed beyond the room's, so that the expected no-shows leave the room full."""
+        share = min(max(self.no_show_percent, 0), 90)
+        return self.capacity * share // (100 - share)
+
+    @property
+    def limit(self) -> int:
+        """How many people may hold a seat at once (the room's seats plus the overbooking allowance)."""
+        return self.capacity + self.overbooking
+
+
+@audit("public_attendee")
+class PublicAttendee(db.Model):
+    """Someone registered for the public event: one per e-mail address."""
+
+    __tablename__ = "public_attendees"
+    __table_args__ = (
+        sa.UniqueConstraint("public_event_id", "email"),
+        sa.Index("ix_public_attendees_queue", "public_event_id", "status", "queued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_event_id: Mapped[int] = mapped_column(sa.ForeignKey("public_events.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20), default=AttendeeStatus.UNCONFIRMED)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: Normalized by email-validator and lower-cased: one registration per address.
+    email: Mapped[str] = mapped_column(sa.String(254))
+    affiliation: Mapped[str | None] = mapped_column(sa.String(200))
+    #: Language of the pages and e-mails (en, fr).
+    locale: Mapped[str] = mapped_column(sa.String(10), default="en")
+    accessibility_needs: Mapped[str | None] = mapped_column(sa.Text)
+    privacy_accepted_at: Mapped[datetime]
+    #: Random secret signed into the person's links; replaced when they register again.
+    access_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: The entry code in the ticket's QR code (Crockford base32, 130 random bits, nothing personal).
+    ticket_code: Mapped[str | None] = mapped_column(sa.String(26), unique=True)
+    #: Folded name and e-mail, for the desk's and the organizers' search.
+    search_text: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The e-mail confirmation must come before this moment.
+    confirm_by: Mapped[datetime]
+    #: When the address was confirmed.
+    confirmed_at: Mapped[datetime | None]
+    #: When they joined the waiting list: the line's order.
+    queued_at: Mapped[datetime | None]
+    #: A seat offered from the waiting list is kept until then.
+    offer_expires_at: Mapped[datetime | None]
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    checked_in_at: Mapped[datetime | None]
+    #: The desk that let them in.
+    checked_in_by: Mapped[str | None] = mapped_column(sa.String(60))
+
+    public_event: Mapped[PublicEvent] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PublicAttendee {self.id} {self.status}>"
+
+
+@sa.event.listens_for(PublicAttendee, "before_insert")
+@sa.event.listens_for(PublicAttendee, "before_update")
+def _fold_search_text(mapper, connection, attendee: PublicAttendee) -> None:
+    attendee.search_text = fold(f"{attendee.name} {attendee.email} {attendee.affiliation or ''}")[:500]
