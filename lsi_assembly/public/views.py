@@ -44,9 +44,8 @@ def _rate_limit() -> str:
 def register():
     """The registration form, with the honest count of places left."""
     public_event = _public_event()
-    available = services.availability(public_event)
     if not public_event.is_open:
-        return render_template("public/closed.html", public_event=public_event, available=available)
+        return render_template("public/closed.html", public_event=public_event)
     form = PublicRegistrationForm()
     if form.is_submitted() and form.is_trap_filled():
         # A program filled the hidden field: tell it nothing, store nothing.
@@ -63,7 +62,7 @@ def register():
                 name=form.name.data, email=form.email.data, affiliation=form.affiliation.data or None,
                 locale=form.language.data, accessibility_needs=form.accessibility_needs.data or None))
         except services.Closed:
-            return render_template("public/closed.html", public_event=public_event, available=available)
+            return render_template("public/closed.html", public_event=public_event)
         db.session.commit()
         session["public_submitted"] = True
         return redirect(url_for("public.done"))
@@ -71,8 +70,8 @@ def register():
         form.language.data = current_language()
     form.started.data = started_stamp()
     status = 422 if form.is_submitted() else 200
-    return render_template("public/register.html", public_event=public_event, form=form, available=available,
-                           too_quick=too_quick), status
+    return render_template("public/register.html", public_event=public_event, form=form,
+                           available=services.availability(public_event), too_quick=too_quick), status
 
 
 @bp.get("/done")
