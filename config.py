@@ -79,7 +79,7 @@ class Config:
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT") or "10 per minute;60 per hour"
         #: Seconds below which a filled-in public form is taken for a program's.
         self.PUBLIC_MIN_SECONDS = float(env.get("PUBLIC_MIN_SECONDS") or 3)
-        #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+        #: Reverse proxies in front of the app whose X-Forwarded-For and -Proto are trusted (0: none).
         self.TRUSTED_PROXY_COUNT = int(env.get("TRUSTED_PROXY_COUNT") or 0)
         self.BABEL_DEFAULT_LOCALE = "en"
         self.BABEL_DEFAULT_TIMEZONE = env.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Paris"
@@ -106,6 +106,12 @@ class ProductionConfig(Config):
             raise ConfigurationError(
                 "MAIL_SERVER is not set. In production, e-mail (with people's personal links) must go to an "
                 "SMTP server, not to the log. Set MAIL_SERVER (and MAIL_PORT, ...), or LSI_ENV=development."
+            )
+        if not self.BASE_URL:
+            raise ConfigurationError(
+                "BASE_URL is not set. In production, links in e-mails are built on it, never on the Host "
+                "header of a request (which anyone can forge to send people's links to another site). "
+                "Set BASE_URL (e.g. https://assembly.example.org), or LSI_ENV=development."
             )
 
 

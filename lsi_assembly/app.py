@@ -7,6 +7,7 @@ from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, Config, config_from_env
 from lsi_assembly.auth import bp as auth_bp
@@ -67,13 +68,16 @@ def create_app(config: Config | None = None) -> Flask:
     limiter.init_app(app)
     if app.config["TRUSTED_PROXY_COUNT"]:
         count = app.config["TRUSTED_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        # Not X-Forwarded-Host: links are built on BASE_URL, and a forged host must not change them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
 
+    # Ids in URLs fit the database's integer: a longer number is a 404, not an overflow in the driver.
+    app.url_map.converters["int"] = DatabaseId
     _register_blueprints(app)
     mail.init_app(app)
     _register_template_helpers(app)
@@ -87,6 +91,14 @@ def _configure_logging(app: Flask) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("lsi_assembly").setLevel(logging.INFO)
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in URLs: at most 2**31 - 1, the largest id of an INTEGER column."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import resource
 import threading
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -151,7 +152,8 @@ def render_numbered_parts(documents: list[str], stylesheets: tuple[str, ...] = (
             theirs.close()
             connections.append(mine)
             processes.append(process)
-        counts = [_receive(connection, "pages") for connection in connections]
+        deadline = time.monotonic() + PARTS_TIMEOUT
+        counts = [_receive(connection, "pages", deadline) for connection in connections]
         total = sum(counts)
         if progress:
             progress("laid-out", total)
@@ -159,7 +161,7 @@ def render_numbered_parts(documents: list[str], stylesheets: tuple[str, ...] = (
         for connection, count in zip(connections, counts, strict=True):
             connection.send((before, total))
             before += count
-        results = [_receive(connection, "pdf") for connection in connections]
+        results = [_receive(connection, "pdf", deadline) for connection in connections]
         pdfs = [pdf for pdf, _rss in results]
         if stats is not None:
             stats.update(parts=len(documents), pages=counts, peak_rss_mb=[rss / 1024 for _pdf, rss in results])
@@ -176,8 +178,15 @@ def render_numbered_parts(documents: list[str], stylesheets: tuple[str, ...] = (
     return join_pdfs(pdfs)
 
 
-def _receive(connection, expected: str):
+#: How long the parts of one document may take in all before they are given up (then the caller
+#: lays the document out in one process): generous, the longest list takes about a minute.
+PARTS_TIMEOUT = 20 * 60
+
+
+def _receive(connection, expected: str, deadline: float):
     try:
+        if not connection.poll(max(0.0, deadline - time.monotonic())):
+            raise PartFailed(f"a rendering process did not answer within {PARTS_TIMEOUT} s")
         kind, value = connection.recv()
     except (EOFError, OSError) as error:
         raise PartFailed(f"a rendering process ended early: {error!r}") from error

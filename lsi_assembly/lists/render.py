@@ -7,8 +7,10 @@ import io
 import json
 import logging
 import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from flask import current_app, render_template
 
@@ -134,9 +136,15 @@ def cached_list_pdf(table: ListTable, event: Event, locale: str, variant: str) -
     if path.is_file():
         return path.read_bytes()
     pdf = list_pdf(table, event)
-    partial = path.with_suffix(f".{os.getpid()}.part")
-    partial.write_bytes(pdf)
-    partial.replace(path)  # whole or not at all, even with two requests at once
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(pdf)
+        os.replace(partial, path)  # whole or not at all, even with two requests at once
+    except OSError:
+        log.warning("the shared list could not be kept for next time", exc_info=True)
+        Path(partial).unlink(missing_ok=True)
+        return pdf
     for older in path.parent.glob(f"{prefix}*.pdf"):
         if older != path:  # an earlier version: it may hold someone who has since withdrawn their consent
             older.unlink(missing_ok=True)

@@ -119,6 +119,10 @@ class PublicEventForm(FlaskForm):
     is_open = BooleanField(_l("Registration is open"))
     submit = SubmitField(_l("Save"))
 
+    def validate_date(self, field) -> None:
+        if field.data and not 2000 <= field.data.year <= 2100:
+            raise ValidationError(_l("Please give a date between the years 2000 and 2100."))
+
     def validate_ends(self, field) -> None:
         if self.starts.data and field.data and field.data <= self.starts.data:
             raise ValidationError(_l("The end must come after the start."))

@@ -76,6 +76,7 @@ def lock(public_event: PublicEvent) -> None:
     """Take the public event's lock until the transaction ends (see the module's docstring)."""
     db.session.execute(sa.update(PublicEvent).where(PublicEvent.id == public_event.id)
                        .values(capacity=PublicEvent.capacity).execution_options(synchronize_session=False))
+    db.session.refresh(public_event)  # the seats and delays as they are now, not as read before the lock
 
 
 def seats_taken(public_event: PublicEvent) -> int:
@@ -163,7 +164,8 @@ def register(public_event: PublicEvent, data: RegistrationData, now: datetime | 
         else:
             _mail(fresh, "public_confirm", confirm_link=link("public.confirm", fresh))
             return fresh
-    if attendee.status in ACTIVE:
+    expired = attendee.status == AttendeeStatus.UNCONFIRMED and attendee.confirm_by < now  # not swept yet
+    if attendee.status in ACTIVE and not expired:
         if not recently_sent(attendee.email, "public_links", RESEND_INTERVAL):
             _mail(attendee, "public_links", confirm_link=link("public.confirm", attendee),
                   ticket_link=link("public.ticket", attendee))
@@ -203,6 +205,9 @@ def confirm(attendee: PublicAttendee, now: datetime | None = None) -> PublicAtte
     sweep(public_event, now)
     db.session.refresh(attendee)
     if attendee.status != AttendeeStatus.UNCONFIRMED:
+        return attendee
+    if now >= public_event.ends_at:  # the event is over: nothing left to confirm
+        _set_status(attendee, AttendeeStatus.EXPIRED, now)
         return attendee
     attendee.confirmed_at = now
     if waiting_count(public_event) == 0 and seats_taken(public_event) < public_event.limit:
@@ -299,8 +304,19 @@ def sweep(public_event: PublicEvent, now: datetime | None = None) -> tuple[int, 
     return expired, len(lapsed)
 
 
-def close_or_open(public_event: PublicEvent, is_open: bool) -> None:
-    public_event.is_open = is_open
+def sweep_if_due(public_event: PublicEvent, now: datetime | None = None) -> bool:
+    """Sweep only when an unconfirmed registration or an offer is past its time (one cheap query
+    otherwise): the public page's counter then never shows a seat held by a lapsed offer."""
+    now = now or utcnow()
+    due = db.session.scalar(sa.select(PublicAttendee.id).where(
+        PublicAttendee.public_event_id == public_event.id,
+        sa.or_(sa.and_(PublicAttendee.status == AttendeeStatus.UNCONFIRMED, PublicAttendee.confirm_by < now),
+               sa.and_(PublicAttendee.status == AttendeeStatus.OFFERED, PublicAttendee.offer_expires_at < now)))
+        .limit(1))
+    if due is None:
+        return False
+    sweep(public_event, now)
+    return True
 
 
 # --- tickets ----------------------------------------------------------------------------------------

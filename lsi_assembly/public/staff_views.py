@@ -30,6 +30,8 @@ guard_blueprint(desk_bp)
 ORGANIZERS = (Role.ORGANIZER,)
 DESK = (Role.DESK, Role.ORGANIZER)
 PAGE_SIZE = 100
+#: Whom the entry desk can find: people with a seat, an offer or a place in line, or a cancelled one.
+AT_THE_DESK = (AttendeeStatus.CONFIRMED, AttendeeStatus.OFFERED, AttendeeStatus.WAITING, AttendeeStatus.CANCELLED)
 #: The public event's default date and times: 25 June of the Assembly, 18:00-20:30 at the venue.
 DEFAULT_DAY, DEFAULT_START, DEFAULT_END = (6, 25), (18, 0), (20, 30)
 
@@ -192,8 +194,7 @@ def desk_lookup():
     attendee = services.attendee_for_ticket(public_event, form.q.data)
     if attendee is not None:
         return admit(public_event, attendee)
-    stmt = _people(public_event, None, form.q.data).where(PublicAttendee.status.in_(
-        (AttendeeStatus.CONFIRMED, AttendeeStatus.OFFERED, AttendeeStatus.WAITING, AttendeeStatus.CANCELLED)))
+    stmt = _people(public_event, None, form.q.data).where(PublicAttendee.status.in_(AT_THE_DESK))
     matches = list(db.session.scalars(stmt.limit(26)))
     return desk_page(public_event, matches=matches)
 
@@ -201,8 +202,8 @@ def desk_lookup():
 def _desk_attendee(attendee_id: int) -> tuple[PublicEvent, PublicAttendee]:
     public_event = _own_public_event()
     attendee = db.get_or_404(PublicAttendee, attendee_id)
-    if attendee.public_event_id != public_event.id:
-        abort(404)
+    if attendee.public_event_id != public_event.id or attendee.status not in AT_THE_DESK:
+        abort(404)  # the desk sees people who had a seat or were in line, not unconfirmed registrations
     return public_event, attendee
 
 

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from lsi_assembly.core.i18n import current_language
@@ -44,6 +55,8 @@ def _rate_limit() -> str:
 def register():
     """The registration form, with the honest count of places left."""
     public_event = _public_event()
+    if request.method == "GET" and services.sweep_if_due(public_event):
+        db.session.commit()  # lapsed offers and expired registrations leave the counter
     if not public_event.is_open:
         return render_template("public/closed.html", public_event=public_event)
     form = PublicRegistrationForm()

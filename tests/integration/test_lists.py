@@ -19,7 +19,7 @@ from lsi_assembly.lists.tables import build
 from lsi_assembly.registration.links import make_token
 from lsi_assembly.registration.models import Status
 from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopAssignment, WorkshopRun
-from tests.factories import csrf_token, make_event, make_organization, make_participant, sign_in
+from tests.factories import csrf_token, make_event, make_organization, make_participant, run_at_once, sign_in
 
 NAMES = Path(__file__).resolve().parents[1] / "data" / "names-europe.csv"
 
@@ -333,6 +333,23 @@ def test_cutting_a_list_into_parts_keeps_every_row_once_and_prefers_section_boun
     assert halves[0][1].new_page
     tiny = split_sections([Section("x", rows(1, "x")), Section("y", rows(1, "y"))], 4)
     assert [row for part in tiny for s in part for row in s.rows] == [["x0"], ["y0"]]
+
+
+def test_two_people_asking_for_the_shared_list_at_once_both_get_it(app):
+    event = make_event(participant_list_shared=True)
+    people = [make_participant(event, email=f"p{i}@example.org", status=Status.CONFIRMED, list_consent=True)
+              for i in range(2)]
+    paths = [f"/registration/{make_token(p.access_key)}/participants.pdf" for p in people]
+
+    def fetch(path):
+        def action(ready):
+            client = app.test_client()
+            ready()
+            response = client.get(path)
+            return response.status_code, response.data[:5]
+        return action
+
+    assert run_at_once([fetch(path) for path in paths]) == [(200, b"%PDF-")] * 2
 
 
 def test_the_shared_list_is_made_once_while_it_does_not_change(client, monkeypatch):

@@ -121,7 +121,8 @@ def test_role_matrix(app, client, who):
     public_event = PublicEvent(event=event, title="Public", capacity=10, is_open=True, starts_at=utcnow(),
                                ends_at=utcnow())
     attendee = PublicAttendee(public_event=public_event, name="Matrix", email="matrix@example.org",
-                              privacy_accepted_at=utcnow(), access_key="matrix", confirm_by=utcnow())
+                              privacy_accepted_at=utcnow(), access_key="matrix", confirm_by=utcnow(),
+                              status="confirmed", ticket_code="0" * 26)
     db.session.add_all([preset, finished, public_event, attendee])
     (jobs_folder(app) / "matrix-test.pdf").write_bytes(b"%PDF-1.7 matrix")
     db.session.commit()

@@ -23,8 +23,11 @@ def test_production_without_secret_key_refuses_to_start():
 def test_production_without_mail_server_refuses_to_start():
     with pytest.raises(ConfigurationError, match="MAIL_SERVER is not set"):
         create_app(config_from_env({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40}))
+    with pytest.raises(ConfigurationError, match="BASE_URL is not set"):
+        create_app(config_from_env({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40,
+                                    "MAIL_SERVER": "smtp.example.org"}))
     app = create_app(config_from_env({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40,
-                                      "MAIL_SERVER": "smtp.example.org"}))
+                                      "MAIL_SERVER": "smtp.example.org", "BASE_URL": "https://lsi.example.org"}))
     assert app.config["ENV_NAME"] == "production"
 
 
