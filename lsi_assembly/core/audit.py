@@ -69,6 +69,10 @@ FIELD_LABELS = {
     "badge_hide_organization": _l("Organization left off the badge"), "desk_note": _l("Note for the check-in desk"),
     "needs_at_desk": _l("Needs shown at the desk"), "day_id": _l("Day"), "desk": _l("Desk"),
     "participant_id": _l("Participant"), "checked_in_at": _l("Checked in at"), "user_id": _l("Staff account"),
+    "title": _l("Title"), "description": _l("Description"), "venue": _l("Venue"), "starts_at": _l("Starts at"),
+    "ends_at": _l("Ends at"), "capacity": _l("Seats"), "no_show_percent": _l("Expected no-shows (percent)"),
+    "is_open": _l("Registration is open"), "confirm_hours": _l("Hours to confirm the e-mail address"),
+    "claim_hours": _l("Hours to claim a seat offered from the waiting list"),
 }
 ACTOR_LABELS = {"participant": _l("the participant"), "command line": _l("command line")}
 

@@ -1,13 +1,14 @@
 """``flask lists render KIND --out FILE``: any list as PDF, CSV or Excel, from the command line."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from lsi_assembly.events.services import current_event
-from lsi_assembly.lists.render import FORMATS, list_file
+from lsi_assembly.lists.render import FORMATS, list_file, list_pdf
 from lsi_assembly.lists.tables import GROUPINGS, KINDS, build
 
 lists_cli = AppGroup("lists", help="Printed and exported lists.")
@@ -36,5 +37,13 @@ def render_command(kind: str, out: Path, day, group_by: str, with_names: bool) -
         if the_day is None:
             raise click.ClickException(f"{day:%Y-%m-%d} is not a day of the event")
     table = build(kind, event, day=the_day, group_by=group_by, locale="en", with_names=with_names)
-    out.write_bytes(list_file(table, event, fmt))
+    if fmt == "pdf":
+        # Steps in percent, as on the web: rows chosen, pages laid out (long lists, in parts), written.
+        with click.progressbar(length=100, label=f"Printing {table.row_count} rows", file=sys.stderr) as bar:
+            bar.update(5)
+            data = list_pdf(table, event, progress=lambda _step, pages: bar.update(75 - bar.pos))
+            bar.update(100 - bar.pos)
+    else:
+        data = list_file(table, event, fmt)
+    out.write_bytes(data)
     click.echo(f"{table.title}: {table.row_count} rows written to {out}")

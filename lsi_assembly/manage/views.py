@@ -19,7 +19,7 @@ from lsi_assembly.extensions import db
 from lsi_assembly.manage import bp
 from lsi_assembly.manage.services import dashboard, timeline_chart
 
-AUDIT_KINDS = ("participant", "organization", "user", "check_in")
+AUDIT_KINDS = ("participant", "organization", "user", "check_in", "public_event")
 
 
 @bp.get("/")

@@ -36,8 +36,13 @@ SEAT_TAKING = (AttendeeStatus.CONFIRMED, AttendeeStatus.OFFERED)
 ACTIVE = (AttendeeStatus.UNCONFIRMED, AttendeeStatus.CONFIRMED, AttendeeStatus.WAITING, AttendeeStatus.OFFERED)
 
 
+@audit("public_event")
 class PublicEvent(db.Model):
-    """The event open to anyone, beside the Assembly: its seats, its rules, its registration window."""
+    """The event open to anyone, beside the Assembly: its seats, its rules, its registration window.
+
+    Its settings are in the audit log (organizers change them). The people registered are not: they
+    register themselves, and their names must not outlive the deletion of their registration.
+    """
 
     __tablename__ = "public_events"
 
@@ -75,7 +80,6 @@ class PublicEvent(db.Model):
         return self.capacity + self.overbooking
 
 
-@audit("public_attendee")
 class PublicAttendee(db.Model):
     """Someone registered for the public event: one per e-mail address."""
 

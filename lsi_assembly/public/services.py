@@ -37,6 +37,9 @@ from lsi_assembly.public.models import ACTIVE, SEAT_TAKING, AttendeeStatus, Publ
 from lsi_assembly.registration.links import new_access_key
 
 _SALT = "lsi-assembly/public-link"
+#: Registrations that ended, and how long they are kept after that (then deleted by ``sweep``).
+ENDED = (AttendeeStatus.EXPIRED, AttendeeStatus.LAPSED, AttendeeStatus.CANCELLED)
+ENDED_KEPT = timedelta(days=30)
 #: At most one "here are your links again" e-mail per address in this time.
 RESEND_INTERVAL = timedelta(minutes=10)
 
@@ -282,7 +285,8 @@ def offer_free_seats(public_event: PublicEvent, now: datetime) -> list[PublicAtt
 def sweep(public_event: PublicEvent, now: datetime | None = None) -> tuple[int, int]:
     """Expire unconfirmed registrations and offers past their time; offer the seats that frees.
 
-    Takes the lock (again: harmless). Returns (registrations expired, offers lapsed).
+    Also deletes registrations that ended more than ``ENDED_KEPT`` ago. Takes the lock (again:
+    harmless). Returns (registrations expired, offers lapsed).
     """
     now = now or utcnow()
     lock(public_event)
@@ -301,6 +305,10 @@ def sweep(public_event: PublicEvent, now: datetime | None = None) -> tuple[int, 
     db.session.flush()
     if lapsed:
         offer_free_seats(public_event, now)
+    # Registrations that ended (expired, lapsed, cancelled) hold nothing: their data goes after a while.
+    db.session.execute(sa.delete(PublicAttendee).where(
+        PublicAttendee.public_event_id == public_event.id, PublicAttendee.status.in_(ENDED),
+        PublicAttendee.status_changed_at < now - ENDED_KEPT).execution_options(synchronize_session=False))
     return expired, len(lapsed)
 
 

@@ -178,6 +178,16 @@ def test_formula_cells_are_neutralized_in_csv_and_excel(runner, tmp_path):
     assert sheet["A2"].value.startswith("'=")
 
 
+def test_the_command_line_shows_progress_while_a_pdf_is_made(runner, tmp_path):
+    event = make_event()
+    many_people(event, 5, status=Status.CONFIRMED)
+    result = runner.invoke(args=["lists", "render", "participants-full", "--out", str(tmp_path / "l.pdf")])
+    assert result.exit_code == 0
+    assert "Printing 5 rows" in result.output and "5 rows written to" in result.output
+    csv_result = runner.invoke(args=["lists", "render", "participants-full", "--out", str(tmp_path / "l.csv")])
+    assert "Printing" not in csv_result.output  # CSV and Excel take a fraction of a second
+
+
 def test_bad_command_line_choices_are_refused(runner, tmp_path):
     make_event()
     result = runner.invoke(args=["lists", "render", "participants", "--out", str(tmp_path / "x.doc")])

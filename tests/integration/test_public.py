@@ -248,6 +248,22 @@ def test_an_address_registered_again_after_its_time_to_confirm_starts_afresh(cli
     assert services.availability(public_event).left == 3
 
 
+def test_ended_registrations_are_deleted_after_thirty_days(app, client):
+    public_event = make_public_event(make_event())
+    confirmed_registration(client, "stays@example.org")
+    confirmed_registration(client, "left@example.org")
+    confirmed_registration(client, "recent@example.org")
+    press(client, f"/public/cancel/{token('left@example.org')}")
+    press(client, f"/public/cancel/{token('recent@example.org')}")
+    attendee("left@example.org").status_changed_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    services.sweep(public_event)
+    db.session.commit()
+    assert attendee("left@example.org") is None  # name, address and needs gone
+    assert attendee("recent@example.org").status == AttendeeStatus.CANCELLED
+    assert attendee("stays@example.org").status == AttendeeStatus.CONFIRMED
+
+
 def test_nothing_is_confirmed_once_the_event_is_over(client):
     public_event = make_public_event(make_event())
     register(client, "after@example.org")
@@ -429,6 +445,9 @@ def test_organizers_set_up_the_event_see_counts_export_and_write_to_everyone(cli
     closed = dict(data, is_open="", capacity="3", csrf_token=csrf(client, "/manage/public/"))
     client.post("/manage/public/", data=closed)
     assert "Registration is closed" in visitor.get("/public").get_data(as_text=True)
+    log = client.get("/manage/audit?kind=public_event").get_data(as_text=True)
+    assert "Registration is open" in log and "Seats" in log  # the organizers' changes, with who made them
+    assert "three@example.org" not in client.get("/manage/audit").get_data(as_text=True)  # not the public's
 
 
 def test_the_desk_lets_ticket_holders_in_once_and_counts_them(app, client):
