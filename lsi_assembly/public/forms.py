@@ -1,9 +1,10 @@
 """Forms of the public event: the registration (few fields, bot traps that a person never meets) and the organizers'."""
 from __future__ import annotations
 
+import secrets
 import time
 
-from flask import current_app
+from flask import current_app, session
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -35,20 +36,34 @@ PUBLIC_STATUS_LABELS = {
     "lapsed": _l("Offer not claimed in time"),
 }
 _SALT = "lsi-assembly/public-form-started"
+#: A time stamp older than this is refused too (a form left open a whole day is simply shown again).
+STAMP_MAX_AGE = 24 * 3600
+
+
+def _session_nonce() -> str:
+    """A random value of this browser session, so that a time stamp only works in the session it was made for."""
+    if "public_form" not in session:
+        session["public_form"] = secrets.token_urlsafe(12)
+    return session["public_form"]
 
 
 def started_stamp() -> str:
-    """When the form was shown, signed (so a bot cannot claim it waited)."""
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT).dumps(time.time())
+    """When the form was shown, signed with this session's nonce (a bot can neither forge it nor reuse
+    one fetched in another session)."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT).dumps([time.time(), _session_nonce()])
 
 
 def seconds_since(stamp: str | None) -> float | None:
-    """How long ago the form with ``stamp`` was shown; None for a missing or forged stamp."""
+    """How long ago the form with ``stamp`` was shown in this session; None for a missing, forged,
+    foreign or day-old stamp."""
     try:
-        shown = float(URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT).loads(stamp or ""))
+        shown, nonce = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT).loads(stamp or "")
+        elapsed = time.time() - float(shown)
     except (BadSignature, TypeError, ValueError):
         return None
-    return time.time() - shown
+    if nonce != session.get("public_form") or not 0 <= elapsed <= STAMP_MAX_AGE:
+        return None
+    return elapsed
 
 
 class PublicRegistrationForm(FlaskForm):
