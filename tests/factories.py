@@ -117,26 +117,15 @@ def register_at_once(app, forms: list[dict]) -> list[int]:
 
     Returns the status codes; an exception in a thread is re-raised here.
     """
-    barrier = threading.Barrier(len(forms))
-    results: list[int] = []
-    errors: list[BaseException] = []
-
-    def submit(form: dict) -> None:
-        try:
+    def submit(form: dict):
+        def action(ready):
             client = app.test_client()
             data = {"csrf_token": csrf_token(client, "/register"), **form}
-            barrier.wait(timeout=30)
-            results.append(client.post("/register", data=data).status_code)
-        except BaseException as error:  # reported by the main thread
-            errors.append(error)
+            ready()
+            return client.post("/register", data=data).status_code
+        return action
 
-    threads = [threading.Thread(target=submit, args=(form,)) for form in forms]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return results
+    return run_at_once([submit(form) for form in forms])
 
 
 def run_at_once(actions: list) -> list:

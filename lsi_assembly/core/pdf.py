@@ -58,10 +58,10 @@ class StaticOnlyFetcher(URLFetcher):
         raise RefusedURL(f"refused to fetch {url!r}: only files under static/ and data: URLs may be used")
 
 
-def qr_png(text: str) -> bytes:
-    """A QR code of ``text`` as a PNG: medium error correction, 4 pixels a module, quiet zone included."""
+def qr_png(text: str, scale: int = 4) -> bytes:
+    """A QR code of ``text`` as a PNG: medium error correction, ``scale`` pixels a module, quiet zone included."""
     buffer = io.BytesIO()
-    segno.make(text, error="m", micro=False).save(buffer, kind="png", scale=4, border=4)
+    segno.make(text, error="m", micro=False).save(buffer, kind="png", scale=scale, border=4)
     return buffer.getvalue()
 
 

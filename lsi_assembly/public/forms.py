@@ -22,9 +22,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from lsi_assembly.core.forms import ValidEmail, options, text_field
+from lsi_assembly.core.i18n import language_choices
 from lsi_assembly.core.text import CleanText, strip_filter
 
-LANGUAGES = (("en", "English"), ("fr", "Français"))
 #: What each status is called on the organizers' and the desk's pages.
 PUBLIC_STATUS_LABELS = {
     "unconfirmed": _l("Address not confirmed yet"),
@@ -79,8 +79,7 @@ class PublicRegistrationForm(FlaskForm):
         filters=[strip_filter], description=_l("We send the link to confirm your place, then your ticket, here."),
         render_kw={"autocomplete": "email", "inputmode": "email"})
     affiliation = text_field(_l("Organization (optional)"), 200, render_kw={"autocomplete": "organization"})
-    language = SelectField(_l("Language of our e-mails"), choices=options(LANGUAGES), default="en",
-                           render_kw={"autocomplete": "language"})
+    language = SelectField(_l("Language of our e-mails"), default="en", render_kw={"autocomplete": "language"})
     accessibility_needs = text_field(
         _l("Accessibility needs (optional)"), 1000, multiline=True,
         description=_l("Anything that helps you take part: step-free access, sign language, a seat near the front…"),
@@ -93,6 +92,10 @@ class PublicRegistrationForm(FlaskForm):
     website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
     started = HiddenField()
     submit = SubmitField(_l("Register"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = options(language_choices())
 
     def is_trap_filled(self) -> bool:
         return bool((self.website.data or "").strip())

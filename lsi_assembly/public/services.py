@@ -15,7 +15,6 @@ organizers' page, and by ``flask public sweep`` (run it from cron every few minu
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -31,6 +30,7 @@ from lsi_assembly.badges.services import new_code, normalize_code
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail, recently_sent
+from lsi_assembly.core.pdf import qr_png
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.public.models import ACTIVE, SEAT_TAKING, AttendeeStatus, PublicAttendee, PublicEvent
@@ -197,16 +197,23 @@ def _by_email(public_event: PublicEvent, email: str) -> PublicAttendee | None:
         PublicAttendee.public_event_id == public_event.id, PublicAttendee.email == email))
 
 
+def _take_lock(attendee: PublicAttendee, now: datetime | None) -> datetime:
+    """Lock the attendee's public event, act on the times that passed, reload the attendee: the start of
+    every change. Returns the time read under the lock (the waiting list's order is the lock's)."""
+    lock(attendee.public_event)
+    now = now or utcnow()
+    sweep(attendee.public_event, now)
+    db.session.refresh(attendee)
+    return now
+
+
 def confirm(attendee: PublicAttendee, now: datetime | None = None) -> PublicAttendee:
     """Confirm the address: a seat if one is free and nobody is waiting, else a place in the line.
 
     Confirming again changes nothing; a registration past its ``confirm_by`` has expired.
     """
     public_event = attendee.public_event
-    lock(public_event)
-    now = now or utcnow()  # read under the lock: the waiting list's order is the order of the lock
-    sweep(public_event, now)
-    db.session.refresh(attendee)
+    now = _take_lock(attendee, now)
     if attendee.status != AttendeeStatus.UNCONFIRMED:
         return attendee
     if now >= public_event.ends_at:  # the event is over: nothing left to confirm
@@ -231,16 +238,13 @@ def _give_seat(attendee: PublicAttendee, now: datetime) -> None:
     db.session.flush()
     _mail(attendee, "public_ticket", ticket_link=link("public.ticket", attendee),
           cancel_link=link("public.cancel", attendee),
-          attachments=[("ticket.png", "image/png", ticket_png(attendee.ticket_code)),
+          attachments=[("ticket.png", "image/png", qr_png(attendee.ticket_code, scale=8)),
                        ("public-event.ics", "text/calendar", calendar_file(attendee.public_event))])
 
 
 def claim(attendee: PublicAttendee, now: datetime | None = None) -> PublicAttendee:
     """Take the seat offered from the waiting list, while the offer lasts."""
-    lock(attendee.public_event)
-    now = now or utcnow()
-    sweep(attendee.public_event, now)
-    db.session.refresh(attendee)
+    now = _take_lock(attendee, now)
     if attendee.status == AttendeeStatus.OFFERED:
         _give_seat(attendee, now)
     return attendee
@@ -249,10 +253,7 @@ def claim(attendee: PublicAttendee, now: datetime | None = None) -> PublicAttend
 def cancel(attendee: PublicAttendee, now: datetime | None = None) -> PublicAttendee:
     """Give up the seat, the offer or the place in line; a freed seat goes to the first in line."""
     public_event = attendee.public_event
-    lock(public_event)
-    now = now or utcnow()
-    sweep(public_event, now)
-    db.session.refresh(attendee)
+    now = _take_lock(attendee, now)
     if attendee.status not in ACTIVE:
         return attendee
     freed = attendee.status in SEAT_TAKING
@@ -328,12 +329,6 @@ def sweep_if_due(public_event: PublicEvent, now: datetime | None = None) -> bool
 
 
 # --- tickets ----------------------------------------------------------------------------------------
-
-def ticket_png(code: str) -> bytes:
-    buffer = io.BytesIO()
-    segno.make(code, error="m", micro=False).save(buffer, kind="png", scale=8, border=4)
-    return buffer.getvalue()
-
 
 def ticket_svg(code: str) -> str:
     """The QR code for the page: inline SVG (no request, no image file), scaled by CSS."""

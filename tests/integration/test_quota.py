@@ -1,8 +1,6 @@
 """Each organization's delegate quota: waiting list, promotion, and races between real threads."""
 from __future__ import annotations
 
-import threading
-
 import sqlalchemy as sa
 
 from lsi_assembly.extensions import db
@@ -18,6 +16,7 @@ from tests.factories import (
     post_form,
     register_at_once,
     registration_form,
+    run_at_once,
 )
 
 
@@ -157,24 +156,15 @@ def test_concurrent_cancellations_keep_every_cancellation_and_fill_the_freed_pla
                                   email=f"second{round_}@example.org")
         paths = [f"/registration/{make_token(p.access_key)}/cancel" for p in (holder, first)]
         ids = {p.email: p.id for p in (holder, first, second)}
-        barrier = threading.Barrier(2)
-        errors: list[BaseException] = []
-
-        def cancel(path: str) -> None:
-            try:
+        def cancel(path: str):
+            def action(ready):
                 client = app.test_client()
                 token = csrf_token(client, path)
-                barrier.wait(timeout=30)
-                assert client.post(path, data={"csrf_token": token}).status_code == 302
-            except BaseException as error:
-                errors.append(error)
+                ready()
+                return client.post(path, data={"csrf_token": token}).status_code
+            return action
 
-        threads = [threading.Thread(target=cancel, args=(path,)) for path in paths]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert not errors, errors
+        assert run_at_once([cancel(path) for path in paths]) == [302, 302]
         db.session.expire_all()
         statuses = {email: db.session.get(Participant, pid).status for email, pid in ids.items()}
         assert statuses == {f"holder{round_}@example.org": "cancelled", f"first{round_}@example.org": "cancelled",
