@@ -31,8 +31,6 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))  # support.py, shared with bench/workshops_web.py
 
 import click
 import sqlalchemy as sa

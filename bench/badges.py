@@ -69,7 +69,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import ROOT, run_case, setup_path, unique_names
+from harness import ROOT, run_case, unique_names
 
 DEFAULT_SIZES = "300,1000,3000"
 BREAKDOWN_SIZE = 1_000
@@ -300,7 +300,6 @@ def check_batch(problems: list[str], what: str, pdf: bytes, count: int, expected
 
 def batch_case(preset_name: str, size: int, pool: bool, folder: str) -> dict:
     """One ``print_and_log`` of every badge, in one process or with the pool."""
-    setup_path()
     from lsi_assembly.badges import render
     from lsi_assembly.badges.layout import PRESETS
     from lsi_assembly.badges.printing import print_and_log
@@ -339,7 +338,6 @@ def batch_case(preset_name: str, size: int, pool: bool, folder: str) -> dict:
 
 def breakdown_case(folder: str) -> dict:
     """``print_and_log`` at 1,000 with its parts timed: one process, pool (cold fork server), pool (warm)."""
-    setup_path()
     import sqlalchemy as sa
 
     from lsi_assembly.badges import printing, render
@@ -407,7 +405,6 @@ def breakdown_case(folder: str) -> dict:
 
 def cli_case(folder: str, repeat: int) -> dict:
     """``flask --app wsgi badges render`` as a subprocess, each run on a fresh copy of one loaded database."""
-    setup_path()
     import sqlite3
 
     from support import fresh_app
@@ -454,7 +451,6 @@ def cli_case(folder: str, repeat: int) -> dict:
 
 def reprint_case(kind: str, reprints: int, schema: str | None, folder: str) -> dict:
     """One badge at the desk through the test client: first request, warm-ups, then ``reprints`` timed."""
-    setup_path()
     import sqlalchemy as sa
 
     from lsi_assembly.badges import render
@@ -517,7 +513,6 @@ def reprint_case(kind: str, reprints: int, schema: str | None, folder: str) -> d
 
 def in_child(case: dict, folder: str) -> dict | None:
     """Run one case in a child process of its own (``harness.run_case``); None when it failed."""
-    setup_path()
     schema = f"bench_{secrets.token_hex(4)}" if case.get("kind") == "postgresql" else None
 
     def drop() -> None:
@@ -682,7 +677,6 @@ def main() -> None:
         return
     if not 1 <= args.repeat <= 20 or not 5 <= args.reprints <= 1_000:
         parser.error("--repeat must be between 1 and 20, --reprints between 5 and 1,000")
-    setup_path()
     import weasyprint
     import weasyprint.text.ffi as weasyprint_ffi
 

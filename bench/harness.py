@@ -1,5 +1,5 @@
 """What the benchmarks that fork children share and that must not import the app (bench/badges.py,
-bench/lists.py): the path set-up, the shared names, a case run in a child process, CPU accounting.
+bench/lists.py): the shared names, a case run in a child process, CPU accounting.
 
 Kept apart from ``support.py``, which imports the app: a process pool's workers import the main
 script, and should not pay for the app's imports.
@@ -19,13 +19,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES_CSV = ROOT / "tests" / "data" / "names-europe.csv"
-
-
-def setup_path() -> None:
-    """Make ``support`` and the project importable."""
-    for folder in (str(ROOT / "bench"), str(ROOT)):  # support.py, then the project
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
 
 
 def unique_names(count: int) -> list[tuple[str, str, str]]:

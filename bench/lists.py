@@ -57,7 +57,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from harness import run_case, setup_path, unique_names
+from harness import run_case, unique_names
 
 SEED = 2027
 FORMATS = ("csv", "xlsx", "pdf")  # in this order: the PDF last, its memory dominates the peak
@@ -171,7 +171,6 @@ def rss_mb() -> float:
 
 def load_case(count: int, template: Path, folder: str) -> dict:
     """Load the database once and copy it to ``template`` (SQLite's backup API)."""
-    setup_path()
     import sqlite3
 
     from support import fresh_app
@@ -203,7 +202,6 @@ def last_page_text(pdf: bytes) -> tuple[int, str]:
 
 def list_case(kind: str, one_day: bool, template: Path, folder: str) -> dict:
     """``build`` then csv, xlsx and pdf of one list, on a copy of the loaded database."""
-    setup_path()
     import csv
     import io
 
@@ -414,7 +412,6 @@ def main() -> None:
     if args.child:
         run_child(json.loads(args.case), Path(args.child))
         return
-    setup_path()
     import weasyprint
     import weasyprint.text.ffi as weasyprint_ffi
     from support import machine

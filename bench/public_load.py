@@ -48,7 +48,6 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from harness import setup_path
 
 GOAL_RATIO = 1 / 3
 FORM_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -334,7 +333,6 @@ def main() -> None:
     if not (1 <= args.clients <= 500 and 1 <= args.registrations <= 100_000 and 1 <= args.seats
             and 1 <= args.workers <= 32 and 1 <= args.health <= 1_000_000):
         parser.error("out of range")
-    setup_path()
     from support import PostgresDatabase, SqliteDatabase, machine, postgres_url
 
     root = Path(__file__).resolve().parents[1]

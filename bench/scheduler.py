@@ -12,13 +12,9 @@ import argparse
 import platform
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lsi_assembly.workshops.scheduler import check_feasible, parse_instance, solve  # noqa: E402
+from lsi_assembly.workshops.scheduler import check_feasible, parse_instance, solve
 
 
 def make_instance(participants: int, seed: int) -> dict:

@@ -5,7 +5,8 @@ is dropped at the end, even on error), the benchmark's organizer and its sign-in
 client, the timing of one GET, the peak RSS of the process, and the line that names the machine and
 the code measured. Nothing here measures on its own: the scripts decide what is timed.
 
-The scripts put the project root and this folder on ``sys.path`` before importing this module.
+The scripts import it as ``support`` (Python puts a script's own folder on the path); the project comes
+from its editable install (``pip install -e .``, done by ``make``).
 """
 from __future__ import annotations
 

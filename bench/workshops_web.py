@@ -81,8 +81,6 @@ from datetime import time as clock_time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))  # support.py, shared with bench/backoffice.py
 
 import sqlalchemy as sa
 
