@@ -52,7 +52,12 @@ class Config:
         self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER") or "LSI Assembly <assembly@localhost>"
+        #: Seconds the client waits for each answer of the SMTP server.
         self.MAIL_TIMEOUT = float(env.get("MAIL_TIMEOUT") or 10)
+        #: Seconds, in all, that sending after a request may take (what is left waits for the next sender).
+        self.MAIL_REQUEST_DEADLINE = float(env.get("MAIL_REQUEST_DEADLINE") or 5)
+        #: The relay takes addresses with non-ASCII characters before the @ (SMTPUTF8): forms accept them.
+        self.MAIL_SMTPUTF8 = _flag(env.get("MAIL_SMTPUTF8"))
         #: Public address of the app, used to build links in e-mails (e.g. https://assembly.example.org).
         self.BASE_URL = (env.get("BASE_URL") or "").rstrip("/") or None
         #: Where background jobs leave their files (badge PDFs) for a few hours; shared by all workers.

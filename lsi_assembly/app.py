@@ -57,6 +57,9 @@ def create_app(config: Config | None = None) -> Flask:
     )
     app.config.from_object(config)
     app.config["ENV_NAME"] = config.ENV_NAME
+    # Bound values (names, notes) never reach a log or an error's text, whatever engine options are given.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+                                               "hide_parameters": True}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         (BASE_DIR / "instance").mkdir(exist_ok=True)  # the default database lives there
     _configure_logging(app)

@@ -51,15 +51,40 @@ def page_number(value: str | None, last: int = 100_000) -> int:
 
 
 INVALID_EMAIL = _l("This e-mail address is not valid. Please check it (it should look like name@example.org).")
+NON_ASCII_EMAIL = _l("This e-mail address has letters with accents or outside the Latin alphabet before the @ "
+                     "(such as é or ü), and our mail server cannot send to such addresses. Please give another "
+                     "address.")
 
 
-def normalize_email(address: str, check_deliverability: bool = False) -> str:
+def smtputf8_allowed() -> bool:
+    """Tell whether addresses with non-ASCII characters before the @ are accepted (MAIL_SMTPUTF8)."""
+    return bool(has_app_context() and current_app.config.get("MAIL_SMTPUTF8"))
+
+
+def normalize_email(address: str, check_deliverability: bool = False, allow_smtputf8: bool | None = None) -> str:
     """Validate an e-mail address (email-validator) and return it normalized and lower-cased.
 
     Raises ``EmailNotValidError``. Lower-cased because people type their address in many ways and it
-    is the key that says whether someone is already registered.
+    is the key that says whether someone is already registered. A non-ASCII local part
+    (``josé@example.org``) is refused unless ``allow_smtputf8`` (default: the app's MAIL_SMTPUTF8),
+    since the mail relay could never take it; a non-ASCII domain is fine (mail goes to its IDNA form).
     """
-    return validate_email(address, check_deliverability=check_deliverability).normalized.lower()
+    if allow_smtputf8 is None:
+        allow_smtputf8 = smtputf8_allowed()
+    return validate_email(address, check_deliverability=check_deliverability,
+                          allow_smtputf8=allow_smtputf8).normalized.lower()
+
+
+def email_error(address: str) -> str:
+    """Return the message for an address ``normalize_email`` refused: non-ASCII before the @, or invalid."""
+    if not smtputf8_allowed() and not address.rpartition("@")[0].isascii():
+        try:
+            validate_email(address, check_deliverability=False, allow_smtputf8=True)
+        except EmailNotValidError:
+            pass
+        else:
+            return NON_ASCII_EMAIL  # valid but for its non-ASCII local part
+    return INVALID_EMAIL
 
 
 class ValidEmail:
@@ -79,4 +104,4 @@ class ValidEmail:
         try:
             field.data = normalize_email(field.data, check_deliverability=check)
         except EmailNotValidError:
-            raise ValidationError(INVALID_EMAIL) from None
+            raise ValidationError(email_error(field.data)) from None

@@ -4,19 +4,24 @@ A message is queued in the same transaction as the change it reports, so a regis
 lost to a mail failure and a mail never reports a change that was rolled back. After the request has
 committed, due messages are sent over SMTP with the standard library; a failed send is kept and tried
 again later with a growing delay (on a later request that queues mail, and by ``flask mail send``).
+A message the relay refuses for good (a 5xx answer) is marked failed at once and never retried.
 """
 from __future__ import annotations
 
 import base64
 import logging
+import re
 import smtplib
 import ssl
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 import click
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app, g, render_template
 from flask.cli import AppGroup
 from flask_babel import force_locale
@@ -27,9 +32,9 @@ from lsi_assembly.extensions import db
 
 log = logging.getLogger(__name__)
 
-#: After this many failed attempts (about three days, see ``_retry_delay``) a message waits for an
-#: operator: ``flask mail send --retry-failed``.
-MAX_ATTEMPTS = 20
+#: After this many failed attempts (about two hours, see ``_retry_delay``) a message fails and waits
+#: for an operator: ``flask mail send --retry-failed``.
+MAX_ATTEMPTS = 8
 
 
 class OutboxMessage(db.Model):
@@ -44,7 +49,10 @@ class OutboxMessage(db.Model):
     #: When the SMTP server accepted it; None while it waits.
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
+    #: What went wrong the last time, without the recipient's address.
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    #: When it failed for good: refused by the server (5xx), or out of attempts. None while it may go.
+    failed_at: Mapped[datetime | None]
     #: Not tried before this moment; a worker sending it moves it ahead first (its claim).
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: The template it was written from, e.g. ``registration_link``.
@@ -53,7 +61,8 @@ class OutboxMessage(db.Model):
     attachments: Mapped[list | None] = mapped_column(sa.JSON)
 
     def __repr__(self) -> str:
-        return f"<OutboxMessage {self.id} attempts={self.attempts} sent={self.sent_at is not None}>"
+        return (f"<OutboxMessage {self.id} attempts={self.attempts} sent={self.sent_at is not None} "
+                f"failed={self.failed_at is not None}>")
 
 
 def queue_mail(recipient: str, template: str, locale: str, flush: bool = True,
@@ -91,10 +100,26 @@ def recently_sent(recipient: str, kind: str, within: timedelta) -> bool:
         OutboxMessage.created_at > utcnow() - within).limit(1)) is not None
 
 
+class _Undeliverable(Exception):
+    """This message can never be sent as it is (an address the relay cannot take): it fails for good."""
+
+
+def _smtp_address(recipient: str) -> str:
+    """Return the address to write to: the domain in its IDNA (ASCII) form, the local part as stored."""
+    local_part, _, domain = recipient.rpartition("@")
+    if domain.isascii():
+        return recipient
+    try:
+        domain = validate_email(recipient, check_deliverability=False, allow_smtputf8=True).ascii_domain
+    except EmailNotValidError:
+        raise _Undeliverable("the domain of the address cannot be written in ASCII (IDNA)") from None
+    return f"{local_part}@{domain}"
+
+
 def _build(message: OutboxMessage) -> EmailMessage:
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    email["To"] = message.recipient
+    email["To"] = _smtp_address(message.recipient)
     email["Subject"] = message.subject
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(domain="lsi-assembly")
@@ -110,28 +135,133 @@ def _build(message: OutboxMessage) -> EmailMessage:
     return email
 
 
+class _SMTP(smtplib.SMTP):
+    """smtplib's client whose every wait on the server (connect, each command, each reply) lasts at
+    most what ``step_timeout`` returns at that moment, so that a deadline holds for the whole batch."""
+
+    def __init__(self, step_timeout: Callable[[], float]) -> None:
+        self._step_timeout = step_timeout
+        super().__init__()  # no host: connect() below
+
+    def connect(self, host="localhost", port=0, source_address=None):  # noqa: D102
+        self.timeout = self._step_timeout()
+        return super().connect(host, port, source_address)
+
+    def send(self, s) -> None:  # noqa: D102
+        self._limit_wait()
+        super().send(s)
+
+    def getreply(self):  # noqa: D102
+        self._limit_wait()
+        return super().getreply()
+
+    def _limit_wait(self) -> None:
+        if self.sock is not None:
+            self.sock.settimeout(self._step_timeout())
+
+
 class _Connection:
-    """One SMTP connection, opened on first use and shared by a batch."""
+    """One SMTP connection, opened on first use and shared by a batch.
 
-    def __init__(self) -> None:
-        self.smtp: smtplib.SMTP | None = None
+    With a ``deadline`` (a ``time.monotonic()`` value), each step waits at most the time left, and
+    none starts once it has passed; without one, each step waits at most MAIL_TIMEOUT.
+    """
 
-    def send(self, email: EmailMessage) -> None:
-        config = current_app.config
+    def __init__(self, deadline: float | None = None) -> None:
+        self.smtp: _SMTP | None = None
+        self.deadline = deadline
+        self.timeout = current_app.config["MAIL_TIMEOUT"]
+
+    def step_timeout(self) -> float:
+        """Return how long the next step may wait on the server; raise TimeoutError past the deadline."""
+        if self.deadline is None:
+            return self.timeout
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the time for sending mail after this request ran out")
+        return min(self.timeout, left)
+
+    def open(self) -> _SMTP:
+        """Connect, STARTTLS and log in if not done yet (or if the server closed the connection)."""
+        if self.smtp is not None and self.smtp.sock is None:
+            self.smtp = None  # closed after a refusal (smtplib closes on a failed RSET)
         if self.smtp is None:
-            self.smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
-            if config["MAIL_USE_TLS"]:
-                self.smtp.starttls(context=ssl.create_default_context())
-            if config["MAIL_USERNAME"]:
-                self.smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        self.smtp.send_message(email)
+            config = current_app.config
+            smtp = _SMTP(self.step_timeout)
+            try:
+                smtp.connect(config["MAIL_SERVER"], config["MAIL_PORT"])
+                if config["MAIL_USE_TLS"]:
+                    smtp.starttls(context=ssl.create_default_context())
+                if config["MAIL_USERNAME"]:
+                    smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+                smtp.ehlo_or_helo_if_needed()
+            except BaseException:
+                smtp.close()
+                raise
+            self.smtp = smtp
+        return self.smtp
+
+    def send(self, message: OutboxMessage) -> None:
+        """Send one message on the open connection; raise _Undeliverable or smtplib's errors."""
+        address = _smtp_address(message.recipient)
+        if not address.isascii():  # the local part: the domain is ASCII by now
+            if not current_app.config["MAIL_SMTPUTF8"]:
+                raise _Undeliverable("the address has non-ASCII characters before the @ and MAIL_SMTPUTF8 is off")
+            if not self.smtp.has_extn("smtputf8"):
+                raise _Undeliverable("the address has non-ASCII characters before the @ and the mail relay "
+                                     "does not offer SMTPUTF8")
+        # With a non-ASCII address, smtplib sends with SMTPUTF8 (checked above that the relay offers it).
+        self.smtp.send_message(_build(message), to_addrs=[address])
 
     def close(self) -> None:
         if self.smtp is not None:
             try:
                 self.smtp.quit()
-            except (OSError, smtplib.SMTPException):
+            except OSError:  # smtplib's errors included
                 self.smtp.close()
+            self.smtp = None
+
+
+#: How a failed send ends: the message fails for good / is tried again later and the batch goes on /
+#: is tried again later and the batch stops (the connection is gone: the rest would fail the same way).
+PERMANENT, LATER, CONNECTION_LOST = "permanent", "later", "connection lost"
+
+
+def _failure_kind(error: Exception) -> str:
+    """Sort a failed send: a 5xx refusal is permanent, a 4xx one temporary, anything else the connection."""
+    if isinstance(error, _Undeliverable):
+        return PERMANENT
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+    elif isinstance(error, smtplib.SMTPResponseException):  # sender or data refused
+        codes = [error.smtp_code]
+    else:  # a socket error, a timeout, SMTPServerDisconnected ...
+        return CONNECTION_LOST
+    if not codes or 421 in codes:  # 421: the server is closing the connection
+        return CONNECTION_LOST
+    return PERMANENT if all(500 <= code < 600 for code in codes) else LATER
+
+
+def _describe(error: Exception, recipient: str) -> str:
+    """Say what went wrong, without the recipient's address (smtplib and servers put it in their text)."""
+    def reply(text) -> str:
+        return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        text = "; ".join(f"{code} {reply(answer)}" for code, answer in error.recipients.values())
+    elif isinstance(error, smtplib.SMTPResponseException):  # its str() names the sender
+        text = f"{error.smtp_code} {reply(error.smtp_error)}"
+    else:
+        text = str(error)
+    text = f"{type(error).__name__}: {text}"
+    forms = {recipient}
+    try:
+        forms.add(_smtp_address(recipient))
+    except _Undeliverable:
+        pass
+    for form in forms:
+        text = re.sub(re.escape(form), "<recipient>", text, flags=re.IGNORECASE)
+    return text[:500]
 
 
 def _retry_delay(attempts: int) -> timedelta:
@@ -150,8 +280,7 @@ def _claim(message_id: int, now: datetime) -> bool:
     attempts = OutboxMessage.attempts + 1
     claimed = db.session.execute(
         sa.update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
-               OutboxMessage.next_attempt_at <= now, OutboxMessage.attempts < MAX_ATTEMPTS)
+        .where(OutboxMessage.id == message_id, *_due(now))
         .values(attempts=attempts, next_attempt_at=now + _retry_delay(1))
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -159,58 +288,75 @@ def _claim(message_id: int, now: datetime) -> bool:
     return claimed == 1
 
 
-def deliver_due(limit: int = 50, now: datetime | None = None) -> tuple[int, int]:
+def _due(now: datetime) -> tuple:
+    return (OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
+            OutboxMessage.next_attempt_at <= now, OutboxMessage.attempts < MAX_ATTEMPTS)
+
+
+def _record_failure(message: OutboxMessage, error: Exception, kind: str, now: datetime) -> None:
+    message.last_error = _describe(error, message.recipient)
+    message.next_attempt_at = now + _retry_delay(message.attempts)
+    if kind == PERMANENT or message.attempts >= MAX_ATTEMPTS:
+        message.failed_at = utcnow()
+    db.session.commit()
+    outcome = "failed for good" if message.failed_at else f"will be retried ({kind})"
+    log.warning("mail %s: send failed, %s: %s", message.id, outcome, message.last_error)
+
+
+def deliver_due(limit: int = 50, now: datetime | None = None, deadline: float | None = None) -> tuple[int, int]:
     """Send up to ``limit`` due messages, committing each outcome; return (sent, failed).
 
     Each message is claimed before it is sent and marked sent as soon as the server accepts it, so
     workers running at once never send a message twice and a batch stopped half-way resends nothing.
+    A message the server refuses (5xx for good, 4xx for later) does not stop the batch; a lost
+    connection does, and what is left waits for the next run. With ``deadline`` (a
+    ``time.monotonic()`` value) no message is started past it, and no wait on the server lasts beyond it.
     """
     now = now or utcnow()
     due = list(db.session.scalars(
-        sa.select(OutboxMessage.id)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now,
-               OutboxMessage.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
+        sa.select(OutboxMessage.id).where(*_due(now)).order_by(OutboxMessage.id).limit(limit)
     ))
     db.session.commit()
     sent = failed = 0
-    connection = _Connection()
+    connection = _Connection(deadline)
     try:
         for message_id in due:
+            if deadline is not None and time.monotonic() >= deadline:
+                break
             if not _claim(message_id, now):
                 continue
             message = db.session.get(OutboxMessage, message_id)
             try:
                 if current_app.config["MAIL_SERVER"]:
-                    connection.send(_build(message))
+                    connection.open()
+                    connection.send(message)
                 else:
                     log.info("MAIL_SERVER is not set; mail written here instead of sent:\n%s", _build(message))
-            except (OSError, smtplib.SMTPException) as error:
-                message.last_error = f"{type(error).__name__}: {error}"[:500]
-                message.next_attempt_at = now + _retry_delay(message.attempts)
-                db.session.commit()
+            except (OSError, _Undeliverable) as error:  # smtplib's errors are OSErrors
+                kind = _failure_kind(error)
+                _record_failure(message, error, kind, now)
                 failed += 1
-                log.warning("mail %s: send failed (%s)", message.id, message.last_error)
-                if isinstance(error, OSError):
-                    break  # the server is unreachable: the rest would fail the same way
-                connection.close()
-                connection = _Connection()
-            else:
-                message.sent_at = utcnow()
-                message.last_error = None
-                db.session.commit()
-                sent += 1
+                if kind == CONNECTION_LOST:
+                    break
+                continue
+            message.sent_at = utcnow()
+            message.last_error = None
+            db.session.commit()
+            sent += 1
     finally:
         connection.close()
     return sent, failed
 
 
 def _deliver_after_request(response):
-    """Send what this request queued, once its transaction has been committed."""
+    """Send what this request queued, once its transaction has been committed, within a deadline.
+
+    MAIL_REQUEST_DEADLINE bounds the whole sending, so a slow or hanging relay never holds the
+    person's answer; what is left waits for the next sender (a later request, ``flask mail send``).
+    """
     if g.pop("mail_queued", False) and response.status_code < 500:
         try:
-            deliver_due(limit=20)
+            deliver_due(limit=20, deadline=time.monotonic() + current_app.config["MAIL_REQUEST_DEADLINE"])
         except Exception:  # the change is committed; the outbox keeps the mail for a retry
             db.session.rollback()
             log.exception("delivering queued mail failed; it stays in the outbox")
@@ -221,50 +367,50 @@ mail_cli = AppGroup("mail", help="Send and inspect queued e-mail.")
 
 
 @mail_cli.command("send")
-@click.option("--retry-failed", is_flag=True, help="Also retry messages that gave up, now.")
+@click.option("--retry-failed", is_flag=True, help="Also retry, now, messages that failed (refused or out of attempts).")
 def send_command(retry_failed: bool) -> None:
-    """Send every due message in the outbox."""
+    """Send every due message in the outbox (each wait on the server lasts at most MAIL_TIMEOUT)."""
     if retry_failed:
         db.session.execute(
             sa.update(OutboxMessage)
             .where(OutboxMessage.sent_at.is_(None))
-            .values(attempts=0, next_attempt_at=utcnow())
+            .values(attempts=0, failed_at=None, next_attempt_at=utcnow())
         )
         db.session.commit()
     total_sent = total_failed = 0
+    batch = 100
     while True:
-        sent, failed = deliver_due(limit=100)
+        sent, failed = deliver_due(limit=batch)
         total_sent, total_failed = total_sent + sent, total_failed + failed
-        if sent == 0 or failed:
+        if sent + failed < batch:  # nothing more is due, or the connection was lost
             break
     click.echo(f"sent {total_sent}, failed {total_failed}")
     if total_failed:
         raise SystemExit(1)
 
 
+def _failed() -> sa.ColumnElement[bool]:
+    return sa.and_(OutboxMessage.sent_at.is_(None),
+                   sa.or_(OutboxMessage.failed_at.is_not(None), OutboxMessage.attempts >= MAX_ATTEMPTS))
+
+
 @mail_cli.command("status")
 def status_command() -> None:
-    """Count messages waiting, sent and given up, and show the last errors."""
-    waiting = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS
-        )
-    )
+    """Count messages waiting, sent and failed for good, and show the last errors."""
+    failed = _failed()
+    waiting = db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.sent_at.is_(None), ~failed))
     sent = db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.sent_at.is_not(None)))
-    gave_up = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            OutboxMessage.sent_at.is_(None), OutboxMessage.attempts >= MAX_ATTEMPTS
-        )
-    )
-    click.echo(f"waiting {waiting}, sent {sent}, gave up {gave_up}")
-    failing = db.session.scalars(
-        sa.select(OutboxMessage)
+    gave_up = db.session.scalar(sa.select(sa.func.count()).where(failed))
+    click.echo(f"waiting {waiting}, sent {sent}, failed {gave_up}")
+    failing = db.session.execute(
+        sa.select(OutboxMessage, failed)
         .where(OutboxMessage.sent_at.is_(None), OutboxMessage.last_error.is_not(None))
         .order_by(OutboxMessage.id.desc())
         .limit(10)
     )
-    for message in failing:
-        click.echo(f"  #{message.id} attempts={message.attempts} next={message.next_attempt_at:%Y-%m-%d %H:%M} {message.last_error}")
+    for message, has_failed in failing:
+        state = "FAILED" if has_failed else f"next={message.next_attempt_at:%Y-%m-%d %H:%M}"
+        click.echo(f"  #{message.id} attempts={message.attempts} {state} {message.last_error}")
 
 
 def init_app(app: Flask) -> None:
