@@ -72,6 +72,9 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        #: Days a "keep me signed in" sign-in lasts (its cookie, and its session on the server).
+        self.REMEMBER_DAYS = int(env.get("REMEMBER_DAYS") or 14)
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=self.REMEMBER_DAYS)
         self.MAX_CONTENT_LENGTH = 4 * 1024 * 1024
         #: Where uploaded files wait between an import's dry run and its confirmation.
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or str(BASE_DIR / "instance" / "uploads")
@@ -82,6 +85,7 @@ class Config:
         self.RATELIMIT_HEADERS_ENABLED = True
         self.PUBLIC_RATE_LIMIT = env.get("PUBLIC_RATE_LIMIT") or "10 per minute;100 per hour"
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT") or "10 per minute;60 per hour"
+        self.RESET_RATE_LIMIT = env.get("RESET_RATE_LIMIT") or "5 per minute;20 per hour"
         #: Seconds below which a filled-in public form is taken for a program's.
         self.PUBLIC_MIN_SECONDS = float(env.get("PUBLIC_MIN_SECONDS") or 3)
         #: Reverse proxies in front of the app whose X-Forwarded-For and -Proto are trusted (0: none).
@@ -99,6 +103,8 @@ class Config:
                 "'import secrets; print(secrets.token_urlsafe(48))')), or set LSI_ENV=development "
                 "for a local development server."
             )
+        if not 1 <= self.REMEMBER_DAYS <= 365:
+            raise ConfigurationError(f"REMEMBER_DAYS must be between 1 and 365, not {self.REMEMBER_DAYS}.")
 
 
 class ProductionConfig(Config):

@@ -13,7 +13,7 @@ from config import BASE_DIR, Config, config_from_env
 from lsi_assembly.auth import bp as auth_bp
 from lsi_assembly.auth.cli import users_cli
 from lsi_assembly.auth.forms import ROLE_NAMES
-from lsi_assembly.auth.models import User
+from lsi_assembly.auth.services import user_for_session
 from lsi_assembly.badges.cli import badges_cli
 from lsi_assembly.badges.views import bp as badges_bp
 from lsi_assembly.checkin.views import bp as desk_bp
@@ -110,13 +110,9 @@ def _register_blueprints(app: Flask) -> None:
                       public_bp, public_staff_bp, public_desk_bp):
         app.register_blueprint(blueprint)
 
-    @login_manager.user_loader
-    def load_user(session_id: str):
-        user_id, _, fingerprint = session_id.partition(":")
-        if not (user_id.isascii() and user_id.isdecimal() and len(user_id) < 10):
-            return None
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.password_hash[-12:] == fingerprint else None
+    # The id in the session and "keep me signed in" cookies is the key of a server-side sign-in
+    # (auth.models.StaffSession): signing out or a new password deletes it, and the cookies stop working.
+    login_manager.user_loader(user_for_session)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -9,16 +9,15 @@ from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.services import (
     LOCK_DURATION,
     MAX_FAILED_LOGINS,
-    AccountLocked,
+    MAX_RESET_MAILS_PER_HOUR,
     authenticate,
-    find_user,
-    make_reset_token,
+    end_session,
+    request_password_reset,
     reset_password,
+    start_session,
     user_from_reset_token,
 )
 from lsi_assembly.core.i18n import current_language, safe_next
-from lsi_assembly.core.links import external_url
-from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.extensions import db, limiter
 
 
@@ -35,15 +34,14 @@ def login():
         return redirect(_landing_page(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            user = authenticate(form.email.data, form.password.data)
-        except AccountLocked:
-            user = None
+        user = authenticate(form.email.data, form.password.data, request.remote_addr or "")
         if user is None:
             # One answer for every failure, so it never tells whether an address has an account.
-            flash(_("The e-mail address or the password is incorrect. After %(max)d failed attempts an account "
-                    "is locked for %(minutes)d minutes; you can also reset your password.",
-                    max=MAX_FAILED_LOGINS, minutes=LOCK_DURATION.seconds // 60), "error")
+            flash(_("The e-mail address or the password is incorrect. After %(max)d failed attempts, this "
+                    "connection cannot sign in to the account for %(minutes)d minutes; you can also reset "
+                    "your password.", max=MAX_FAILED_LOGINS, minutes=LOCK_DURATION.seconds // 60), "error")
+        else:
+            start_session(user, remember=form.remember.data)
         db.session.commit()
         if user is not None:
             login_user(user, remember=form.remember.data)
@@ -55,26 +53,28 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out (a POST, so that no link or image can sign someone out)."""
+    """Sign out (a POST, so that no link or image can sign someone out) and end the session on the server."""
+    if current_user.is_authenticated:
+        end_session(current_user.session_key)
+        db.session.commit()
     logout_user()
     flash(_("You are signed out."), "success")
     return redirect(url_for("main.index"))
 
 
 @bp.route("/login/reset", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"])
 def reset_request():
     """E-mail a password-reset link to a staff account (the answer is the same for any address)."""
     form = ResetRequestForm()
     if form.validate_on_submit():
-        user = find_user(form.email.data)
-        if user is not None and user.active:
-            queue_mail(user.email, "password_reset", current_language(),
-                       link=external_url("auth.reset_password_form", token=make_reset_token(user)))
-            db.session.commit()
+        request_password_reset(form.email.data, current_language())
+        db.session.commit()
         flash(_("If an active staff account has this address, a reset link is on its way. "
                 "It is valid for one hour."), "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset_request.html", form=form), 422 if form.errors else 200
+    return render_template("auth/reset_request.html", form=form, max_mails=MAX_RESET_MAILS_PER_HOUR), \
+        422 if form.errors else 200
 
 
 @bp.route("/login/reset/<token>", methods=["GET", "POST"])
@@ -87,7 +87,7 @@ def reset_password_form(token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
         g.audit_actor = user.email  # the account's owner, through the e-mailed link
-        reset_password(user, form.password.data)
+        reset_password(user, form.password.data, request.remote_addr or "")
         db.session.commit()
         flash(_("Your password is changed. Please sign in."), "success")
         return redirect(url_for("auth.login"))

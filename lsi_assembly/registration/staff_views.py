@@ -9,11 +9,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_login import current_user
 
 from lsi_assembly.auth.models import Role
+from lsi_assembly.auth.services import session_value, set_session_value
 from lsi_assembly.core.audit import entries_for
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.forms import options, page_number
@@ -97,7 +99,7 @@ SEARCH_KEY = "registrations_q"
 
 
 def _filters() -> RegistrationFilter:
-    return RegistrationFilter.from_args(request.args, q=session.get(SEARCH_KEY, ""))
+    return RegistrationFilter.from_args(request.args, q=session_value(current_user.session_key, SEARCH_KEY, ""))
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -105,15 +107,19 @@ def _filters() -> RegistrationFilter:
 def index():
     """List registrations with search, filters, sorting and pages.
 
-    The filter form is POSTed: its search words go to the session, the other filters (none of them
-    personal) to the address of the page it redirects to.
+    The filter form is POSTed: its search words (often a name) go to the staff session on the server,
+    never to the cookie or a URL; the other filters (none of them personal) to the address of the page
+    it redirects to.
     """
     event = current_event_or_404()
     if request.method == "POST":
-        session[SEARCH_KEY] = (request.form.get("q") or "").replace("\x00", "").strip()[:100]
+        words = (request.form.get("q") or "").replace("\x00", "").strip()[:100]
+        set_session_value(current_user.session_key, SEARCH_KEY, words or None)
+        db.session.commit()
         return redirect(url_for("registrations.index", **RegistrationFilter.from_args(request.form).args()))
     if request.args.get("clear"):
-        session.pop(SEARCH_KEY, None)
+        set_session_value(current_user.session_key, SEARCH_KEY, None)
+        db.session.commit()
         return redirect(url_for("registrations.index"))
     filters = _filters()
     page = db.paginate(registrations_query(event, filters), page=page_number(request.args.get("page")), per_page=PER_PAGE,

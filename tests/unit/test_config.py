@@ -78,3 +78,11 @@ def test_default_database_is_sqlite_under_instance():
 ])
 def test_database_url_uses_psycopg3(url, expected):
     assert normalize_database_url(url) == expected
+
+
+def test_remember_days_set_the_remember_cookie_duration():
+    assert config_from_env({"LSI_ENV": "development"}).REMEMBER_COOKIE_DURATION == timedelta(days=14)
+    config = config_from_env({"LSI_ENV": "development", "REMEMBER_DAYS": "3", "RESET_RATE_LIMIT": "1 per minute"})
+    assert config.REMEMBER_COOKIE_DURATION == timedelta(days=3) and config.RESET_RATE_LIMIT == "1 per minute"
+    with pytest.raises(ConfigurationError, match="REMEMBER_DAYS must be between 1 and 365"):
+        create_app(config_from_env({"LSI_ENV": "development", "REMEMBER_DAYS": "0"}))
