@@ -13,7 +13,7 @@ from config import BASE_DIR, Config, config_from_env
 from lsi_assembly.auth import bp as auth_bp
 from lsi_assembly.auth.cli import users_cli
 from lsi_assembly.auth.forms import ROLE_NAMES
-from lsi_assembly.auth.services import user_for_session
+from lsi_assembly.auth.services import keep_staff_flashes, restore_staff_flashes, user_for_session
 from lsi_assembly.badges.cli import badges_cli
 from lsi_assembly.badges.views import bp as badges_bp
 from lsi_assembly.checkin.views import bp as desk_bp
@@ -86,6 +86,9 @@ def create_app(config: Config | None = None) -> Flask:
     _register_template_helpers(app)
     _register_error_handlers(app)
     app.after_request(_security_headers)
+    # Flashed messages may name a participant: for staff they wait on the server, not in the cookie.
+    app.before_request(restore_staff_flashes)
+    app.after_request(keep_staff_flashes)
     _register_commands(app)
     return app
 

@@ -21,7 +21,9 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
+from flask import session as flask_session
+from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -192,6 +194,35 @@ def set_session_value(key: str | None, name: str, value) -> None:
         data[name] = value
     row.data = data  # a new dict: the JSON column sees the change
     db.session.flush()
+
+
+#: Where a staff member's flashed messages wait between two requests (they may name a participant).
+_FLASHES = "flashes"
+
+
+def _signed_in_key() -> str | None:
+    return current_user.session_key if current_user.is_authenticated else None
+
+
+def restore_staff_flashes() -> None:
+    """Before a staff request: hand the messages kept on the server to this request's page."""
+    key = _signed_in_key()
+    waiting = session_value(key, _FLASHES) if key else None
+    if waiting:
+        set_session_value(key, _FLASHES, None)
+        g.staff_flashes_moved = True
+        flask_session["_flashes"] = [tuple(item) for item in waiting] + flask_session.get("_flashes", [])
+
+
+def keep_staff_flashes(response):
+    """After a staff request: messages not shown yet wait on the server, not in the readable cookie."""
+    key = _signed_in_key()
+    if key and "_flashes" in flask_session:
+        set_session_value(key, _FLASHES, [list(item) for item in flask_session.pop("_flashes")])
+        g.staff_flashes_moved = True
+    if g.pop("staff_flashes_moved", False):
+        db.session.commit()  # the view has committed its own work: what is left is this row's messages
+    return response
 
 
 def _reset_mails_sent(recipient: str, within: timedelta) -> int:

@@ -11,7 +11,8 @@ from lsi_assembly.auth.models import Role, StaffSession
 from lsi_assembly.auth.services import SESSION_MAX_AGE, user_for_session
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.extensions import db
-from tests.factories import csrf_token, make_event, make_participant, make_user, post_form
+from lsi_assembly.registration.models import Status
+from tests.factories import csrf_token, make_event, make_organization, make_participant, make_user, post_form
 
 PASSWORD = "correct horse battery"
 
@@ -176,3 +177,24 @@ def test_the_desk_keeps_its_name_and_day_through_a_remembered_sign_in(app):
         copied = {"session": client.get_cookie("session").value}
     with browser(app, cookies=copied) as same_browser:
         assert "Desk 7" in same_browser.get("/desk/").get_data(as_text=True)
+
+
+def test_a_message_naming_a_participant_waits_on_the_server_not_in_the_cookie(app):
+    event = make_event()
+    org = make_organization(event, quota=1)
+    holder = make_participant(event, organization_id=org.id, status=Status.CONFIRMED, email="h@example.org")
+    make_participant(event, organization_id=org.id, status=Status.WAITLISTED, email="w@example.org",
+                     given_name="Zdzisława", family_name="Wiśniewska")
+    make_user()
+    with browser(app) as client:
+        _sign_in(client)
+        token = csrf_token(client, f"/manage/registrations/{holder.id}/edit")
+        response = client.post(f"/manage/registrations/{holder.id}/cancel", data={"csrf_token": token})
+        assert response.status_code == 302
+        cookie = client.get_cookie("session").value
+        decoded = app.session_interface.get_signing_serializer(app).loads(cookie)
+        assert "Wiśniewska" not in json.dumps(decoded, ensure_ascii=False)
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "Zdzisława Wiśniewska moved off the waiting list" in page  # shown once, on the next page
+        assert "moved off the waiting list" not in client.get("/manage/").get_data(as_text=True)
+    assert "flashes" not in db.session.scalar(sa.select(StaffSession)).data
