@@ -450,3 +450,10 @@ def test_the_member_list_import_refuses_invisible_characters_in_names(client):
     assert "contact_name: contains a character that cannot be seen" in html and "U+200E LEFT-TO-RIGHT MARK" in html
     assert count(Organization) == 0
 
+
+@pytest.mark.parametrize("target", ["/%0d%0aSet-Cookie:%20x=1", "/%0aX", "/%00"])
+def test_a_return_address_with_a_line_break_goes_home(client, target):
+    make_event()
+    response = client.get(f"/language/fr?next={target}")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "Set-Cookie: x" not in str(response.headers)
