@@ -76,6 +76,11 @@ class Config:
         self.REMEMBER_DAYS = int(env.get("REMEMBER_DAYS") or 14)
         self.REMEMBER_COOKIE_DURATION = timedelta(days=self.REMEMBER_DAYS)
         self.MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+        #: Most fields in one form submission (url-encoded or multipart); more is a 413 before any form is
+        #: built. The largest real form, the bulk action on a page of 50 registrations, sends about 55.
+        self.MAX_FORM_PARTS = int(env.get("MAX_FORM_PARTS") or 500)
+        #: Largest text field of a multipart form (bytes); an uploaded file is not counted here.
+        self.MAX_FORM_MEMORY_SIZE = int(env.get("MAX_FORM_MEMORY_SIZE") or 500_000)
         #: Where uploaded files wait between an import's dry run and its confirmation.
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or str(BASE_DIR / "instance" / "uploads")
         self.WTF_CSRF_TIME_LIMIT = None  # a long form must not expire while someone fills it in

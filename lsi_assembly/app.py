@@ -1,11 +1,14 @@
 """The application factory: configuration, extensions, blueprints, commands, error pages."""
 from __future__ import annotations
 
+import io
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, Request, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -21,6 +24,7 @@ from lsi_assembly.core import mail
 from lsi_assembly.core.audit import ACTOR_LABELS, FIELD_LABELS, display_value
 from lsi_assembly.core.countries import country_name
 from lsi_assembly.core.database import render_migration_item
+from lsi_assembly.core.forms import MAX_DATABASE_ID
 from lsi_assembly.core.i18n import bp as i18n_bp
 from lsi_assembly.core.i18n import current_language, language_choices, select_locale
 from lsi_assembly.demo.seed import seed_demo_command
@@ -55,6 +59,7 @@ def create_app(config: Config | None = None) -> Flask:
         static_folder=str(BASE_DIR / "static"),
         instance_path=str(BASE_DIR / "instance"),
     )
+    app.request_class = FormLimitedRequest
     app.config.from_object(config)
     app.config["ENV_NAME"] = config.ENV_NAME
     # Bound values (names, notes) never reach a log or an error's text, whatever engine options are given.
@@ -100,11 +105,28 @@ def _configure_logging(app: Flask) -> None:
 
 
 class DatabaseId(IntegerConverter):
-    """``<int:...>`` in URLs: at most 2**31 - 1, the largest id of an INTEGER column."""
+    """``<int:...>`` in URLs: at most MAX_DATABASE_ID, the largest id of an INTEGER column (as in forms)."""
 
     def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_DATABASE_ID)
         super().__init__(map, *args, **kwargs)
+
+
+class FormPartsParser(FormDataParser):
+    """Werkzeug's parser, with MAX_FORM_PARTS applied to url-encoded bodies too (Werkzeug counts only
+    multipart parts): 200,000 fields within MAX_CONTENT_LENGTH are a 413 before any form is built."""
+
+    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        body = stream.read()
+        if self.max_form_parts is not None and body.count(b"&") >= self.max_form_parts:
+            raise RequestEntityTooLarge()
+        return super()._parse_urlencoded(io.BytesIO(body), mimetype, content_length, options)
+
+
+class FormLimitedRequest(Request):
+    """The app's request: form bodies limited in size (MAX_CONTENT_LENGTH) and in fields (MAX_FORM_PARTS)."""
+
+    form_data_parser_class = FormPartsParser
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from lsi_assembly.auth.models import Role, User
 from lsi_assembly.auth.services import MIN_PASSWORD_LENGTH, create_user, find_user
 from lsi_assembly.core.forms import normalize_email
+from lsi_assembly.core.text import forbidden_characters, name_problem, normalize_text
 from lsi_assembly.extensions import db
 
 users_cli = AppGroup("users", help="Manage staff accounts (admin, organizer, desk).")
@@ -33,6 +34,11 @@ def create_command(email: str, role: str, name: str | None) -> None:
         email = normalize_email(email)
     except EmailNotValidError as error:
         raise click.BadParameter(str(error), param_hint="EMAIL") from None
+    name = normalize_text(name)
+    if name and forbidden_characters(name):
+        raise click.BadParameter("contains control characters", param_hint="--name")
+    if problem := name_problem(name):
+        raise click.BadParameter(str(problem), param_hint="--name")
     if find_user(email) is not None:
         raise click.ClickException(f"an account for {email} already exists")
     password = _read_password()

@@ -72,7 +72,8 @@ class StaffAccountForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please fill in this field.")),
                                                          Length(max=254), CleanText(), ValidEmail()],
                        filters=[strip_filter], render_kw={"autocomplete": "off"})
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=200), CleanText()], filters=[strip_filter])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200), CleanText(name=True)],
+                       filters=[strip_filter])
     role = SelectField(_l("Role"), choices=options(ROLE_LABELS.items()))
     submit = SubmitField(_l("Create the account and e-mail the link"))
 

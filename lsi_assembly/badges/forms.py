@@ -6,10 +6,10 @@ import re
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, SubmitField
+from wtforms import BooleanField, IntegerField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from lsi_assembly.core.forms import optional_int, options, text_field
+from lsi_assembly.core.forms import FiniteDecimalField, optional_id, options, text_field
 from lsi_assembly.registration.forms import CATEGORY_LABELS
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -21,9 +21,9 @@ class PrintForm(FlaskForm):
     page_order = ("preset", "organization_id", "category", "day_id", "not_printed", "changed", "back",
                   "crop_marks")
     preset = SelectField(_l("Badge size"), validators=[InputRequired(_l("Please choose a badge size."))])
-    organization_id = SelectField(_l("Organization"), coerce=optional_int, validators=[Optional()])
+    organization_id = SelectField(_l("Organization"), coerce=optional_id, validators=[Optional()])
     category = SelectField(_l("Category"), validators=[Optional()])
-    day_id = SelectField(_l("Attending on"), coerce=optional_int, validators=[Optional()])
+    day_id = SelectField(_l("Attending on"), coerce=optional_id, validators=[Optional()])
     not_printed = BooleanField(_l("Only badges not printed yet"))
     changed = BooleanField(_l("Only badges changed since they were printed"))
     back = BooleanField(_l("Print the back too (workshops and practical information; print on both sides)"))
@@ -42,7 +42,7 @@ class PrintForm(FlaskForm):
 
 
 def _millimetres(label, low, high):
-    return DecimalField(label, places=1, validators=[
+    return FiniteDecimalField(label, places=1, validators=[
         InputRequired(_l("Please fill in this field.")),
         NumberRange(min=low, max=high, message=_l("Please give a size from %(low)s to %(high)s mm.",
                                                   low=low, high=high))])
@@ -65,10 +65,10 @@ class PresetForm(FlaskForm):
     rows = IntegerField(_l("Badges down"), default=1, validators=[
         InputRequired(_l("Please fill in this field.")),
         NumberRange(min=1, max=20, message=_l("Please give a whole number from 1 to 20."))])
-    gap_x = DecimalField(_l("Gap between columns (mm)"), places=1, default=0, validators=[
+    gap_x = FiniteDecimalField(_l("Gap between columns (mm)"), places=1, default=0, validators=[
         Optional(), NumberRange(min=0, max=50, message=_l("Please give a size from %(low)s to %(high)s mm.",
                                                           low=0, high=50))])
-    gap_y = DecimalField(_l("Gap between rows (mm)"), places=1, default=0, validators=[
+    gap_y = FiniteDecimalField(_l("Gap between rows (mm)"), places=1, default=0, validators=[
         Optional(), NumberRange(min=0, max=50, message=_l("Please give a size from %(low)s to %(high)s mm.",
                                                           low=0, high=50))])
     submit = SubmitField(_l("Add this size"))

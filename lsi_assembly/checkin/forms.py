@@ -8,7 +8,7 @@ from wtforms import BooleanField, EmailField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from lsi_assembly.core.countries import country_names
-from lsi_assembly.core.forms import ValidEmail, optional_int, options, text_field
+from lsi_assembly.core.forms import ValidEmail, optional_id, options, text_field
 from lsi_assembly.core.text import CleanText, strip_filter
 from lsi_assembly.registration.forms import CATEGORY_LABELS
 from lsi_assembly.registration.models import Category
@@ -36,7 +36,7 @@ class DeskSettingsForm(FlaskForm):
     page_order = ("desk", "day_id", "preset")
     desk = text_field(_l("Desk name"), 60, required=True, description=_l("Shown with each check-in, e.g. Desk 2."),
                       render_kw={"autocomplete": "off"})
-    day_id = SelectField(_l("Checking in for"), coerce=optional_int,
+    day_id = SelectField(_l("Checking in for"), coerce=optional_id,
                          validators=[InputRequired(_l("Please choose a day."))])
     preset = SelectField(_l("Badge printer"), validators=[InputRequired(_l("Please choose a badge size."))])
     submit = SubmitField(_l("Save"))
@@ -52,15 +52,15 @@ class WalkInForm(FlaskForm):
 
     page_order = ("given_name", "family_name", "email", "country", "category", "organization_name", "languages",
                   "photo_consent", "privacy")
-    given_name = text_field(_l("Given name"), 100, required=True, render_kw=NOT_MINE)
-    family_name = text_field(_l("Family name"), 100, required=True, render_kw=NOT_MINE)
+    given_name = text_field(_l("Given name"), 100, required=True, name=True, render_kw=NOT_MINE)
+    family_name = text_field(_l("Family name"), 100, required=True, name=True, render_kw=NOT_MINE)
     email = EmailField(_l("E-mail address"), filters=[strip_filter], render_kw=NOT_MINE, validators=[
         DataRequired(_l("Please fill in this field.")), Length(max=254), CleanText(), ValidEmail()])
     country = SelectField(_l("Country"), validators=[InputRequired(_l("Please choose a country."))],
                           render_kw=NOT_MINE)
     category = SelectField(_l("Category"), default=Category.OBSERVER.value,
                            choices=options((c.value, CATEGORY_LABELS[c]) for c in WALK_IN_CATEGORIES))
-    organization_name = text_field(_l("Organization"), 200, render_kw=NOT_MINE)
+    organization_name = text_field(_l("Organization"), 200, name=True, render_kw=NOT_MINE)
     languages = text_field(_l("Languages spoken"), 200, render_kw=NOT_MINE,
                            description=_l("Separate them with commas."))
     photo_consent = BooleanField(_l("Agrees to be photographed"))

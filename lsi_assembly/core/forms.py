@@ -1,22 +1,48 @@
-"""Form pieces every domain uses: choices, checkbox groups, clean text fields."""
+"""Form pieces every domain uses: ids, choices, checkbox groups, lists of fields, clean text and numbers."""
 from __future__ import annotations
+
+from decimal import Decimal
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectMultipleField, StringField, TextAreaField
+from wtforms import DecimalField, FieldList, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lsi_assembly.core.text import CleanText, strip_filter, strip_multiline_filter
 
 
-def optional_int(value) -> int | None:
-    """Coerce a select's value to an int, the empty placeholder to None."""
+#: The largest id of an INTEGER column. An id from a URL or a form above it cannot exist, and would
+#: overflow the database driver (a 500) instead of being refused.
+MAX_DATABASE_ID = 2**31 - 1
+
+
+def parse_id(value) -> int | None:
+    """Read a database id sent as text: ASCII digits up to MAX_DATABASE_ID; None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 <= value <= MAX_DATABASE_ID else None
+    if isinstance(value, str) and value.isascii() and value.isdecimal() and len(value) <= 10:
+        number = int(value)
+        return number if number <= MAX_DATABASE_ID else None
+    return None
+
+
+def database_id(value) -> int:
+    """Coerce a field's value to a database id (see ``parse_id``); ValueError makes the field refuse it."""
+    number = parse_id(value)
+    if number is None:
+        raise ValueError(f"not a database id: {value!r:.40}")
+    return number
+
+
+def optional_id(value) -> int | None:
+    """Coerce a select's value to a database id, its empty placeholder to None."""
     if value in ("", None):
         return None
-    return int(value)
+    return database_id(value)
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -31,12 +57,53 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def text_field(label, max_length, required=False, multiline=False, **kwargs):
-    """A text field that is trimmed, NFC-normalized, length-checked and refuses control characters."""
+class BoundedFieldList(FieldList):
+    """A FieldList that builds at most ``max_entries`` entries, whatever is posted; ``sent`` counts the
+    entries the request had, so that a form can refuse too many instead of keeping the first ones."""
+
+    def __init__(self, unbound_field, label=None, validators=None, *, max_entries: int, **kwargs) -> None:
+        super().__init__(unbound_field, label, validators, max_entries=max_entries, **kwargs)
+        self.sent = 0
+
+    def process(self, formdata, data=unset_value, extra_filters=None) -> None:
+        self.sent = len(set(self._extract_indices(self.name, formdata))) if formdata else 0
+        super().process(formdata, data, extra_filters)
+
+    def _extract_indices(self, prefix, formdata):
+        """Yield the index N of each key ``prefix-N``: ASCII digits only (``int("²")`` would raise)."""
+        start = prefix + self._separator
+        for key in formdata:
+            if key.startswith(start):
+                index = key[len(start):].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdecimal() and len(index) < 7:
+                    yield int(index)
+
+
+INVALID_NUMBER = _l("Please give a number, such as 85 or 85.5.")
+
+
+class FiniteDecimalField(DecimalField):
+    """A DecimalField that refuses NaN, infinities and absurd exponents (which break comparisons and rounding)."""
+
+    def __init__(self, *args, invalid_value_message=None, **kwargs) -> None:
+        super().__init__(*args, invalid_value_message=invalid_value_message or INVALID_NUMBER, **kwargs)
+
+    def process_formdata(self, valuelist) -> None:
+        super().process_formdata(valuelist)
+        if isinstance(self.data, Decimal) and (not self.data.is_finite() or self.data.adjusted() > 12):
+            self.data = None
+            raise ValueError(self.invalid_value_message)
+
+
+def text_field(label, max_length, required=False, multiline=False, name=False, **kwargs):
+    """A text field that is trimmed, NFC-normalized, length-checked and refuses control characters.
+
+    ``name``: a person's or an organization's name, which also refuses invisible and direction characters.
+    """
     validators = [DataRequired(message=_l("Please fill in this field."))] if required else [Optional()]
     validators += [
         Length(max=max_length, message=_l("Please use at most %(max)d characters.", max=max_length)),
-        CleanText(multiline=multiline),
+        CleanText(multiline=multiline, name=name),
     ]
     field = TextAreaField if multiline else StringField
     return field(label, validators=validators,

@@ -35,8 +35,11 @@ def language_choices() -> list[tuple[str, str]]:
 
 
 def safe_next(target: str | None) -> str:
-    """Return ``target`` if it is a path on this site, else the home page."""
-    if target:
+    """Return ``target`` if it is a path on this site, else the home page.
+
+    A line break would make the redirect's Location header fail (a 500): unprintable targets are refused.
+    """
+    if target and target.isprintable():
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target

@@ -30,6 +30,8 @@ def like_pattern(term: str) -> str:
 
 
 def search_terms(query: str, limit: int = 6) -> list[str]:
-    """Split a query into folded words (commas and spaces separate them), longest first, at most ``limit``."""
-    words = {word for word in fold(query).replace(",", " ").replace(";", " ").split() if word}
+    """Split a query into folded words (commas, spaces and control characters such as NUL, which PostgreSQL
+    refuses in text, separate them), longest first, at most ``limit``."""
+    spaced = "".join(" " if unicodedata.category(c) == "Cc" else c for c in query)
+    words = {word for word in fold(spaced).replace(",", " ").replace(";", " ").split() if word}
     return sorted(words, key=len, reverse=True)[:limit]

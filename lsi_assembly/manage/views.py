@@ -8,7 +8,7 @@ from lsi_assembly.auth.forms import StaffAccountForm, StaffRoleForm
 from lsi_assembly.auth.models import Role, User
 from lsi_assembly.auth.services import create_user, find_user, make_reset_token
 from lsi_assembly.core.audit import AuditEntry
-from lsi_assembly.core.forms import page_number
+from lsi_assembly.core.forms import page_number, parse_id
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.core.jobs import Job, remove_old_files, send_result
 from lsi_assembly.core.links import external_url
@@ -43,8 +43,9 @@ def audit():
     stmt = sa.select(AuditEntry).order_by(AuditEntry.id.desc())
     if kind in AUDIT_KINDS:
         stmt = stmt.where(AuditEntry.entity_type == kind)
-        if record.isascii() and record.isdecimal() and len(record) < 10:
-            stmt = stmt.where(AuditEntry.entity_id == int(record))
+        entity_id = parse_id(record)
+        if entity_id is not None:
+            stmt = stmt.where(AuditEntry.entity_id == entity_id)
     page = db.paginate(stmt, page=page_number(request.args.get("page")), per_page=50, max_per_page=50,
                        error_out=False)
     return render_template("manage/audit.html", page=page, kind=kind, kinds=AUDIT_KINDS, event=current_event(),

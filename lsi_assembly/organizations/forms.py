@@ -16,14 +16,14 @@ class OrganizationForm(FlaskForm):
     """Create or change a member organization."""
 
     page_order = ("name", "country", "delegate_quota", "contact_name", "contact_email", "is_active")
-    name = text_field(_l("Name"), 200, required=True, render_kw={"autocomplete": "off"})
+    name = text_field(_l("Name"), 200, required=True, name=True, render_kw={"autocomplete": "off"})
     country = SelectField(_l("Country"), validators=[DataRequired(_l("Please choose a country."))])
     delegate_quota = IntegerField(
         _l("Delegate quota"), default=2,
         validators=[InputRequired(_l("Please fill in this field.")),
                     NumberRange(min=0, max=1000, message=_l("Please give a whole number from 0 to 1000."))],
         description=_l("How many delegates may hold a place; more are put on the organization's waiting list."))
-    contact_name = text_field(_l("Contact person"), 200)
+    contact_name = text_field(_l("Contact person"), 200, name=True)
     contact_email = EmailField(_l("Contact e-mail address"), validators=[Optional(), Length(max=254), CleanText(), ValidEmail()],
                                filters=[strip_filter])
     is_active = BooleanField(_l("Active (its delegates can register)"), default=True)

@@ -1,6 +1,7 @@
 """Member organizations: create, change, invitation links, the member list from a CSV file."""
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -12,18 +13,24 @@ from lsi_assembly.core.countries import country_names
 from lsi_assembly.core.forms import normalize_email
 from lsi_assembly.core.search import fold
 from lsi_assembly.core.tabular import read_csv_rows
-from lsi_assembly.core.text import forbidden_characters, normalize_text
+from lsi_assembly.core.text import forbidden_characters, name_problem, normalize_text
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 
 MEMBER_COLUMNS = ("name", "country")
 OPTIONAL_MEMBER_COLUMNS = ("delegate_quota", "contact_name", "contact_email")
+#: What secrets.token_urlsafe(24) makes (32 characters), with room for longer tokens.
+INVITE_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def find_by_invitation(event: Event, token: str | None) -> Organization | None:
-    """Return the active organization whose invitation link carries ``token``."""
-    if not token or len(token) > 64:
+    """Return the active organization whose invitation link carries ``token``.
+
+    Only what ``renew_invitation`` makes is looked up: anything else (a NUL byte, which PostgreSQL
+    refuses in text) never reaches the database.
+    """
+    if not token or not INVITE_TOKEN.fullmatch(token):
         return None
     return db.session.scalar(sa.select(Organization).where(
         Organization.event_id == event.id, Organization.invite_token == token, Organization.is_active.is_(True)))
@@ -77,6 +84,8 @@ def plan_member_import(event: Event, raw: bytes) -> list[MemberLine]:
             reasons.append(_("%(column)s: missing", column="name"))
         elif len(name) > 200 or forbidden_characters(name) or "<" in name or ">" in name:
             reasons.append(_("%(column)s: contains characters that are not allowed or is too long", column="name"))
+        elif problem := name_problem(name, column="name"):
+            reasons.append(str(problem))
         elif fold(name) in seen:
             reasons.append(_("name: the same organization as line %(line)d", line=seen[fold(name)]))
         else:
@@ -97,6 +106,8 @@ def plan_member_import(event: Event, raw: bytes) -> list[MemberLine]:
         if contact_name and (len(contact_name) > 200 or forbidden_characters(contact_name)):
             reasons.append(_("%(column)s: contains characters that are not allowed or is too long",
                              column="contact_name"))
+        elif problem := name_problem(contact_name, column="contact_name"):
+            reasons.append(str(problem))
         if reasons:
             plan.append(MemberLine(number, name, "reject", reasons))
             continue

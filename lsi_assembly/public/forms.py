@@ -71,14 +71,15 @@ class PublicRegistrationForm(FlaskForm):
 
     page_order = ("name", "email", "affiliation", "language", "accessibility_needs", "privacy")
 
-    name = text_field(_l("Your name"), 200, required=True, render_kw={"autocomplete": "name"})
+    name = text_field(_l("Your name"), 200, required=True, name=True, render_kw={"autocomplete": "name"})
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(_l("Please fill in this field.")), Length(max=254), CleanText(),
                     ValidEmail(deliverability=True)],
         filters=[strip_filter], description=_l("We send the link to confirm your place, then your ticket, here."),
         render_kw={"autocomplete": "email", "inputmode": "email"})
-    affiliation = text_field(_l("Organization (optional)"), 200, render_kw={"autocomplete": "organization"})
+    affiliation = text_field(_l("Organization (optional)"), 200, name=True,
+                             render_kw={"autocomplete": "organization"})
     language = SelectField(_l("Language of our e-mails"), default="en", render_kw={"autocomplete": "language"})
     accessibility_needs = text_field(
         _l("Accessibility needs (optional)"), 1000, multiline=True,

@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from lsi_assembly.core.countries import country_names
-from lsi_assembly.core.forms import MultiCheckboxField, ValidEmail, optional_int, options, text_field
+from lsi_assembly.core.forms import MultiCheckboxField, ValidEmail, database_id, optional_id, options, text_field
 from lsi_assembly.core.text import CleanText, strip_filter
 from lsi_assembly.registration.models import SELF_SERVICE_CATEGORIES, Category, Diet
 
@@ -65,17 +65,17 @@ class ParticipantDetailsForm(FlaskForm):
                   "departure_date", "dietary", "dietary_notes", "accessibility_needs", "languages",
                   "list_consent", "photo_consent", "badge_hide_organization")
 
-    given_name = text_field(_l("Given name"), 100, required=True,
-                       render_kw={"autocomplete": "given-name"})
-    family_name = text_field(_l("Family name"), 100, required=True,
-                        render_kw={"autocomplete": "family-name"})
-    name_on_badge = text_field(_l("Name on badge"), 60,
-                          description=_l("Leave empty to use your given and family name."),
-                          render_kw={"autocomplete": "nickname"})
+    given_name = text_field(_l("Given name"), 100, required=True, name=True,
+                            render_kw={"autocomplete": "given-name"})
+    family_name = text_field(_l("Family name"), 100, required=True, name=True,
+                             render_kw={"autocomplete": "family-name"})
+    name_on_badge = text_field(_l("Name on badge"), 60, name=True,
+                               description=_l("Leave empty to use your given and family name."),
+                               render_kw={"autocomplete": "nickname"})
     country = SelectField(_l("Country"), validators=[InputRequired(_l("Please choose your country."))],
                           render_kw={"autocomplete": "country-name"})
     job_title = text_field(_l("Job title"), 150, render_kw={"autocomplete": "organization-title"})
-    days = MultiCheckboxField(_l("Days you will attend"), coerce=int,
+    days = MultiCheckboxField(_l("Days you will attend"), coerce=database_id,
                               validators=[DataRequired(_l("Please choose at least one day."))])
     arrival_date = DateField(_l("Arrival date"), validators=[Optional()],
                              description=_l("Helps the hosts plan; leave empty if you live nearby."))
@@ -158,10 +158,10 @@ class RegistrationForm(ParticipantDetailsForm):
     category = SelectField(_l("I am registering as"),
                            choices=options((c.value, CATEGORY_LABELS[c]) for c in SELF_SERVICE_CATEGORIES),
                            default=Category.DELEGATE.value)
-    organization_id = SelectField(_l("Member organization"), coerce=optional_int,
+    organization_id = SelectField(_l("Member organization"), coerce=optional_id,
                                   render_kw={"autocomplete": "off"})
     organization_name = text_field(_l("Organization (if not a member of La Strada International)"), 200,
-                              render_kw={"autocomplete": "organization"})
+                                   name=True, render_kw={"autocomplete": "organization"})
     privacy = BooleanField(
         _l("I have read the privacy notice and agree that my data is used to organize the Assembly"),
         validators=[DataRequired(_l("Please accept the privacy notice to register."))],
@@ -223,8 +223,9 @@ class StaffParticipantForm(ParticipantDetailsForm):
                                                          Length(max=254), CleanText(), ValidEmail()],
                        filters=[strip_filter], render_kw={"autocomplete": "off"})
     category = SelectField(_l("Category"), choices=options((c.value, label) for c, label in CATEGORY_LABELS.items()))
-    organization_id = SelectField(_l("Member organization"), coerce=optional_int)
-    organization_name = text_field(_l("Organization (if not a member of La Strada International)"), 200)
+    organization_id = SelectField(_l("Member organization"), coerce=optional_id)
+    organization_name = text_field(_l("Organization (if not a member of La Strada International)"), 200,
+                                   name=True)
     desk_note = text_field(_l("Note for the check-in desk"), 300,
                            description=_l("Shown at the desk when the person arrives, e.g. "
                                           "\u201ccollect your interpreter headset\u201d."))
@@ -249,7 +250,7 @@ class StaffParticipantForm(ParticipantDetailsForm):
 class BulkActionForm(FlaskForm):
     """Apply one action to the registrations ticked in the list."""
 
-    ids = SelectMultipleField(coerce=int, validate_choice=False)
+    ids = SelectMultipleField(coerce=database_id, validate_choice=False)
     action = SelectField(_l("With the selected registrations"))
     submit = SubmitField(_l("Apply"))
 

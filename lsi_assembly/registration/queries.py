@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from lsi_assembly.core.forms import parse_id
 from lsi_assembly.core.search import like_pattern, search_terms
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
@@ -23,10 +24,6 @@ SORTS = {
     "category": (Participant.category, _FAMILY),
     "registered": (Participant.created_at,),
 }
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isascii() and value.isdecimal() and len(value) < 10 else None
 
 
 def _text(value: str | None, length: int) -> str:
@@ -60,9 +57,9 @@ class RegistrationFilter:
             q=_text(q, 100),
             status=_text(args.get("status"), 20),
             category=_text(args.get("category"), 20),
-            organization=_int(args.get("organization")),
+            organization=parse_id(args.get("organization")),
             country=_text(args.get("country"), 2).upper(),
-            day=_int(args.get("day")),
+            day=parse_id(args.get("day")),
             dietary=args.get("dietary") == "1",
             accessibility=args.get("accessibility") == "1",
             sort=sort if sort.lstrip("-") in SORTS else "name",

@@ -213,9 +213,10 @@ def bulk():
     form.action.choices = options(ACTION_LABELS.items())
     back = safe_next(request.form.get("next") or url_for("registrations.index"))
     if not form.validate_on_submit():
-        flash(_("Please choose an action."), "error")
+        flash(_("Please tick the registrations again: the selection could not be read.") if form.ids.errors
+              else _("Please choose an action."), "error")
         return redirect(back)
-    ids = [i for i in form.ids.data or [] if isinstance(i, int)][:1000]
+    ids = (form.ids.data or [])[:1000]
     participants = list(db.session.scalars(
         sa.select(Participant).where(Participant.event_id == event.id, Participant.id.in_(ids)))) if ids else []
     if not participants:

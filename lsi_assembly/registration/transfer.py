@@ -21,7 +21,7 @@ from lsi_assembly.core.forms import normalize_email
 from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.core.search import fold
 from lsi_assembly.core.tabular import TableFileError, read_csv_rows
-from lsi_assembly.core.text import forbidden_characters, normalize_text
+from lsi_assembly.core.text import forbidden_characters, name_problem, normalize_text
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
@@ -40,6 +40,8 @@ NO = {"no", "n", "non", "false", "0", ""}
 MAX_LENGTHS = {"first_name": 100, "last_name": 100, "email": 254, "organization": 200, "name_on_badge": 60,
                "job_title": 150, "accessibility": 1000, "languages": 200, "dietary": 300}
 MULTILINE = {"accessibility"}
+#: Columns holding a name: invisible and direction characters are refused there (see ``name_problem``).
+NAMES = {"first_name", "last_name", "name_on_badge", "organization"}
 
 #: Kept under this name for callers: a file that cannot be read as a whole.
 ImportFileError = TableFileError
@@ -108,6 +110,8 @@ def _check_line(number: int, row: dict[str, str], lookups: _Lookups, seen: dict[
             reasons.append(_("%(column)s: contains control characters", column=column))
         elif column not in MULTILINE and ("<" in text or ">" in text):
             reasons.append(_("%(column)s: contains < or >", column=column))
+        elif column in NAMES and (problem := name_problem(text, column=column)):
+            reasons.append(str(problem))
     given, family = normalize_text(row.get("first_name")), normalize_text(row.get("last_name"))
     if not given:
         reasons.append(_("%(column)s: missing", column="first_name"))

@@ -4,10 +4,13 @@ from __future__ import annotations
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, IntegerField, SelectField, SubmitField, TimeField
+from wtforms import BooleanField, IntegerField, SelectField, SubmitField, TimeField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from lsi_assembly.core.forms import optional_int, options, text_field
+from lsi_assembly.core.forms import BoundedFieldList, optional_id, options, text_field
+
+#: Most workshops the organizers may let each person rank.
+MAX_PREFERENCES = 20
 
 
 def _capacity(label):
@@ -20,7 +23,7 @@ class TimeSlotForm(FlaskForm):
     """A time slot on one day of the event."""
 
     page_order = ("day_id", "starts_at", "ends_at")
-    day_id = SelectField(_l("Day"), coerce=optional_int,
+    day_id = SelectField(_l("Day"), coerce=optional_id,
                          validators=[InputRequired(_l("Please choose a day."))])
     starts_at = TimeField(_l("Starts at"), validators=[InputRequired(_l("Please give a time, e.g. 14:00."))])
     ends_at = TimeField(_l("Ends at"), validators=[InputRequired(_l("Please give a time, e.g. 15:30."))])
@@ -60,8 +63,8 @@ class RunForm(FlaskForm):
     """Hold a workshop in one slot and room."""
 
     page_order = ("slot_id", "room_id", "capacity")
-    slot_id = SelectField(_l("Time slot"), coerce=optional_int, validators=[InputRequired(_l("Please choose a slot."))])
-    room_id = SelectField(_l("Room"), coerce=optional_int, validators=[InputRequired(_l("Please choose a room."))])
+    slot_id = SelectField(_l("Time slot"), coerce=optional_id, validators=[InputRequired(_l("Please choose a slot."))])
+    room_id = SelectField(_l("Room"), coerce=optional_id, validators=[InputRequired(_l("Please choose a room."))])
     capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=0, max=10_000, message=_l(
         "Please give a whole number from 0 to 10000."))], description=_l("Leave empty for the room's size."))
     submit = SubmitField(_l("Add this run"))
@@ -86,11 +89,15 @@ class RunForm(FlaskForm):
 class RankingForm(FlaskForm):
     """Rank workshops: one select per rank (works without JavaScript); a workshop only once."""
 
-    ranks = FieldList(SelectField(coerce=optional_int, validate_choice=True), min_entries=1)
+    ranks = BoundedFieldList(SelectField(coerce=optional_id, validate_choice=True), min_entries=1,
+                             max_entries=MAX_PREFERENCES)
     submit = SubmitField(_l("Save my choices"))
 
     def __init__(self, *args, workshops=(), places=5, **kwargs):
         super().__init__(*args, **kwargs)
+        self._places = places
+        while len(self.ranks) > places:
+            self.ranks.pop_entry()
         while len(self.ranks) < places:
             self.ranks.append_entry()
         choices = options([("", _l("No choice")), *((w.id, w.title) for w in workshops)])
@@ -106,6 +113,10 @@ class RankingForm(FlaskForm):
         return super().__getitem__(name)
 
     def validate_ranks(self, field) -> None:
+        if field.sent > self._places:
+            message = _l("Please choose at most %(num)d workshops.", num=self._places)
+            field.entries[0].errors = [*field.entries[0].errors, message]
+            raise ValidationError(message)
         seen = set()
         for entry in field:
             if entry.data is None:
@@ -126,7 +137,7 @@ class PreferenceWindowForm(FlaskForm):
     preferences_open = BooleanField(_l("Participants may choose their workshops now"))
     max_preferences = IntegerField(_l("How many workshops each person ranks"), default=5, validators=[
         InputRequired(_l("Please fill in this field.")),
-        NumberRange(min=1, max=20, message=_l("Please give a whole number from 1 to 20."))])
+        NumberRange(min=1, max=MAX_PREFERENCES, message=_l("Please give a whole number from 1 to 20."))])
     workshop_organization_cap = IntegerField(
         _l("Most people of one organization in one workshop"),
         validators=[Optional(), NumberRange(min=1, max=1000, message=_l("Please give a whole number from 1 to 1000."))],
@@ -153,7 +164,7 @@ def seats_form(slots, runs_by_slot, taken, slot_label, run_label, **kwargs) -> S
             (run.id, _l("%(run)s (%(taken)d of %(seats)d seats taken)", run=run_label(run),
                         taken=taken[run.id], seats=run.capacity))
             for run in runs_by_slot.get(slot.id, []))]
-        fields[f"run_{slot.id}"] = SelectField(slot_label(slot), coerce=optional_int, choices=options(choices))
+        fields[f"run_{slot.id}"] = SelectField(slot_label(slot), coerce=optional_id, choices=options(choices))
         fields[f"keep_{slot.id}"] = BooleanField(_l("Keep this seat when seats are assigned again"))
     form = type("BoundSeatsForm", (SeatsForm,), fields)(**kwargs)
     form.page_order = tuple(name for slot in slots for name in (f"run_{slot.id}", f"keep_{slot.id}"))

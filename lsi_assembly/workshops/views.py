@@ -28,19 +28,26 @@ def ranking(token: str):
     workshops = rankable_workshops(participant)
     can_rank = event.preferences_open and participant.status == Status.CONFIRMED and bool(workshops)
     current = ranking_of(participant)
+    if request.method == "POST" and not can_rank:
+        # Refused before reading what was sent; the page says why (not confirmed, closed, nothing to rank).
+        return _ranking_page(participant, None, current, token, can_rank=False), 403
     form = RankingForm(workshops=workshops, places=event.max_preferences)
     if request.method == "GET":
         for entry, workshop in zip(form.ranks, current, strict=False):
             entry.data = workshop.id
-    if can_rank and form.validate_on_submit():
+    if form.validate_on_submit():
         save_ranking(participant, form.chosen())
         db.session.commit()
         flash(_("Your choices are saved. You can change them until the organizers close the choices."), "success")
         return redirect(url_for("workshops.ranking", token=token))
+    return _ranking_page(participant, form, current, token, can_rank), 422 if form.errors else 200
+
+
+def _ranking_page(participant, form: RankingForm | None, current, token: str, can_rank: bool) -> str:
+    event = participant.event
     schedule = schedule_of(participant) if event.assignment_published_at else []
     return render_template("workshops/ranking.html", participant=participant, event=event, form=form,
-                           current=current, can_rank=can_rank, token=token, schedule=schedule), (
-        422 if form.errors else 200)
+                           current=current, can_rank=can_rank, token=token, schedule=schedule)
 
 
 @bp.get("/registration/<token>/workshops.ics")

@@ -25,3 +25,9 @@ def test_search_terms_split_on_spaces_and_commas_in_any_order():
 def test_like_wildcards_are_escaped():
     assert like_pattern("100%_x") == "%100\\%\\_x%"
     assert like_pattern("a\\b") == "%a\\\\b%"
+
+
+def test_control_characters_separate_words_and_never_reach_a_query():
+    """PostgreSQL refuses a NUL byte in text: a search must not send one."""
+    assert sorted(search_terms("an\x00na no\x07wak")) == ["an", "na", "no", "wak"]
+    assert search_terms("\x00\x00") == []
