@@ -91,6 +91,13 @@ def recently_sent(recipient: str, kind: str, within: timedelta) -> bool:
         OutboxMessage.created_at > utcnow() - within).limit(1)) is not None
 
 
+def count_recent(recipient: str, kinds: tuple[str, ...], within: timedelta) -> int:
+    """Count the mails of ``kinds`` queued for ``recipient`` less than ``within`` ago."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.recipient == recipient, OutboxMessage.kind.in_(kinds),
+        OutboxMessage.created_at > utcnow() - within)) or 0
+
+
 def _build(message: OutboxMessage) -> EmailMessage:
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
