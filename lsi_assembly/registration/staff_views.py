@@ -33,7 +33,7 @@ from lsi_assembly.registration.forms import (
     StaffParticipantForm,
 )
 from lsi_assembly.registration.models import Category, Participant, Status
-from lsi_assembly.registration.queries import RegistrationFilter, registrations_query
+from lsi_assembly.registration.queries import RegistrationFilter, registrations_query, unconfirmed_count
 from lsi_assembly.registration.services import (
     ACTIONS,
     ActionOutcome,
@@ -122,7 +122,7 @@ def index():
     bulk.action.choices = options(ACTION_LABELS.items())
     return render_template("registrations/index.html", event=event, page=page, filters=filters, bulk=bulk,
                            organizations=_organizations(event), statuses=list(Status),
-                           categories=list(Category))
+                           categories=list(Category), unconfirmed=unconfirmed_count(event))
 
 
 @bp.get("/<int:participant_id>")
