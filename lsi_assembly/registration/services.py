@@ -361,9 +361,14 @@ def delete_expired_unconfirmed(now: datetime | None = None) -> int:
 
 
 def readdress(participant: Participant) -> None:
-    """After an organizer changed the e-mail address: revoke the old links, send one to the new address."""
+    """After an organizer changed the e-mail address: revoke the old links, send one to the new address
+    (the confirmation, for a registration whose address is not confirmed yet)."""
     participant.access_key = new_access_key()
     db.session.flush()
+    if participant.status == Status.UNCONFIRMED:
+        queue_mail(participant.email, "registration_confirm", participant.locale, participant=participant,
+                   link=personal_link(participant.access_key), hours=current_app.config["REGISTRATION_CONFIRM_HOURS"])
+        return
     queue_mail(participant.email, "registration_link", participant.locale, participant=participant,
                link=personal_link(participant.access_key), register_link=external_url("registration.register_form"))
 

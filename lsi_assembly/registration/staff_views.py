@@ -38,6 +38,7 @@ from lsi_assembly.registration.services import (
     ACTIONS,
     ActionOutcome,
     apply_action,
+    confirm_deadline,
     keep_quota,
     readdress,
     waitlist_position,
@@ -133,7 +134,7 @@ def detail(participant_id: int):
     return render_template("registrations/detail.html", participant=participant, event=participant.event,
                            history=entries_for("participant", participant.id),
                            actions=[a for a in ACTIONS.values() if participant.status in a.sources],
-                           position=waitlist_position(participant))
+                           position=waitlist_position(participant), confirm_deadline=confirm_deadline(participant))
 
 
 @bp.route("/<int:participant_id>/edit", methods=["GET", "POST"])

@@ -375,6 +375,27 @@ def test_unconfirmed_registrations_stay_out_of_lists_counts_and_the_desk(app, cl
     assert "Real" in found.get_data(as_text=True) and "Typed" not in found.get_data(as_text=True)
 
 
+def test_the_organizers_see_why_an_unconfirmed_registration_holds_nothing(client, mailbox):
+    event = make_event()
+    organization = make_organization(event)
+    post_form(client, "/register", registration_form(event, organization))
+    participant = _participant("lucja.wisniewska@example.org")
+    sign_in(client, Role.ORGANIZER)
+
+    html = client.get(f"/manage/registrations/{participant.id}").get_data(as_text=True)
+
+    assert "Address not confirmed yet" in html and "has not confirmed this e-mail address yet" in html
+    for action in ("approve", "admit", "reject", "cancel"):
+        assert f"/manage/registrations/{participant.id}/{action}" not in html
+    # An organizer correcting the address sends the confirmation to the new one.
+    form = {**registration_form(event, organization, email="right@example.org"), "organization_id": str(organization.id)}
+    response = post_form(client, f"/manage/registrations/{participant.id}/edit", form)
+    assert response.status_code == 302
+    assert mailbox.wait_for(2)[-1]["To"] == "right@example.org"
+    assert mailbox.messages[-1]["Subject"] == "Please confirm your registration for LSI General Assembly 2027"
+    assert _participant("right@example.org").status == Status.UNCONFIRMED
+
+
 def test_organizers_registering_an_unconfirmed_address_replace_it(app, client, runner, tmp_path):
     event = make_event()
     organization = make_organization(event, name="La Strada Česko", quota=1)
