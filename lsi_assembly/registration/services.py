@@ -332,6 +332,8 @@ def erase_registrations(participants: list[Participant]) -> None:
     and nobody confirmed the personal data typed into them.
     """
     ids = [p.id for p in participants]
+    for event_id in sorted({p.event_id for p in participants}):
+        lock_event(event_id)  # the application's lock order: the event before its participants
     for participant in participants:
         db.session.expunge(participant)
     _erase(Participant.id.in_(ids))
@@ -357,7 +359,11 @@ def delete_expired_unconfirmed(now: datetime | None = None) -> int:
     """Delete the registrations of every event whose address was not confirmed in time; return how many."""
     now = now or utcnow()
     cutoff = now - timedelta(hours=current_app.config["REGISTRATION_CONFIRM_HOURS"])
-    return _erase(Participant.status_changed_at <= cutoff)
+    expired = Participant.status_changed_at <= cutoff
+    for event_id in db.session.scalars(sa.select(Participant.event_id).distinct().where(
+            expired, Participant.status == Status.UNCONFIRMED).order_by(Participant.event_id)):
+        lock_event(event_id)
+    return _erase(expired)
 
 
 def readdress(participant: Participant) -> None:
