@@ -12,7 +12,7 @@ from lsi_assembly.core.database import utcnow
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
-from lsi_assembly.registration.links import new_access_key
+from lsi_assembly.registration.links import make_token, new_access_key
 from lsi_assembly.registration.models import Participant
 from tests.conftest import body
 
@@ -155,8 +155,10 @@ def sign_in(client, role: Role = Role.ORGANIZER, email: str | None = None) -> No
 def register_at_once(app, forms: list[dict]) -> list[int]:
     """Submit each registration form from a thread of its own, released at the same instant.
 
-    Returns the status codes; an exception in a thread is re-raised here.
+    Returns the status codes; an exception in a thread is re-raised here. All come from one client
+    address: the rate limit is raised for them.
     """
+    app.config["REGISTER_RATE_LIMIT"] = "1000 per minute"
     def submit(form: dict):
         def action(ready):
             client = app.test_client()
@@ -166,6 +168,22 @@ def register_at_once(app, forms: list[dict]) -> list[int]:
         return action
 
     return run_at_once([submit(form) for form in forms])
+
+
+def confirm_at_once(app, participants: list[Participant]) -> list[int]:
+    """Press "Confirm my address" for each registration from a thread of its own, released at the same
+    instant (each first opens its personal page for the form's token). Returns the status codes."""
+    paths = [f"/registration/{make_token(p.access_key)}" for p in participants]
+
+    def confirm(path: str):
+        def action(ready):
+            client = app.test_client()
+            tokens = form_tokens(client, path)
+            ready()
+            return client.post(path + "/confirm", data=tokens).status_code
+        return action
+
+    return run_at_once([confirm(path) for path in paths])
 
 
 def run_at_once(actions: list) -> list:

@@ -1,4 +1,4 @@
-"""Registration pages: the form, its confirmation, and the personal link to view, edit or cancel."""
+"""Registration pages: the form, the confirmation of the address, and the personal link to view, edit, cancel or sign out."""
 from __future__ import annotations
 
 import logging

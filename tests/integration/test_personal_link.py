@@ -12,7 +12,6 @@ from tests.conftest import body
 from tests.factories import (
     confirm_address,
     form_tokens,
-    links_in,
     make_event,
     make_organization,
     make_participant,

@@ -10,8 +10,8 @@ from lsi_assembly.registration.services import waitlist_position
 from tests.conftest import body, count
 from tests.factories import (
     confirm_address,
+    confirm_at_once,
     csrf_token,
-    form_tokens,
     make_event,
     make_organization,
     make_participant,
@@ -151,23 +151,7 @@ def test_cancelled_email_can_register_again_without_a_second_record(client, mail
 
 def _race(app, event, organization, emails: list[str]) -> list[int]:
     """Submit one registration per e-mail from as many threads, released at the same instant."""
-    app.config["REGISTER_RATE_LIMIT"] = "1000 per minute"  # all from one client address here
     return register_at_once(app, [registration_form(event, organization, email=email) for email in emails])
-
-
-def _confirm_at_once(app, participants: list[Participant]) -> list[int]:
-    """Press "Confirm my address" for each registration from as many threads, released at the same instant."""
-    paths = [f"/registration/{make_token(p.access_key)}" for p in participants]
-
-    def confirm(path: str):
-        def action(ready):
-            client = app.test_client()
-            tokens = form_tokens(client, path)
-            ready()
-            return client.post(path + "/confirm", data=tokens).status_code
-        return action
-
-    return run_at_once([confirm(path) for path in paths])
 
 
 def test_racing_delegates_never_exceed_the_quota(app):
@@ -182,7 +166,7 @@ def test_racing_delegates_never_exceed_the_quota(app):
     assert results == [302] * 24
     assert _statuses(organization) == {"confirmed": 7, "unconfirmed": 24}
     racers = list(db.session.scalars(sa.select(Participant).where(Participant.status == Status.UNCONFIRMED)))
-    assert _confirm_at_once(app, racers) == [302] * 24
+    assert confirm_at_once(app, racers) == [302] * 24
     assert _statuses(organization) == {"confirmed": 7, "pending": 3, "waitlisted": 21}
     positions = sorted(
         (p.status_changed_at, p.id) for p in db.session.scalars(
@@ -198,7 +182,7 @@ def test_confirmations_at_once_for_the_last_place_give_it_to_exactly_one(app):
     racers = [make_participant(event, organization_id=organization.id, status=Status.UNCONFIRMED,
                                email=f"racer{i}@example.org") for i in range(8)]
 
-    assert _confirm_at_once(app, racers) == [302] * 8
+    assert confirm_at_once(app, racers) == [302] * 8
 
     assert _statuses(organization) == {"confirmed": 2, "pending": 1, "waitlisted": 7}
     waiting = [p for p in db.session.scalars(sa.select(Participant)) if p.status == Status.WAITLISTED]

@@ -396,6 +396,17 @@ def test_the_organizers_see_why_an_unconfirmed_registration_holds_nothing(client
     assert _participant("right@example.org").status == Status.UNCONFIRMED
 
 
+def test_the_history_shows_when_the_address_was_confirmed(client, mailbox):
+    event = make_event()
+    organization = make_organization(event)
+    register_confirmed(client, mailbox, registration_form(event, organization))
+    participant = _participant("lucja.wisniewska@example.org")
+    sign_in(client, Role.ORGANIZER)
+    html = client.get(f"/manage/registrations/{participant.id}").get_data(as_text=True)
+    assert "E-mail address confirmed:" in html
+    assert "<del>Address not confirmed yet</del> → <ins>Awaiting confirmation</ins>" in html
+
+
 def test_organizers_registering_an_unconfirmed_address_replace_it(app, client, runner, tmp_path):
     event = make_event()
     organization = make_organization(event, name="La Strada Česko", quota=1)
