@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.core import bots
@@ -461,3 +462,32 @@ def test_the_confirmation_speaks_french_to_a_french_registrant(client, mailbox):
     assert "Merci\u00a0: votre adresse est confirmée." in client.get(path).get_data(as_text=True)
     sign_out = client.get(path + "/sign-out").get_data(as_text=True)
     assert "Déconnecter tous les liens" in sign_out
+
+
+# --- the migration ----------------------------------------------------------------------------------
+
+def test_the_migration_marks_the_registrations_made_before_as_confirmed(app):
+    db.session.remove()
+    downgrade(revision="c980a4dc463c")  # before email_confirmed_at
+    when = utcnow() - timedelta(days=3)
+    events = sa.table("events", *(sa.column(c) for c in ("id", "slug", "name", "city", "timezone",
+                                                          "requires_approval", "is_sample", "created_at",
+                                                          "preferences_open", "participant_list_shared")))
+    participants = sa.table("participants", sa.column("dietary", sa.JSON), sa.column("languages", sa.JSON), *(
+        sa.column(c) for c in ("id", "event_id", "category", "status", "given_name", "family_name", "email",
+                               "country", "list_consent", "photo_consent", "badge_hide_organization",
+                               "needs_at_desk", "locale", "access_key", "created_at", "updated_at",
+                               "status_changed_at", "search_text", "sort_name")))
+    with db.engine.begin() as connection:
+        connection.execute(events.insert().values(
+            id=1, slug="x", name="X", city="Paris", timezone="Europe/Paris", requires_approval=True,
+            is_sample=False, created_at=when, preferences_open=False, participant_list_shared=False))
+        connection.execute(participants.insert().values(
+            id=1, event_id=1, category="delegate", status="confirmed", given_name="Old", family_name="Timer",
+            email="old@example.org", country="PL", dietary=[], languages=[], list_consent=False,
+            photo_consent=False, badge_hide_organization=False, needs_at_desk=False, locale="en",
+            access_key="k", created_at=when, updated_at=when, status_changed_at=when, search_text="",
+            sort_name=""))
+    upgrade()
+    person = db.session.get(Participant, 1)
+    assert person.status == Status.CONFIRMED and person.email_confirmed_at == when
