@@ -121,6 +121,17 @@ def test_a_form_sent_too_quickly_is_shown_again_and_the_next_sending_counts(app,
     assert _participant("lucja.wisniewska@example.org").status == Status.UNCONFIRMED
 
 
+def test_a_form_too_quick_and_with_errors_shows_both_messages_under_one_summary(app, client):
+    app.config["REGISTER_MIN_SECONDS"] = 60
+    event = make_event()
+    organization = make_organization(event)
+    response = post_form(client, "/register", registration_form(event, organization, given_name=""))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "quicker than a person can fill it in" in html and "There is a problem" in html
+    assert html.count('id="error-summary"') == 1
+
+
 @pytest.mark.parametrize("stamp", [None, "forged", "foreign"])
 def test_a_missing_forged_or_foreign_time_stamp_is_refused(app, client, stamp):
     event = make_event()
