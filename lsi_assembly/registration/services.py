@@ -245,7 +245,8 @@ def register(event: Event, data: RegistrationData, locale: str) -> RegistrationO
 
     An address already registered gets its personal link again (an unconfirmed one: the confirmation
     again) and nothing is changed. A cancelled registration of the same address is reopened with the
-    new answers, and an expired unconfirmed one is replaced; either must be confirmed like a new one.
+    new answers, and an expired unconfirmed one is replaced; either must be confirmed like a new one
+    (a reopened one not confirmed in time is deleted like a new one: its answers were replaced anyway).
     No place is decided here: that happens in ``confirm_address``. Two concurrent submissions of one
     e-mail meet at the unique constraint: the loser's transaction is rolled back and it answers as a
     duplicate.
