@@ -91,8 +91,16 @@ class Config:
         self.PUBLIC_RATE_LIMIT = env.get("PUBLIC_RATE_LIMIT") or "10 per minute;100 per hour"
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT") or "10 per minute;60 per hour"
         self.RESET_RATE_LIMIT = env.get("RESET_RATE_LIMIT") or "5 per minute;20 per hour"
+        self.REGISTER_RATE_LIMIT = env.get("REGISTER_RATE_LIMIT") or "10 per minute;100 per hour"
         #: Seconds below which a filled-in public form is taken for a program's.
         self.PUBLIC_MIN_SECONDS = float(env.get("PUBLIC_MIN_SECONDS") or 3)
+        #: The same for the delegate registration form (longer: nobody fills it in under a few seconds).
+        self.REGISTER_MIN_SECONDS = float(env.get("REGISTER_MIN_SECONDS") or 5)
+        #: Mails the registration flow (confirm the address, the personal link again) sends to one
+        #: address in an hour at most, whoever asks; organizers' messages are not limited.
+        self.MAIL_PER_RECIPIENT_PER_HOUR = int(env.get("MAIL_PER_RECIPIENT_PER_HOUR") or 5)
+        #: Hours a registration made on the form waits for its address to be confirmed; then it is deleted.
+        self.REGISTRATION_CONFIRM_HOURS = int(env.get("REGISTRATION_CONFIRM_HOURS") or 48)
         #: Reverse proxies in front of the app whose X-Forwarded-For and -Proto are trusted (0: none).
         self.TRUSTED_PROXY_COUNT = int(env.get("TRUSTED_PROXY_COUNT") or 0)
         self.BABEL_DEFAULT_LOCALE = "en"
@@ -151,6 +159,7 @@ class TestConfig(Config):
         self.MAIL_SERVER = None
         # Tests post forms at once; the tests of the minimum time set it themselves.
         self.PUBLIC_MIN_SECONDS = float((environ or {}).get("PUBLIC_MIN_SECONDS") or 0)
+        self.REGISTER_MIN_SECONDS = float((environ or {}).get("REGISTER_MIN_SECONDS") or 0)
 
 
 CONFIGS: dict[str, type[Config]] = {

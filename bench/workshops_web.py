@@ -19,8 +19,9 @@ the request queued) with ``time.perf_counter``:
    (the run with the most people); 2 and 3 round-robin in a shuffled order each round;
 4. the cost a registration change pays through the seat hook (``workshops/seats.py``): an organizer
    cancelling one seated participant (``POST /manage/registrations/<id>/cancel``) and a new delegate
-   registering on ``POST /register`` (``event.requires_approval`` is False, so they are confirmed at
-   once), each timed before publication (the hook only drops invalid seats) and after
+   registering on ``POST /register`` (untimed: an unconfirmed registration holds nothing) then
+   confirming the address on ``POST /registration/<token>/confirm`` (timed: the place is decided
+   then; ``event.requires_approval`` is False, so they are confirmed at once), each timed before publication (the hook only drops invalid seats) and after
    ``POST /manage/programme/publish`` (timed too, once: it queues one e-mail per seated person),
    when the hook refills free seats with the engine and e-mails the people it placed.
 
@@ -91,6 +92,7 @@ from lsi_assembly.demo.seed import SAMPLE_LANGUAGES, SAMPLE_ORGANIZATIONS, SAMPL
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
+from lsi_assembly.registration.links import make_token
 from lsi_assembly.registration.models import Category, Participant, Status, participant_days
 from lsi_assembly.workshops import assignment as assignment_module
 from lsi_assembly.workshops import seats as seats_module
@@ -146,12 +148,12 @@ ROWS = [
     ("rosters", "GET /manage/programme/rosters (all)"),
     ("roster", "GET /manage/programme/runs/<id>/roster (largest run)"),
     ("cancel_before", "POST …/registrations/<id>/cancel, before publication"),
-    ("register_before", "POST /register (confirmed at once), before publication"),
+    ("register_before", "POST /registration/<token>/confirm (confirmed at once), before publication"),
     ("publish", "POST /manage/programme/publish (once)"),
     ("cancel_after", "POST …/registrations/<id>/cancel, after publication"),
     ("cancel_after_hook", "↳ hook's `build_instance` + `solve()`"),
     ("cancel_ratio", "cancel: after ÷ before publication"),
-    ("register_after", "POST /register (confirmed at once), after publication"),
+    ("register_after", "POST /registration/<token>/confirm (confirmed at once), after publication"),
     ("register_after_hook", "↳ hook's `build_instance` + `solve()`"),
     ("register_ratio", "register: after ÷ before publication"),
     ("rss", "peak RSS of the process (MB)"),
@@ -474,7 +476,10 @@ def run(kind: str, participants: int, repeat: int, schema: str | None, folder: s
 
         # 4. Registration changes through the seat hook, before and after publication.
         register_client = app.test_client()
+        app.config["REGISTER_RATE_LIMIT"] = "1000 per minute"  # every registration comes from this process
+        register_page = register_client.get("/register").get_data(as_text=True)
         register_token = page_token(register_client, "/register")
+        register_started = re.search(r'name="started"[^>]*value="([^"]+)"', register_page).group(1)
         day_ids = in_app(app, lambda: [d.id for d in db.session.scalar(sa.select(Event)).days])
         victims = in_app(app, lambda: list(db.session.scalars(
             sa.select(WorkshopAssignment.participant_id).group_by(WorkshopAssignment.participant_id)
@@ -511,14 +516,19 @@ def run(kind: str, participants: int, repeat: int, schema: str | None, folder: s
             registered += 1
             email = f"late.registrant.{registered:03d}@example.org"
             organization_id = in_app(app, lambda: organization_with_room(registered))
-            clock.reset()
-            samples[f"register_{phase}"].append(send(register_client, "/register", {
-                "csrf_token": register_token, "given_name": "Łucja", "family_name": f"Wiśniewska {registered}",
+            send(register_client, "/register", {  # untimed: the registration waits for its address to be confirmed
+                "csrf_token": register_token, "started": register_started,
+                "given_name": "Łucja", "family_name": f"Wiśniewska {registered}",
                 "email": email, "country": "PL", "category": "delegate", "organization_id": str(organization_id),
                 "organization_name": "", "job_title": "Programme coordinator",
                 "days": [str(d) for d in day_ids], "arrival_date": "2027-06-23", "departure_date": "2027-06-25",
                 "dietary": ["vegetarian"], "dietary_notes": "", "accessibility_needs": "",
-                "languages": "Polish, English", "list_consent": "y", "photo_consent": "", "privacy": "y"}))
+                "languages": "Polish, English", "list_consent": "y", "photo_consent": "", "privacy": "y"})
+            path = in_app(app, lambda: "/registration/" + make_token(db.session.scalar(
+                sa.select(Participant.access_key).where(Participant.email == email))))
+            clock.reset()
+            samples[f"register_{phase}"].append(send(register_client, path + "/confirm",
+                                                     {"csrf_token": register_token}))
             if phase == "after":
                 samples["register_after_hook"].append(sum(clock.builds) + sum(c[1] for c in clock.solves))
             pop_flashes(register_client)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import threading
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.services import create_user
@@ -11,8 +12,9 @@ from lsi_assembly.core.database import utcnow
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
-from lsi_assembly.registration.links import new_access_key
+from lsi_assembly.registration.links import make_token, new_access_key
 from lsi_assembly.registration.models import Participant
+from tests.conftest import body
 
 ASSEMBLY_DAYS = (date(2027, 6, 24), date(2027, 6, 25), date(2027, 6, 26))
 
@@ -68,9 +70,22 @@ def csrf_token(client, url: str) -> str:
     return match.group(1)
 
 
+def form_tokens(client, url: str) -> dict[str, str]:
+    """GET ``url`` and return its form's hidden tokens: the CSRF token and, on a form with bot traps,
+    the time stamp of when it was shown."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, f"no CSRF token on {url}"
+    tokens = {"csrf_token": match.group(1)}
+    started = re.search(r'name="started"[^>]*value="([^"]+)"', html)
+    if started:
+        tokens["started"] = started.group(1)
+    return tokens
+
+
 def post_form(client, url: str, data: dict, **kwargs):
-    """Submit a form the way a browser does: fetch its CSRF token first."""
-    data = {"csrf_token": csrf_token(client, url), **data}
+    """Submit a form the way a browser does: fetch its CSRF token (and time stamp) first."""
+    data = {**form_tokens(client, url), **data}
     return client.post(url, data=data, **kwargs)
 
 
@@ -104,6 +119,31 @@ def links_in(text: str) -> list[str]:
     return re.findall(r"https?://\S+", text)
 
 
+def personal_path(mailbox, address: str) -> str:
+    """The path of the personal link in the last e-mail sent to ``address``."""
+    with mailbox.received:
+        mailbox.received.wait_for(lambda: mailbox.to(address), timeout=10)
+    assert mailbox.to(address), f"no e-mail to {address}"
+    [link] = [url for url in links_in(body(mailbox.to(address)[-1])) if "/registration/" in url]
+    return urlsplit(link).path
+
+
+def confirm_address(client, mailbox, address: str) -> str:
+    """Do what the person does: open the link of the confirmation e-mail last sent to ``address`` and
+    press "Confirm my address". Returns the path of the personal page."""
+    path = personal_path(mailbox, address)
+    response = client.post(path + "/confirm", data=form_tokens(client, path))
+    assert response.status_code == 302 and response.headers["Location"] == path, response.get_data(as_text=True)
+    return path
+
+
+def register_confirmed(client, mailbox, form: dict) -> str:
+    """Register with ``form`` through the app and confirm the address from the e-mail; return the personal path."""
+    response = post_form(client, "/register", form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return confirm_address(client, mailbox, form["email"].strip().lower())
+
+
 def sign_in(client, role: Role = Role.ORGANIZER, email: str | None = None) -> None:
     """Create a staff account with ``role`` and sign ``client`` in with it."""
     email = email or f"{role}@example.org"
@@ -115,17 +155,35 @@ def sign_in(client, role: Role = Role.ORGANIZER, email: str | None = None) -> No
 def register_at_once(app, forms: list[dict]) -> list[int]:
     """Submit each registration form from a thread of its own, released at the same instant.
 
-    Returns the status codes; an exception in a thread is re-raised here.
+    Returns the status codes; an exception in a thread is re-raised here. All come from one client
+    address: the rate limit is raised for them.
     """
+    app.config["REGISTER_RATE_LIMIT"] = "1000 per minute"
     def submit(form: dict):
         def action(ready):
             client = app.test_client()
-            data = {"csrf_token": csrf_token(client, "/register"), **form}
+            data = {**form_tokens(client, "/register"), **form}
             ready()
             return client.post("/register", data=data).status_code
         return action
 
     return run_at_once([submit(form) for form in forms])
+
+
+def confirm_at_once(app, participants: list[Participant]) -> list[int]:
+    """Press "Confirm my address" for each registration from a thread of its own, released at the same
+    instant (each first opens its personal page for the form's token). Returns the status codes."""
+    paths = [f"/registration/{make_token(p.access_key)}" for p in participants]
+
+    def confirm(path: str):
+        def action(ready):
+            client = app.test_client()
+            tokens = form_tokens(client, path)
+            ready()
+            return client.post(path + "/confirm", data=tokens).status_code
+        return action
+
+    return run_at_once([confirm(path) for path in paths])
 
 
 def run_at_once(actions: list) -> list:

@@ -20,6 +20,7 @@ from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.links import new_access_key
 from lsi_assembly.registration.models import Participant, Status, participant_days
+from lsi_assembly.registration.services import erase_registrations
 
 #: At most this many people are listed for a name search (the desk narrows down by typing more).
 MAX_MATCHES = 25
@@ -55,7 +56,7 @@ def look_up(event: Event, text: str) -> Lookup:
     if not terms:
         return Lookup(matches=[])
     stmt = (sa.select(Participant).outerjoin(Organization, Participant.organization_id == Organization.id)
-            .where(Participant.event_id == event.id)
+            .where(Participant.event_id == event.id, Participant.status != Status.UNCONFIRMED)
             .options(selectinload(Participant.organization), selectinload(Participant.days))
             .order_by(Participant.sort_name, Participant.id).limit(MAX_MATCHES + 1))
     for term in terms:
@@ -165,10 +166,13 @@ def register_walk_in(event: Event, day: EventDay, form, desk: str, user_id: int 
     """Register someone at the desk (confirmed, for ``day``) and check them in.
 
     Returns (participant, created); an e-mail already registered gives that registration, unchanged.
+    A registration of the address that was never confirmed is replaced: the person is here.
     """
     existing = db.session.scalar(sa.select(Participant).where(Participant.event_id == event.id,
                                                               Participant.email == form.email.data))
-    if existing is not None:
+    if existing is not None and existing.status == Status.UNCONFIRMED:
+        erase_registrations([existing])
+    elif existing is not None:
         return existing, False
     now = utcnow()
     person = Participant(

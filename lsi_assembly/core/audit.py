@@ -61,6 +61,7 @@ FIELD_LABELS = {
     "accessibility_needs": _l("Accessibility needs"), "languages": _l("Languages"), "days": _l("Days"),
     "list_consent": _l("On the participant list"), "photo_consent": _l("May be photographed"),
     "privacy_accepted_at": _l("Privacy notice accepted"), "locale": _l("Language"),
+    "email_confirmed_at": _l("E-mail address confirmed"),
     "access_key": _l("Personal link"), "event_id": _l("Event"), "name": _l("Name"),
     "delegate_quota": _l("Delegate quota"), "contact_name": _l("Contact person"),
     "contact_email": _l("Contact e-mail address"), "is_active": _l("Active"), "is_sample": _l("Sample data"),

@@ -116,6 +116,13 @@ def _smtp_address(recipient: str) -> str:
     return f"{local_part}@{domain}"
 
 
+def count_recent(recipient: str, kinds: tuple[str, ...], within: timedelta) -> int:
+    """Count the mails of ``kinds`` queued for ``recipient`` less than ``within`` ago."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.recipient == recipient, OutboxMessage.kind.in_(kinds),
+        OutboxMessage.created_at > utcnow() - within)) or 0
+
+
 def _build(message: OutboxMessage) -> EmailMessage:
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]

@@ -111,6 +111,10 @@ def next_assembly_days(today: date) -> list[date]:
     return [date(year, 6, 24), date(year, 6, 25), date(year, 6, 26)]
 
 
+#: Registrations of the demo whose address is not confirmed yet (the most recent ones).
+UNCONFIRMED_COUNT = 3
+
+
 def seed_demo(participant_count: int = 150, today: date | None = None) -> Event | None:
     """Create the sample Assembly in an empty database; return it, or None if any event exists."""
     if db.session.scalar(sa.select(Event.id).limit(1)) is not None:
@@ -154,6 +158,10 @@ def seed_demo(participant_count: int = 150, today: date | None = None) -> Event 
         )[0]
         created = start + timedelta(hours=4 * i + rng.randint(0, 3))
         status = rng.choices([Status.CONFIRMED, Status.PENDING, Status.CANCELLED], weights=[70, 25, 5])[0]
+        if i > participant_count - UNCONFIRMED_COUNT:
+            # The last few registered in the past day and have not confirmed their address yet.
+            created = utcnow() - timedelta(hours=5 * (participant_count - i) + 1)
+            status = Status.UNCONFIRMED
         if category == Category.DELEGATE and status in PLACE_HOLDING:
             if held.get(organization.id, 0) >= organization.delegate_quota:
                 status = Status.WAITLISTED
@@ -188,6 +196,7 @@ def seed_demo(participant_count: int = 150, today: date | None = None) -> Event 
             created_at=created,
             updated_at=created,
             status_changed_at=created,
+            email_confirmed_at=sa.null() if status == Status.UNCONFIRMED else created + timedelta(minutes=3 + i % 40),
             days=attending,
         )
         db.session.add(participant)

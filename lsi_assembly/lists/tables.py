@@ -114,7 +114,7 @@ def participants(event: Event, group_by: str, locale: str) -> ListTable:
 def participants_full(event: Event, group_by: str, locale: str) -> ListTable:
     """Everyone registered, for the organizers: with category, status and days."""
     people = list(db.session.scalars(
-        sa.select(Participant).where(Participant.event_id == event.id)
+        sa.select(Participant).where(Participant.event_id == event.id, Participant.status != Status.UNCONFIRMED)
         .options(selectinload(Participant.organization), selectinload(Participant.days))))
     return ListTable(
         "participants-full", _("Participants (organizers' list)"),

@@ -39,7 +39,8 @@ class Dashboard:
 
     @property
     def active(self) -> int:
-        return sum(count for status, count in self.by_status.items() if status != Status.CANCELLED)
+        return sum(count for status, count in self.by_status.items()
+                   if status not in (Status.CANCELLED, Status.UNCONFIRMED))
 
 
 def _grouped(column, event: Event, *conditions) -> list[tuple[str, int]]:
@@ -51,7 +52,8 @@ def _grouped(column, event: Event, *conditions) -> list[tuple[str, int]]:
 
 def dashboard(event: Event) -> Dashboard:
     """Compute the dashboard's figures for ``event`` (a handful of queries, whatever its size)."""
-    not_cancelled = Participant.status != Status.CANCELLED
+    # Registrations whose address is not confirmed only show in their own counter (by_status).
+    not_cancelled = Participant.status.in_((Status.PENDING, Status.CONFIRMED, Status.WAITLISTED))
     expected = Participant.status.in_(PLACE_HOLDING)
     by_status = {status.value: 0 for status in Status}
     by_status.update(dict(_grouped(Participant.status, event)))

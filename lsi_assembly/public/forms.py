@@ -1,26 +1,20 @@
 """Forms of the public event: the registration (few fields, bot traps that a person never meets) and the organizers'."""
 from __future__ import annotations
 
-import secrets
-import time
-
-from flask import current_app, session
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    HiddenField,
     IntegerField,
     SelectField,
-    StringField,
     SubmitField,
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from lsi_assembly.core.bots import BotTraps
 from lsi_assembly.core.forms import ValidEmail, options, text_field
 from lsi_assembly.core.i18n import language_choices
 from lsi_assembly.core.text import CleanText, strip_filter
@@ -35,39 +29,10 @@ PUBLIC_STATUS_LABELS = {
     "expired": _l("Not confirmed in time"),
     "lapsed": _l("Offer not claimed in time"),
 }
-_SALT = "lsi-assembly/public-form-started"
-#: A time stamp older than this is refused too (a form left open a whole day is simply shown again).
-STAMP_MAX_AGE = 24 * 3600
 
 
-def _session_nonce() -> str:
-    """A random value of this browser session, so that a time stamp only works in the session it was made for."""
-    if "public_form" not in session:
-        session["public_form"] = secrets.token_urlsafe(12)
-    return session["public_form"]
-
-
-def started_stamp() -> str:
-    """When the form was shown, signed with this session's nonce (a bot can neither forge it nor reuse
-    one fetched in another session)."""
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT).dumps([time.time(), _session_nonce()])
-
-
-def seconds_since(stamp: str | None) -> float | None:
-    """How long ago the form with ``stamp`` was shown in this session; None for a missing, forged,
-    foreign or day-old stamp."""
-    try:
-        shown, nonce = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT).loads(stamp or "")
-        elapsed = time.time() - float(shown)
-    except (BadSignature, TypeError, ValueError):
-        return None
-    if nonce != session.get("public_form") or not 0 <= elapsed <= STAMP_MAX_AGE:
-        return None
-    return elapsed
-
-
-class PublicRegistrationForm(FlaskForm):
-    """Register for the public event: name, e-mail, optional affiliation, language, needs, consent."""
+class PublicRegistrationForm(BotTraps, FlaskForm):
+    """Register for the public event: name, e-mail, optional affiliation, language, needs, consent (and the bot traps)."""
 
     page_order = ("name", "email", "affiliation", "language", "accessibility_needs", "privacy")
 
@@ -88,18 +53,11 @@ class PublicRegistrationForm(FlaskForm):
     privacy = BooleanField(
         _l("I have read the privacy notice and agree that my name and e-mail are used to manage my place"),
         validators=[DataRequired(_l("Please accept the privacy notice to register."))])
-    #: Bot traps. ``website`` is hidden from people (and from screen readers); a program filling every
-    #: field fills it. ``started`` says when the form was shown: nobody fills it in under a few seconds.
-    website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
-    started = HiddenField()
     submit = SubmitField(_l("Register"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.language.choices = options(language_choices())
-
-    def is_trap_filled(self) -> bool:
-        return bool((self.website.data or "").strip())
 
 
 class ActionForm(FlaskForm):

@@ -21,11 +21,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from lsi_assembly.core.bots import Verdict
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db, limiter
 from lsi_assembly.public import services
-from lsi_assembly.public.forms import ActionForm, PublicRegistrationForm, seconds_since, started_stamp
+from lsi_assembly.public.forms import ActionForm, PublicRegistrationForm
 from lsi_assembly.public.models import AttendeeStatus, PublicAttendee, PublicEvent
 
 log = logging.getLogger(__name__)
@@ -60,16 +61,13 @@ def register():
     if not public_event.is_open:
         return render_template("public/closed.html", public_event=public_event)
     form = PublicRegistrationForm()
-    if form.is_submitted() and form.is_trap_filled():
+    verdict = form.bot_verdict(current_app.config["PUBLIC_MIN_SECONDS"]) if form.is_submitted() else None
+    if verdict == Verdict.TRAPPED:
         # A program filled the hidden field: tell it nothing, store nothing.
         log.info("public registration refused: the hidden field was filled")
         session["public_submitted"] = True
         return redirect(url_for("public.done"))
-    too_quick = False
-    if form.is_submitted():
-        elapsed = seconds_since(form.started.data)
-        too_quick = elapsed is None or elapsed < current_app.config["PUBLIC_MIN_SECONDS"]
-    if form.validate_on_submit() and not too_quick:
+    if form.validate_on_submit() and verdict == Verdict.PASSED:
         try:
             services.register(public_event, services.RegistrationData(
                 name=form.name.data, email=form.email.data, affiliation=form.affiliation.data or None,
@@ -81,10 +79,11 @@ def register():
         return redirect(url_for("public.done"))
     if not form.is_submitted():
         form.language.data = current_language()
-    form.started.data = started_stamp()
+    form.stamp()
     status = 422 if form.is_submitted() else 200
     return render_template("public/register.html", public_event=public_event, form=form,
-                           available=services.availability(public_event), too_quick=too_quick), status
+                           available=services.availability(public_event),
+                           too_quick=verdict == Verdict.TOO_QUICK), status
 
 
 @bp.get("/done")

@@ -1,9 +1,10 @@
-"""``flask participants import|export``: participant lists from and to files."""
+"""``flask participants import|export|sweep``: participant lists from and to files; expired registrations out."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -11,8 +12,9 @@ from lsi_assembly.core.mail import deliver_due
 from lsi_assembly.core.tabular import write_csv, write_xlsx
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
-from lsi_assembly.registration.models import Category, Status
+from lsi_assembly.registration.models import Category, Participant, Status
 from lsi_assembly.registration.queries import RegistrationFilter, registrations_query
+from lsi_assembly.registration.services import delete_expired_unconfirmed
 from lsi_assembly.registration.transfer import (
     ImportFileError,
     apply_import,
@@ -20,7 +22,7 @@ from lsi_assembly.registration.transfer import (
     plan_import,
 )
 
-participants_cli = AppGroup("participants", help="Import and export participant lists.")
+participants_cli = AppGroup("participants", help="Import and export participant lists; delete unconfirmed registrations.")
 
 
 def _event():
@@ -96,3 +98,14 @@ def export_command(out: Path, status: str | None, category: str | None, country:
         with out.open("wb") as stream:
             write_xlsx(rows, stream, title="Participants")
     click.echo(f"exported {len(participants)} participants to {out}")
+
+
+@participants_cli.command("sweep")
+def sweep_command() -> None:
+    """Delete registrations whose address was not confirmed in time, with what they left (run it from cron)."""
+    deleted = delete_expired_unconfirmed()
+    db.session.commit()
+    waiting = db.session.scalar(sa.select(sa.func.count()).where(Participant.status == Status.UNCONFIRMED)) or 0
+    hours = current_app.config["REGISTRATION_CONFIRM_HOURS"]
+    click.echo(f"{deleted} unconfirmed registrations deleted (not confirmed within {hours} hours), "
+               f"{waiting} still waiting for their address to be confirmed.")

@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from lsi_assembly.core.bots import BotTraps
 from lsi_assembly.core.countries import country_names
 from lsi_assembly.core.forms import MultiCheckboxField, ValidEmail, database_id, optional_id, options, text_field
 from lsi_assembly.core.text import CleanText, strip_filter
@@ -48,6 +49,7 @@ STATUS_LABELS = {
     "confirmed": _l("Confirmed"),
     "waitlisted": _l("On the waiting list"),
     "cancelled": _l("Cancelled"),
+    "unconfirmed": _l("Address not confirmed yet"),
 }
 
 #: How far from the event's days an arrival or departure date may be.
@@ -139,8 +141,8 @@ class ParticipantDetailsForm(FlaskForm):
         return list(seen.values())
 
 
-class RegistrationForm(ParticipantDetailsForm):
-    """The full registration form."""
+class RegistrationForm(BotTraps, ParticipantDetailsForm):
+    """The full registration form (with the bot traps of the public forms)."""
 
     page_order = ("given_name", "family_name", "name_on_badge", "email", "country", "category", "organization_id",
                   "organization_name", "job_title", "days", "arrival_date", "departure_date", "dietary",
@@ -210,6 +212,18 @@ class CancelForm(FlaskForm):
     """Confirm the cancellation of one's registration."""
 
     submit = SubmitField(_l("Yes, cancel my registration"))
+
+
+class ConfirmAddressForm(FlaskForm):
+    """The one button of an unconfirmed registration's page (a POST: following a link changes nothing)."""
+
+    submit = SubmitField(_l("Confirm my address"))
+
+
+class SignOutLinksForm(FlaskForm):
+    """Sign out every link sent so far; a new one goes to the registered address."""
+
+    submit = SubmitField(_l("Sign out every link and send me a new one"))
 
 
 class StaffParticipantForm(ParticipantDetailsForm):

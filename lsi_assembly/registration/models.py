@@ -34,10 +34,15 @@ class Status(enum.StrEnum):
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
+    #: Sent on the form, its e-mail address not confirmed yet: holds no place, is on no list, and is
+    #: deleted after REGISTRATION_CONFIRM_HOURS (see ``registration.services``).
+    UNCONFIRMED = "unconfirmed"
 
 
 #: Statuses that hold a place within an organization's delegate quota.
 PLACE_HOLDING = (Status.PENDING, Status.CONFIRMED)
+#: Statuses of registrations the organizers work with: everything but the unconfirmed ones.
+REGISTERED = (Status.PENDING, Status.CONFIRMED, Status.WAITLISTED, Status.CANCELLED)
 
 
 class Diet(enum.StrEnum):
@@ -101,6 +106,9 @@ class Participant(db.Model):
     desk_note: Mapped[str | None] = mapped_column(sa.String(300))
     #: The organizers want the desk to see this person's dietary and accessibility needs.
     needs_at_desk: Mapped[bool] = mapped_column(default=False)
+    #: When the address was shown to be the person's: the link in the confirmation e-mail followed, or
+    #: (by default) the registration made by organizers, who know the address. None: not yet.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(default=utcnow)
     #: When the person accepted the privacy notice (None: registered by organizers, not yet accepted).
     privacy_accepted_at: Mapped[datetime | None]
     #: Language of the e-mails this person receives.
@@ -113,7 +121,7 @@ class Participant(db.Model):
     access_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    #: Last change of status; orders the waiting list together with created_at.
+    #: Last change of status; orders the waiting list (an unconfirmed registration's: when it was sent).
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     event: Mapped[Event] = relationship()
@@ -137,7 +145,7 @@ class Participant(db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status != Status.CANCELLED
+        return self.status not in (Status.CANCELLED, Status.UNCONFIRMED)
 
 
 @sa.event.listens_for(Participant, "before_insert")

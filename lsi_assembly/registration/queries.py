@@ -85,6 +85,8 @@ def registrations_query(event: Event, f: RegistrationFilter) -> sa.Select:
                                  Organization.search_name.like(pattern, escape="\\")))
     if f.status:
         stmt = stmt.where(Participant.status == f.status)
+    else:  # registrations whose address is not confirmed are shown only when asked for
+        stmt = stmt.where(Participant.status != Status.UNCONFIRMED)
     if f.category:
         stmt = stmt.where(Participant.category == f.category)
     if f.organization:
@@ -102,6 +104,12 @@ def registrations_query(event: Event, f: RegistrationFilter) -> sa.Select:
     columns = SORTS[f.sort.lstrip("-")]
     descending = f.sort.startswith("-")
     return stmt.order_by(*((c.desc() if descending else c.asc()).nulls_last() for c in columns), Participant.id)
+
+
+def unconfirmed_count(event: Event) -> int:
+    """How many registrations of ``event`` wait for their address to be confirmed."""
+    return db.session.scalar(sa.select(sa.func.count()).where(
+        Participant.event_id == event.id, Participant.status == Status.UNCONFIRMED)) or 0
 
 
 @dataclass

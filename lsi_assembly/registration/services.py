@@ -1,4 +1,11 @@
-"""Registering, editing and cancelling; the delegate quota and the waiting list.
+"""Registering, confirming the address, editing and cancelling; the delegate quota and the waiting list.
+
+A registration sent on the form is ``unconfirmed``: it holds no place and is on no list until its
+holder follows the link e-mailed to the address and presses the button (``confirm_address``), so
+that typing other people's addresses cannot fill an organization's quota. The quota decision is made
+then; one not confirmed within REGISTRATION_CONFIRM_HOURS is deleted (``delete_expired_unconfirmed``,
+run by ``flask participants sweep``, and for one address when it registers again). The mails anyone
+can cause by typing an address are limited per recipient (MAIL_PER_RECIPIENT_PER_HOUR).
 
 Services change data and flush; the view commits. Each quota decision first takes the event's lock
 (``events.services.lock_event``), then a lock on the organization's row with a conditional UPDATE
@@ -10,15 +17,18 @@ one lock order (event, quotas, participants) everywhere means no deadlock.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from lsi_assembly.core.audit import AuditEntry
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.links import external_url
-from lsi_assembly.core.mail import queue_mail, recently_sent
+from lsi_assembly.core.mail import OutboxMessage, count_recent, queue_mail, recently_sent
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.events.services import lock_event
 from lsi_assembly.extensions import db
@@ -26,6 +36,7 @@ from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.links import new_access_key, personal_link
 from lsi_assembly.registration.models import PLACE_HOLDING, Category, Participant, Status
 
+log = logging.getLogger(__name__)
 
 @dataclass
 class RegistrationData:
@@ -84,16 +95,21 @@ def _lock_quota(event_id: int, organization_id: int) -> None:
     )
 
 
-def _lock_participant(participant: Participant) -> None:
-    """Lock a registration's row (the database's write lock on SQLite) and re-read it under the lock."""
+def _lock_participant(participant: Participant) -> bool:
+    """Lock a registration's row (the database's write lock on SQLite) and re-read it under the lock.
+
+    Returns False if the row is gone (an unconfirmed registration deleted meanwhile).
+    """
     lock_event(participant.event_id)
-    db.session.execute(
+    found = db.session.execute(
         sa.update(Participant)
         .where(Participant.id == participant.id)
         .values(status=Participant.status)
         .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(participant)
+    ).rowcount
+    if found:
+        db.session.refresh(participant)
+    return bool(found)
 
 
 def _places_held(event_id: int, organization_id: int, excluding: int | None = None) -> int:
@@ -173,11 +189,49 @@ def _send_received(participant: Participant) -> None:
 
 #: At most one "here is your link again" e-mail per address in this time, whatever is submitted.
 LINK_MAIL_INTERVAL = timedelta(minutes=10)
+#: The mails anyone can cause by typing an address (or holding a link): at most
+#: MAIL_PER_RECIPIENT_PER_HOUR of them to one address in an hour, counted in the outbox.
+RECIPIENT_LIMITED = ("registration_confirm", "registration_link", "registration_new_link")
+
+
+def may_mail(address: str) -> bool:
+    """Tell whether the registration flow may send ``address`` one more mail this hour.
+
+    Counted in the outbox without a lock: requests for one address at the same instant may send one
+    or two more, never an unbounded number.
+    """
+    sent = count_recent(address, RECIPIENT_LIMITED, timedelta(hours=1))
+    if sent < current_app.config["MAIL_PER_RECIPIENT_PER_HOUR"]:
+        return True
+    log.info("registration mail held back: the address had %d this hour", sent)
+    return False
+
+
+def confirm_deadline(participant: Participant) -> datetime:
+    """When an unconfirmed registration expires (it was sent at ``status_changed_at``)."""
+    return participant.status_changed_at + timedelta(hours=current_app.config["REGISTRATION_CONFIRM_HOURS"])
+
+
+def is_expired(participant: Participant, now: datetime | None = None) -> bool:
+    """Tell whether ``participant`` is an unconfirmed registration past its deadline."""
+    return participant.status == Status.UNCONFIRMED and confirm_deadline(participant) <= (now or utcnow())
+
+
+def send_address_confirmation(participant: Participant) -> None:
+    """E-mail the link to confirm the address (no text typed on the form but the name), within the limit."""
+    if not may_mail(participant.email):
+        return
+    queue_mail(participant.email, "registration_confirm", participant.locale, participant=participant,
+               link=personal_link(participant.access_key), hours=current_app.config["REGISTRATION_CONFIRM_HOURS"])
 
 
 def send_personal_link(participant: Participant) -> None:
-    """E-mail the person their personal link again, unless one went out a few minutes ago."""
-    if recently_sent(participant.email, "registration_link", LINK_MAIL_INTERVAL):
+    """E-mail the person their personal link again (the confirmation, if the address is not confirmed
+    yet), unless one went out a few minutes ago or the address had its share of mails this hour."""
+    if participant.status == Status.UNCONFIRMED:
+        send_address_confirmation(participant)
+        return
+    if recently_sent(participant.email, "registration_link", LINK_MAIL_INTERVAL) or not may_mail(participant.email):
         return
     queue_mail(
         participant.email, "registration_link", participant.locale,
@@ -187,18 +241,25 @@ def send_personal_link(participant: Participant) -> None:
 
 
 def register(event: Event, data: RegistrationData, locale: str) -> RegistrationOutcome:
-    """Register a person, or send the personal link again if the e-mail is already registered.
+    """Register a person as unconfirmed and e-mail the link to confirm the address, or send the link again.
 
-    A cancelled registration of the same e-mail is reopened with the new answers. A delegate beyond
-    the organization's quota is waitlisted. Two concurrent submissions of one e-mail meet at the
-    unique constraint: the loser's transaction is rolled back and it answers as a duplicate.
+    An address already registered gets its personal link again (an unconfirmed one: the confirmation
+    again) and nothing is changed. A cancelled registration of the same address is reopened with the
+    new answers, and an expired unconfirmed one is replaced; either must be confirmed like a new one
+    (a reopened one not confirmed in time is deleted like a new one: its answers were replaced anyway).
+    No place is decided here: that happens in ``confirm_address``. Two concurrent submissions of one
+    e-mail meet at the unique constraint: the loser's transaction is rolled back and it answers as a
+    duplicate.
     """
+    now = utcnow()
     existing = find_by_email(event, data.email)
+    if existing is not None and is_expired(existing, now):
+        erase_registrations([existing])
+        existing = None
     if existing is not None and existing.status != Status.CANCELLED:
         send_personal_link(existing)
         return RegistrationOutcome(existing, created=False)
 
-    now = utcnow()
     participant = existing or Participant(event_id=event.id, email=data.email, created_at=now)
     participant.access_key = new_access_key()  # a reopened registration's old links stop working
     _apply(participant, data, EDITABLE_FIELDS)
@@ -208,12 +269,12 @@ def register(event: Event, data: RegistrationData, locale: str) -> RegistrationO
     participant.days = _event_days(event, data.day_ids)
     participant.privacy_accepted_at = now
     participant.locale = locale
+    participant.status = Status.UNCONFIRMED
     participant.status_changed_at = now
+    participant.email_confirmed_at = sa.null()  # not None: that would let the column's default fill it in
     try:
         if existing is None:
             db.session.add(participant)
-            db.session.flush()
-        participant.status = decide_status(event, participant)
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
@@ -222,14 +283,99 @@ def register(event: Event, data: RegistrationData, locale: str) -> RegistrationO
             raise
         send_personal_link(existing)
         return RegistrationOutcome(existing, created=False)
-    _send_received(participant)
+    send_address_confirmation(participant)
     return RegistrationOutcome(participant, created=True)
 
 
-def readdress(participant: Participant) -> None:
-    """After an organizer changed the e-mail address: revoke the old links, send one to the new address."""
+def confirm_address(participant: Participant) -> bool:
+    """Confirm a registration's address (its holder pressed the button): decide its place, tell the person.
+
+    The decision is ``decide_status``'s, under the event's lock and then the quota's, so that
+    confirmations at the same instant for the last place give it to exactly one; the waiting list is
+    ordered by the time of confirmation. Confirming again changes nothing. Returns False when the
+    registration had expired (or was swept meanwhile): it is deleted, nothing is decided.
+    """
+    if not _lock_participant(participant):  # the event's lock first; the status as it is now
+        return False
+    if participant.status != Status.UNCONFIRMED:
+        return True
+    now = utcnow()
+    if is_expired(participant, now):
+        erase_registrations([participant])
+        return False
+    participant.email_confirmed_at = now
+    participant.status_changed_at = now
+    participant.status = decide_status(participant.event, participant)
+    db.session.flush()
+    _send_received(participant)
+    return True
+
+
+def renew_access_key(participant: Participant) -> bool:
+    """Sign out every link sent so far (a new key) and e-mail a fresh one to the registered address.
+
+    Returns False, changing nothing, when the address had its share of mails this hour: a new key
+    without the mail would leave the person without a link.
+    """
+    if not may_mail(participant.email):
+        return False
     participant.access_key = new_access_key()
     db.session.flush()
+    queue_mail(participant.email, "registration_new_link", participant.locale, participant=participant,
+               link=personal_link(participant.access_key))
+    return True
+
+
+def erase_registrations(participants: list[Participant]) -> None:
+    """Delete unconfirmed registrations with what they left: audit entries, the confirmation e-mails sent.
+
+    Only unconfirmed ones are deleted (a registration confirmed meanwhile stays): they hold no place
+    and nobody confirmed the personal data typed into them.
+    """
+    ids = [p.id for p in participants]
+    for event_id in sorted({p.event_id for p in participants}):
+        lock_event(event_id)  # the application's lock order: the event before its participants
+    for participant in participants:
+        db.session.expunge(participant)
+    _erase(Participant.id.in_(ids))
+
+
+def _erase(condition) -> int:
+    gone = db.session.execute(
+        sa.delete(Participant).where(condition, Participant.status == Status.UNCONFIRMED)
+        .returning(Participant.id, Participant.email)
+        .execution_options(synchronize_session=False)).all()
+    if not gone:
+        return 0
+    db.session.execute(sa.delete(AuditEntry).where(
+        AuditEntry.entity_type == "participant", AuditEntry.entity_id.in_([row.id for row in gone])))
+    # Sent confirmation mails carry the name typed; a waiting one is left to the outbox's sender.
+    db.session.execute(sa.delete(OutboxMessage).where(
+        OutboxMessage.recipient.in_([row.email for row in gone]), OutboxMessage.kind == "registration_confirm",
+        OutboxMessage.sent_at.is_not(None)))
+    return len(gone)
+
+
+def delete_expired_unconfirmed(now: datetime | None = None) -> int:
+    """Delete the registrations of every event whose address was not confirmed in time; return how many."""
+    now = now or utcnow()
+    cutoff = now - timedelta(hours=current_app.config["REGISTRATION_CONFIRM_HOURS"])
+    expired = Participant.status_changed_at <= cutoff
+    for event_id in db.session.scalars(sa.select(Participant.event_id).distinct().where(
+            expired, Participant.status == Status.UNCONFIRMED).order_by(Participant.event_id)):
+        lock_event(event_id)
+    return _erase(expired)
+
+
+def readdress(participant: Participant) -> None:
+    """After an organizer changed the e-mail address: revoke the old links, send one to the new address
+    (the confirmation, for a registration whose address is not confirmed yet)."""
+    participant.access_key = new_access_key()
+    db.session.flush()
+    if participant.status == Status.UNCONFIRMED:
+        queue_mail(participant.email, "registration_confirm", participant.locale, participant=participant,
+                   link=personal_link(participant.access_key), hours=current_app.config["REGISTRATION_CONFIRM_HOURS"])
+        return
     queue_mail(participant.email, "registration_link", participant.locale, participant=participant,
                link=personal_link(participant.access_key), register_link=external_url("registration.register_form"))
 
@@ -316,7 +462,7 @@ def keep_quota(event: Event, participant: Participant, old_organization_id: int 
     change = QuotaChange()
     if (old_organization_id, old_category) == (participant.organization_id, participant.category):
         return change
-    if participant.status == Status.CANCELLED:
+    if participant.status in (Status.CANCELLED, Status.UNCONFIRMED):
         return change
     held_before = (old_category == Category.DELEGATE and old_organization_id is not None
                    and participant.status in PLACE_HOLDING)

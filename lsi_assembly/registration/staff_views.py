@@ -35,11 +35,12 @@ from lsi_assembly.registration.forms import (
     StaffParticipantForm,
 )
 from lsi_assembly.registration.models import Category, Participant, Status
-from lsi_assembly.registration.queries import RegistrationFilter, registrations_query
+from lsi_assembly.registration.queries import RegistrationFilter, registrations_query, unconfirmed_count
 from lsi_assembly.registration.services import (
     ACTIONS,
     ActionOutcome,
     apply_action,
+    confirm_deadline,
     keep_quota,
     readdress,
     waitlist_position,
@@ -128,7 +129,7 @@ def index():
     bulk.action.choices = options(ACTION_LABELS.items())
     return render_template("registrations/index.html", event=event, page=page, filters=filters, bulk=bulk,
                            organizations=_organizations(event), statuses=list(Status),
-                           categories=list(Category))
+                           categories=list(Category), unconfirmed=unconfirmed_count(event))
 
 
 @bp.get("/<int:participant_id>")
@@ -139,7 +140,7 @@ def detail(participant_id: int):
     return render_template("registrations/detail.html", participant=participant, event=participant.event,
                            history=entries_for("participant", participant.id),
                            actions=[a for a in ACTIONS.values() if participant.status in a.sources],
-                           position=waitlist_position(participant))
+                           position=waitlist_position(participant), confirm_deadline=confirm_deadline(participant))
 
 
 @bp.route("/<int:participant_id>/edit", methods=["GET", "POST"])

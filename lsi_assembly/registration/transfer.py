@@ -27,7 +27,7 @@ from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.links import new_access_key
 from lsi_assembly.registration.models import Category, Diet, Participant, Status
-from lsi_assembly.registration.services import decide_status, keep_quota, personal_link
+from lsi_assembly.registration.services import decide_status, erase_registrations, keep_quota, personal_link
 
 REQUIRED_COLUMNS = ("first_name", "last_name", "email", "organization", "country", "category")
 OPTIONAL_COLUMNS = ("name_on_badge", "job_title", "days", "dietary", "accessibility", "languages",
@@ -93,8 +93,10 @@ class _Lookups:
             for code, name in country_names(locale).items():
                 self.countries[fold(name)] = code
                 self.countries[code.lower()] = code
+        # A registration whose address was never confirmed is no registration yet: an import replaces it.
         self.existing = dict(db.session.execute(
-            sa.select(Participant.email, Participant.id).where(Participant.event_id == event.id)).all())
+            sa.select(Participant.email, Participant.id).where(Participant.event_id == event.id,
+                                                               Participant.status != Status.UNCONFIRMED)).all())
 
 
 def _check_line(number: int, row: dict[str, str], lookups: _Lookups, seen: dict[str, int],
@@ -239,6 +241,11 @@ def apply_import(event: Event, plan: ImportPlan, valid_only: bool = False, notif
             keep_quota(event, participant, *before)
             updated += 1
         else:
+            unconfirmed = db.session.scalar(sa.select(Participant).where(
+                Participant.event_id == event.id, Participant.email == result.email,
+                Participant.status == Status.UNCONFIRMED))
+            if unconfirmed is not None:
+                erase_registrations([unconfirmed])
             participant = Participant(event_id=event.id, access_key=new_access_key(), locale=locale,
                                       created_at=now, status_changed_at=now, privacy_accepted_at=None,
                                       status=Status.CONFIRMED, **values)

@@ -1,35 +1,46 @@
-"""Registration pages: the form, its confirmation, and the personal link to view, edit or cancel."""
+"""Registration pages: the form, the confirmation of the address, and the personal link to view, edit, cancel or sign out."""
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from lsi_assembly.core.bots import Verdict
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event, current_event_or_404
-from lsi_assembly.extensions import db
+from lsi_assembly.extensions import db, limiter
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.organizations.services import find_by_invitation
 from lsi_assembly.registration import bp
 from lsi_assembly.registration.forms import (
     CancelForm,
+    ConfirmAddressForm,
     ParticipantDetailsForm,
     RegistrationForm,
     RequestLinkForm,
+    SignOutLinksForm,
 )
 from lsi_assembly.registration.links import participant_from_link
 from lsi_assembly.registration.models import Status
 from lsi_assembly.registration.services import (
     RegistrationData,
     cancel_registration,
+    confirm_address,
+    erase_registrations,
     find_by_email,
+    is_expired,
     register,
+    renew_access_key,
     send_personal_link,
     update_registration,
     waitlist_position,
 )
+
+log = logging.getLogger(__name__)
 
 
 def _member_organizations(event: Event) -> list[Organization]:
@@ -60,7 +71,12 @@ def _details(form: ParticipantDetailsForm) -> dict:
     )
 
 
+def _rate_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_rate_limit, methods=["POST"])
 def register_form():
     """Show and process the delegate registration form."""
     event = current_event_or_404()
@@ -75,7 +91,13 @@ def register_form():
     form = RegistrationForm(event=event, locale=current_language(), organizations=organizations)
     if invited is not None and request.method == "GET":
         form.organization_id.data = invited.id
-    if form.validate_on_submit():
+    verdict = form.bot_verdict(current_app.config["REGISTER_MIN_SECONDS"]) if form.is_submitted() else None
+    if verdict == Verdict.TRAPPED:
+        # A program filled the hidden field: answer as to anyone, store nothing, send nothing.
+        log.info("registration refused: the hidden field was filled")
+        session["registration_submitted"] = True
+        return redirect(url_for("registration.done"))
+    if form.validate_on_submit() and verdict == Verdict.PASSED:
         organization_id = form.organization_id.data or None
         register(event, RegistrationData(
             email=form.email.data,
@@ -89,8 +111,10 @@ def register_form():
         # stranger who is registered. The e-mail, which only the address's owner reads, says which.
         session["registration_submitted"] = True
         return redirect(url_for("registration.done"))
+    form.stamp()
+    status = 422 if form.is_submitted() else 200
     return render_template("registration/form.html", event=event, form=form, invited=invited,
-                           invite=invite if invited else None), 422 if form.errors else 200
+                           invite=invite if invited else None, too_quick=verdict == Verdict.TOO_QUICK), status
 
 
 @bp.get("/register/done")
@@ -102,12 +126,44 @@ def done():
     return render_template("registration/done.html", event=event)
 
 
+def _unconfirmed_page(participant, token: str):
+    """The page of a registration whose address is not confirmed: one button, or "too late"."""
+    if is_expired(participant):
+        return _expired_page(participant.event)
+    return render_template("registration/confirm_address.html", participant=participant, token=token,
+                           event=participant.event, form=ConfirmAddressForm(),
+                           hours=current_app.config["REGISTRATION_CONFIRM_HOURS"])
+
+
+def _expired_page(event):
+    return render_template("registration/expired.html", event=event,
+                           hours=current_app.config["REGISTRATION_CONFIRM_HOURS"]), 410
+
+
 @bp.get("/registration/<token>")
 def manage(token: str):
-    """Show a registration to the person holding its personal link."""
+    """Show a registration to the person holding its personal link (or the button to confirm the address)."""
     participant = participant_from_link(token)
+    if participant.status == Status.UNCONFIRMED:
+        return _unconfirmed_page(participant, token)
     return render_template("registration/manage.html", participant=participant, token=token,
                            event=participant.event, position=waitlist_position(participant))
+
+
+@bp.post("/registration/<token>/confirm")
+def confirm(token: str):
+    """Confirm the address (a POST with its CSRF token: a mail scanner following the link changes nothing)."""
+    participant = participant_from_link(token)
+    event = participant.event
+    form = ConfirmAddressForm()
+    if participant.status != Status.UNCONFIRMED or not form.validate_on_submit():
+        return redirect(url_for("registration.manage", token=token))
+    confirmed = confirm_address(participant)
+    db.session.commit()
+    if not confirmed:
+        return _expired_page(event)
+    flash(_("Thank you: your address is confirmed."), "success")
+    return redirect(url_for("registration.manage", token=token))
 
 
 @bp.route("/registration/<token>/edit", methods=["GET", "POST"])
@@ -116,6 +172,8 @@ def edit(token: str):
     participant = participant_from_link(token)
     if participant.status == Status.CANCELLED:
         flash(_("This registration is cancelled. Register again to take part."), "error")
+        return redirect(url_for("registration.manage", token=token))
+    if participant.status == Status.UNCONFIRMED:
         return redirect(url_for("registration.manage", token=token))
     event = participant.event
     form = ParticipantDetailsForm(obj=participant, event=event, locale=current_language())
@@ -137,6 +195,8 @@ def edit(token: str):
 def cancel(token: str):
     """Ask for confirmation, then cancel the registration."""
     participant = participant_from_link(token)
+    if participant.status == Status.UNCONFIRMED:
+        return redirect(url_for("registration.manage", token=token))
     form = CancelForm()
     if participant.status != Status.CANCELLED and form.validate_on_submit():
         cancel_registration(participant)
@@ -166,14 +226,45 @@ def cancelled():
     return render_template("registration/cancelled.html", event=current_event())
 
 
+@bp.route("/registration/<token>/sign-out", methods=["GET", "POST"])
+def sign_out_links(token: str):
+    """Ask, then sign out every link sent so far and e-mail a new one to the registered address."""
+    participant = participant_from_link(token)
+    if participant.status in (Status.CANCELLED, Status.UNCONFIRMED):
+        return redirect(url_for("registration.manage", token=token))
+    form = SignOutLinksForm()
+    if form.validate_on_submit():
+        if not renew_access_key(participant):
+            flash(_("Your address has had many e-mails from us in the last hour, so nothing was changed. "
+                    "Please try again in an hour."), "error")
+            return redirect(url_for("registration.manage", token=token))
+        db.session.commit()
+        session["registration_links_renewed"] = True
+        return redirect(url_for("registration.links_renewed"))
+    return render_template("registration/sign_out.html", form=form, participant=participant, token=token,
+                           event=participant.event)
+
+
+@bp.get("/registration/signed-out")
+def links_renewed():
+    """Say that the old links are signed out and a new one is on its way."""
+    if not session.pop("registration_links_renewed", False):
+        return redirect(url_for("main.index"))
+    return render_template("registration/signed_out.html", event=current_event())
+
+
 @bp.route("/registration/link", methods=["GET", "POST"])
+@limiter.limit(_rate_limit, methods=["POST"])
 def request_link():
     """E-mail the personal link again to a registered address (without saying whether it is)."""
     event = current_event_or_404()
     form = RequestLinkForm()
     if form.validate_on_submit():
         participant = find_by_email(event, form.email.data)
-        if participant is not None:
+        if participant is not None and is_expired(participant):
+            erase_registrations([participant])  # never confirmed in time: nothing to send a link to
+            db.session.commit()
+        elif participant is not None:
             send_personal_link(participant)
             db.session.commit()
         flash(_("If this address is registered, its personal link is on its way. "

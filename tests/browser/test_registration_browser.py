@@ -1,4 +1,4 @@
-"""Registration in a real browser: the form filled in by hand, the e-mail, the personal link."""
+"""Registration in a real browser: the form filled in by hand, the e-mail, the confirmation, the personal link."""
 from __future__ import annotations
 
 import re
@@ -73,13 +73,25 @@ def test_register_in_the_browser_then_open_the_personal_link_from_the_email(page
 
     [message] = mailbox.wait_for(1)
     assert message["To"] == "zsofia.kovacs@example.org"
+    assert message["Subject"] == "Please confirm your registration for LSI General Assembly 2027"
     text = body(message)
-    assert "Dear Zsófia," in text
+    assert "as Zsófia Kovács-Szőke" in text and "Koordinátorka" not in text
     [link] = links_in(text)
     assert re.fullmatch(re.escape(live_server) + r"/registration/[^/?#\s]+", link), link
 
+    # The link shows one button; the address is confirmed only when it is pressed.
     page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your address")
+    db.session.remove()
+    assert db.session.scalar(sa.select(Participant.status)) == Status.UNCONFIRMED
+    page.get_by_role("button", name="Confirm my address").click()
+
+    expect(page).to_have_url(link)
     expect(page.get_by_role("heading", level=1)).to_have_text("My registration")
+    expect(page.get_by_role("main")).to_contain_text("Thank you: your address is confirmed.")
+    received = mailbox.wait_for(2)[1]
+    assert received["Subject"] == "Your registration for LSI General Assembly 2027"
+    assert "Dear Zsófia," in body(received)
     expect(page.locator("p.status")).to_have_text(re.compile(r"Status:\s*Awaiting confirmation"))
     summary = page.locator("dl.summary")
     expect(summary).to_contain_text("Zsófia Kovács-Szőke")

@@ -35,10 +35,13 @@ def test_dashboard_counts(app, client):
     make_participant(event, status=Status.WAITLISTED, category=Category.PRESS, email="c@example.org", created_at=now)
     make_participant(event, status=Status.CANCELLED, dietary=["vegan"], accessibility_needs="x",
                      email="d@example.org", created_at=now)
+    make_participant(event, organization_id=org.id, status=Status.UNCONFIRMED, dietary=["vegan"], country="DE",
+                     accessibility_needs="y", email="e@example.org", created_at=now)  # counted apart only
 
     figures = dashboard(event)
 
-    assert figures.by_status == {"pending": 1, "confirmed": 1, "waitlisted": 1, "cancelled": 1}
+    assert figures.by_status == {"pending": 1, "confirmed": 1, "waitlisted": 1, "cancelled": 1, "unconfirmed": 1}
+    assert figures.active == 3
     assert dict(figures.by_category) == {"delegate": 2, "press": 1}
     assert dict(figures.by_country) == {"PL": 2, "FR": 1}
     assert [count for _, count in figures.by_day] == [2, 2, 2]

@@ -33,6 +33,9 @@ def test_seed_demo_loads_a_sample_assembly_once(runner, client):
             Participant.status.in_(PLACE_HOLDING)))
         assert held <= organization.delegate_quota
     assert db.session.scalar(sa.select(sa.func.count()).where(Participant.status == Status.WAITLISTED)) > 0
+    unconfirmed = list(db.session.scalars(sa.select(Participant).where(Participant.status == Status.UNCONFIRMED)))
+    assert len(unconfirmed) == 3 and all(p.email_confirmed_at is None for p in unconfirmed)
+    assert db.session.scalar(sa.select(sa.func.count()).where(Participant.email_confirmed_at.is_(None))) == 3
 
     assert count(Workshop) == 7 and count(WorkshopRun) == 10 and count(Preference) > 200
     assert db.session.scalar(sa.select(Event.preferences_open)) is True

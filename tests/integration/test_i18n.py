@@ -86,5 +86,5 @@ def test_french_registrant_gets_french_mail(client, mailbox):
     client.get("/language/fr")
     post_form(client, "/register", registration_form(event, organization))
     [message] = mailbox.wait_for(1)
-    assert message["Subject"] == "Votre inscription à LSI General Assembly 2027"
+    assert message["Subject"] == "Merci de confirmer votre inscription à LSI General Assembly 2027"
     assert db.session.execute(db.text("select locale from participants")).scalar() == "fr"

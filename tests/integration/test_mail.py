@@ -96,7 +96,7 @@ def test_mail_headers_and_language_follow_the_registrant(app, client, mailbox):
     [message] = mailbox.wait_for(1)
     assert message["From"] == "LSI Assembly <assembly@example.org>"
     assert message["Message-ID"] and message["Date"]
-    assert message["Subject"] == "Votre inscription à LSI General Assembly 2027"
+    assert message["Subject"] == "Merci de confirmer votre inscription à LSI General Assembly 2027"
     assert "Bonjour Łucja," in body(message)
 
 

@@ -10,21 +10,25 @@ from lsi_assembly.registration.links import make_token
 from lsi_assembly.registration.models import Participant, Status
 from tests.conftest import body
 from tests.factories import (
-    links_in,
+    confirm_address,
+    form_tokens,
     make_event,
     make_organization,
     make_participant,
+    personal_path,
     post_form,
+    register_confirmed,
     registration_form,
 )
 
 
 def _registered(client, mailbox) -> tuple[Participant, str]:
+    """Register through the form and confirm the address from the e-mail, as the person does."""
     event = make_event()
     organization = make_organization(event)
-    post_form(client, "/register", registration_form(event, organization))
-    [link] = links_in(body(mailbox.wait_for(1)[0]))
-    return db.session.scalar(sa.select(Participant)), link.replace("http://localhost", "")
+    path = register_confirmed(client, mailbox, registration_form(event, organization))
+    mailbox.wait_for(2)  # the confirmation, then "your registration"
+    return db.session.scalar(sa.select(Participant)), path
 
 
 def test_edit_through_the_link_changes_details_but_not_email(client, mailbox):
@@ -94,10 +98,13 @@ def test_registering_again_after_cancelling_reopens_with_a_new_link(client, mail
     post_form(client, "/register", registration_form(participant.event, participant.organization))
     db.session.expire_all()
     reopened = db.session.scalar(sa.select(Participant))
-    assert reopened.status == Status.PENDING and reopened.access_key != old_key
-    messages = mailbox.wait_for(3)
-    [new_link] = links_in(body(messages[-1]))
-    assert client.get(new_link.replace("http://localhost", "")).status_code == 200
+    assert reopened.status == Status.UNCONFIRMED and reopened.access_key != old_key
+    messages = mailbox.wait_for(4)
+    assert messages[-1]["Subject"] == "Please confirm your registration for LSI General Assembly 2027"
+    new_path = confirm_address(client, mailbox, "lucja.wisniewska@example.org")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Participant.status)) == Status.PENDING
+    assert client.get(new_path).status_code == 200
 
 
 def test_link_request_for_a_cancelled_registration_says_so(client, mailbox):
@@ -138,3 +145,77 @@ def test_personal_pages_are_not_cached_and_leak_no_referrer(client, mailbox):
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+# --- sign out every link ----------------------------------------------------------------------------
+
+def test_signing_out_every_link_revokes_the_old_one_and_mails_a_new_one(client, mailbox):
+    participant, path = _registered(client, mailbox)
+    old_key = participant.access_key
+    html = client.get(path).get_data(as_text=True)
+    assert f'href="{path}/sign-out"' in html and "Sign out every link sent to me" in html
+
+    page = client.get(path + "/sign-out")
+    assert page.status_code == 200
+    assert "Every link to your registration sent so far then stops working" in page.get_data(as_text=True)
+    db.session.refresh(participant)
+    assert participant.access_key == old_key  # asking changes nothing
+
+    response = post_form(client, path + "/sign-out", {}, follow_redirects=True)
+
+    assert response.status_code == 200 and "Every link is signed out" in response.get_data(as_text=True)
+    db.session.refresh(participant)
+    assert participant.access_key != old_key
+    assert client.get(path).status_code == 404  # as a revoked link answers
+    assert client.get(path + "/edit").status_code == 404
+    message = mailbox.wait_for(3)[-1]
+    assert message["To"] == "lucja.wisniewska@example.org"
+    assert message["Subject"] == "Your new personal link for LSI General Assembly 2027"
+    assert "no longer work" in body(message)
+    new_path = personal_path(mailbox, "lucja.wisniewska@example.org")
+    assert new_path != path
+    assert "Wiśniewska-Żółkiewska" in client.get(new_path).get_data(as_text=True)
+
+
+def test_signing_out_needs_a_post_with_its_token(client, mailbox):
+    participant, path = _registered(client, mailbox)
+    old_key = participant.access_key
+    assert client.post(path + "/sign-out", data={}).status_code == 400  # no CSRF token
+    db.session.refresh(participant)
+    assert participant.access_key == old_key and len(mailbox.messages) == 2
+
+
+def test_signing_out_counts_in_the_mails_to_one_address(app, client, mailbox):
+    participant, path = _registered(client, mailbox)
+    app.config["MAIL_PER_RECIPIENT_PER_HOUR"] = 1  # the confirmation already went out this hour
+    old_key = participant.access_key
+
+    response = post_form(client, path + "/sign-out", {}, follow_redirects=True)
+
+    assert "nothing was changed" in response.get_data(as_text=True)
+    db.session.refresh(participant)
+    assert participant.access_key == old_key and len(mailbox.messages) == 2
+    assert client.get(path).status_code == 200
+
+
+# --- an unconfirmed registration's link -----------------------------------------------------------
+
+def test_an_unconfirmed_registration_offers_only_the_confirmation(client, mailbox):
+    event = make_event()
+    organization = make_organization(event)
+    post_form(client, "/register", registration_form(event, organization))
+    path = personal_path(mailbox, "lucja.wisniewska@example.org")
+
+    for url in (path + "/edit", path + "/cancel", path + "/sign-out"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.headers["Location"] == path, url
+    html = client.get(path).get_data(as_text=True)
+    assert "Confirm my address" in html and "Change my details" not in html
+    assert client.get(path + "/confirm").status_code == 405  # never by following a link
+    response = client.post(path + "/edit", data={**form_tokens(client, path), "given_name": "Changed",
+                                                 "family_name": "X", "country": "PL"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Participant.given_name)) == "Łucja"
+    assert db.session.scalar(sa.select(Participant.status)) == Status.UNCONFIRMED
+    assert len(mailbox.messages) == 1

@@ -20,6 +20,7 @@ from lsi_assembly.workshops.assignment import lock_seats, run_assignment
 from lsi_assembly.workshops.models import Preference, Room, TimeSlot, Workshop, WorkshopAssignment, WorkshopRun
 from tests.conftest import body
 from tests.factories import (
+    confirm_at_once,
     csrf_token,
     make_event,
     make_organization,
@@ -285,7 +286,7 @@ def test_a_run_people_were_told_about_cannot_be_removed(client, seating):
 
 
 def test_racing_late_registrants_never_overfill_a_run(app):
-    """Eight people register at once for a published programme with two free seats: two get them."""
+    """Eight people confirm their registration at once for a published programme with two free seats: two get them."""
     event = make_event(slug="late", requires_approval=False)
     organization = make_organization(event, quota=50)
     room = Room(event_id=event.id, name="Only", capacity=3)
@@ -305,6 +306,9 @@ def test_racing_late_registrants_never_overfill_a_run(app):
     forms = [registration_form(event, make_organization(event, quota=5, name=f"Late {index}"),
                                email=f"late{index}@example.org") for index in range(8)]
     assert register_at_once(app, forms) == [302] * 8
+    late = list(db.session.scalars(sa.select(Participant).where(Participant.status == Status.UNCONFIRMED)))
+    assert len(late) == 8 and taken(run) == 1  # nobody is seated before confirming the address
+    assert confirm_at_once(app, late) == [302] * 8  # the place, and the seat, are decided now
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Participant)
                              .where(Participant.status == Status.CONFIRMED)) == 9
