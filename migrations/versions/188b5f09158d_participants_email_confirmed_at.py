@@ -1,7 +1,7 @@
 """participants: when the e-mail address was confirmed (registrations hold a place only once it is)
 
 Revision ID: 188b5f09158d
-Revises: c980a4dc463c
+Revises: a71ff25e6ef7
 Create Date: 2026-12-14 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '188b5f09158d'
-down_revision = 'c980a4dc463c'
+down_revision = "a71ff25e6ef7"
 branch_labels = None
 depends_on = None
 
