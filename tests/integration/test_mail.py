@@ -20,7 +20,7 @@ from lsi_assembly.core.mail import MAX_ATTEMPTS, OutboxMessage, deliver_due
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Participant
 from tests.conftest import body, count, free_port
-from tests.factories import csrf_token, make_event, make_organization, post_form, registration_form
+from tests.factories import csrf_token, form_tokens, make_event, make_organization, post_form, registration_form
 
 
 def test_unreachable_mail_server_keeps_the_registration_and_the_mail(app, client, smtp_server):
@@ -395,8 +395,7 @@ def test_a_hanging_relay_does_not_hold_the_registration_request(app, client, han
     app.config.update(MAIL_TIMEOUT=30, MAIL_REQUEST_DEADLINE=1)
     event = make_event()
     organization = make_organization(event)
-    form = registration_form(event, organization)
-    form["csrf_token"] = csrf_token(client, "/register")
+    form = {**form_tokens(client, "/register"), **registration_form(event, organization)}
 
     started = time.monotonic()
     response = client.post("/register", data=form)
@@ -415,8 +414,7 @@ def test_sending_after_a_request_stops_at_the_deadline_and_leaves_the_rest(app, 
     queue("first@example.org", "slow@example.org", "third@example.org")
     event = make_event()
     organization = make_organization(event)
-    form = registration_form(event, organization)
-    form["csrf_token"] = csrf_token(client, "/register")
+    form = {**form_tokens(client, "/register"), **registration_form(event, organization)}
 
     started = time.monotonic()
     response = client.post("/register", data=form)
