@@ -17,10 +17,9 @@ from lsi_assembly.registration.links import make_token
 from lsi_assembly.registration.models import Participant, Status
 from lsi_assembly.registration.staff_views import PER_PAGE
 from lsi_assembly.workshops.models import Preference, Room, TimeSlot, Workshop, WorkshopRun
-from tests.conftest import body, count
+from tests.conftest import count
 from tests.factories import (
     csrf_token,
-    links_in,
     make_event,
     make_organization,
     make_participant,

@@ -20,7 +20,7 @@ from lsi_assembly.core.mail import MAX_ATTEMPTS, OutboxMessage, deliver_due
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Participant
 from tests.conftest import body, count, free_port
-from tests.factories import csrf_token, form_tokens, make_event, make_organization, post_form, registration_form
+from tests.factories import form_tokens, make_event, make_organization, post_form, registration_form
 
 
 def test_unreachable_mail_server_keeps_the_registration_and_the_mail(app, client, smtp_server):
