@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 from config import BASE_DIR, Config, config_from_env
 from lsi_assembly.auth import bp as auth_bp
 from lsi_assembly.auth.cli import users_cli
-from lsi_assembly.auth.forms import ROLE_NAMES
+from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.services import keep_staff_flashes, restore_staff_flashes, user_for_session
 from lsi_assembly.badges.cli import badges_cli
 from lsi_assembly.badges.views import bp as badges_bp
@@ -36,14 +36,14 @@ from lsi_assembly.main import bp as main_bp
 from lsi_assembly.manage import bp as manage_bp
 from lsi_assembly.organizations import bp as organizations_bp
 from lsi_assembly.public.cli import public_cli
-from lsi_assembly.public.forms import PUBLIC_STATUS_LABELS
+from lsi_assembly.public.models import AttendeeStatus
 from lsi_assembly.public.staff_views import bp as public_staff_bp
 from lsi_assembly.public.staff_views import desk_bp as public_desk_bp
 from lsi_assembly.public.views import bp as public_bp
 from lsi_assembly.registration import bp as registration_bp
 from lsi_assembly.registration import staff_bp as registrations_bp
 from lsi_assembly.registration.cli import participants_cli
-from lsi_assembly.registration.forms import ACTION_LABELS, CATEGORY_LABELS, DIET_LABELS, STATUS_LABELS
+from lsi_assembly.registration.models import Category, Decision, Diet, Status
 from lsi_assembly.workshops.assignment_views import bp as assignment_bp
 from lsi_assembly.workshops.staff_views import bp as programme_bp
 from lsi_assembly.workshops.views import bp as workshops_bp
@@ -144,14 +144,15 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         language_choices=language_choices,
         current_language=current_language,
-        category_labels=CATEGORY_LABELS,
-        diet_labels=DIET_LABELS,
-        status_labels=STATUS_LABELS,
-        action_labels=ACTION_LABELS,
+        # The enums whose members carry their labels: ``Status.label_of(participant.status)``.
+        Category=Category,
+        Decision=Decision,
+        Diet=Diet,
+        Status=Status,
+        Role=Role,
+        AttendeeStatus=AttendeeStatus,
         field_labels=FIELD_LABELS,
         actor_labels=ACTOR_LABELS,
-        role_names=ROLE_NAMES,
-        public_status_labels=PUBLIC_STATUS_LABELS,
     )
     app.jinja_env.filters["country_name"] = lambda code: country_name(code, current_language())
     app.jinja_env.filters["audit_value"] = display_value

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.services import MIN_PASSWORD_LENGTH
 from lsi_assembly.core.forms import ValidEmail, options
 from lsi_assembly.core.text import CleanText, strip_filter
@@ -56,12 +57,11 @@ class NewPasswordForm(FlaskForm):
     submit = SubmitField(_l("Set the new password"))
 
 
-ROLE_NAMES = {"admin": _l("Administrator"), "organizer": _l("Organizer"), "desk": _l("Desk")}
-
-ROLE_LABELS = {
-    "admin": _l("Administrator: everything, including staff accounts"),
-    "organizer": _l("Organizer: the event, organizations and participants"),
-    "desk": _l("Desk: check-in and badges on site"),
+#: The roles as the account form offers them: each role's label (``Role.label``) with what it may do.
+ROLE_CHOICES = {
+    Role.ADMIN: _l("Administrator: everything, including staff accounts"),
+    Role.ORGANIZER: _l("Organizer: the event, organizations and participants"),
+    Role.DESK: _l("Desk: check-in and badges on site"),
 }
 
 
@@ -74,13 +74,13 @@ class StaffAccountForm(FlaskForm):
                        filters=[strip_filter], render_kw={"autocomplete": "off"})
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200), CleanText(name=True)],
                        filters=[strip_filter])
-    role = SelectField(_l("Role"), choices=options(ROLE_LABELS.items()))
+    role = SelectField(_l("Role"), choices=options(ROLE_CHOICES.items()))
     submit = SubmitField(_l("Create the account and e-mail the link"))
 
 
 class StaffRoleForm(FlaskForm):
     """Change an account's role or switch it on or off."""
 
-    role = SelectField(_l("Role"), choices=options(ROLE_LABELS.items()))
+    role = SelectField(_l("Role"), choices=options(ROLE_CHOICES.items()))
     active = BooleanField(_l("Active"))
     submit = SubmitField(_l("Save"))

@@ -1,23 +1,26 @@
 """Staff accounts (the secretariat, the host's organizers and the desk), their sign-ins and failed attempts."""
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lsi_assembly.core.audit import audit
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.enums import LabelledEnum
 from lsi_assembly.extensions import db
 
 
-class Role(enum.StrEnum):
+class Role(LabelledEnum):
     ADMIN = "admin"
     ORGANIZER = "organizer"
     DESK = "desk"
+
+    __labels__ = {ADMIN: _l("Administrator"), ORGANIZER: _l("Organizer"), DESK: _l("Desk")}
 
 
 @audit("user")

@@ -10,7 +10,7 @@ from wtforms import BooleanField, IntegerField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from lsi_assembly.core.forms import FiniteDecimalField, optional_id, options, text_field
-from lsi_assembly.registration.forms import CATEGORY_LABELS
+from lsi_assembly.registration.models import Category
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -37,7 +37,7 @@ class PrintForm(FlaskForm):
         self.organization_id.choices = options([("", _l("All organizations")),
                                                 *((o.id, o.name) for o in organizations)])
         self.category.choices = options([("", _l("All categories")),
-                                         *((c.value, label) for c, label in CATEGORY_LABELS.items())])
+                                         *Category.choices()])
         self.day_id.choices = options([("", _l("Any day")), *((d.id, format_date(d.date, "full")) for d in days)])
 
 

@@ -10,7 +10,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from lsi_assembly.core.countries import country_names
 from lsi_assembly.core.forms import ValidEmail, optional_id, options, text_field
 from lsi_assembly.core.text import CleanText, strip_filter
-from lsi_assembly.registration.forms import CATEGORY_LABELS
 from lsi_assembly.registration.models import Category
 
 #: Staff type here about someone else: the browser must not offer the desk's own saved details.
@@ -59,7 +58,7 @@ class WalkInForm(FlaskForm):
     country = SelectField(_l("Country"), validators=[InputRequired(_l("Please choose a country."))],
                           render_kw=NOT_MINE)
     category = SelectField(_l("Category"), default=Category.OBSERVER.value,
-                           choices=options((c.value, CATEGORY_LABELS[c]) for c in WALK_IN_CATEGORIES))
+                           choices=options(Category.choices(WALK_IN_CATEGORIES)))
     organization_name = text_field(_l("Organization"), 200, name=True, render_kw=NOT_MINE)
     languages = text_field(_l("Languages spoken"), 200, render_kw=NOT_MINE,
                            description=_l("Separate them with commas."))

@@ -32,7 +32,6 @@ from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
 from lsi_assembly.public.services import attendee_for_ticket, public_event_of
 from lsi_assembly.public.staff_views import admit
-from lsi_assembly.registration.forms import CATEGORY_LABELS, DIET_LABELS, STATUS_LABELS
 from lsi_assembly.registration.models import Participant, Status
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -66,7 +65,6 @@ def _desk_page(event, lookup_form=None, lookup=None, shown=None, status=200):
     return render_template(
         "checkin/desk.html", event=event, day=day, desk=desk, lookup_form=lookup_form or LookupForm(formdata=None),
         lookup=lookup, shown=shown, counts=day_counts(event, day) if day else None, settings_form=settings_form,
-        category_labels=CATEGORY_LABELS, status_labels=STATUS_LABELS, diet_labels=DIET_LABELS,
         has_public_event=public_event_of(event) is not None), status
 
 

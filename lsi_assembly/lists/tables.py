@@ -28,8 +28,7 @@ from lsi_assembly.core.countries import country_name
 from lsi_assembly.core.search import fold
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
-from lsi_assembly.registration.forms import CATEGORY_LABELS, DIET_LABELS, STATUS_LABELS
-from lsi_assembly.registration.models import Participant, Status
+from lsi_assembly.registration.models import Category, Diet, Participant, Status
 from lsi_assembly.workshops.models import TimeSlot, WorkshopAssignment, WorkshopRun
 
 KINDS = ("participants", "participants-full", "sign-in", "rosters", "catering", "accessibility", "doors")
@@ -121,7 +120,7 @@ def participants_full(event: Event, group_by: str, locale: str) -> ListTable:
         [_("Name"), _("Organization"), _("Country"), _("Category"), _("Status"), _("Days")],
         _grouped(people, group_by, lambda p: [
             p.full_name, p.organization_label or "", country_name(p.country, locale),
-            str(CATEGORY_LABELS.get(p.category, p.category)), str(STATUS_LABELS.get(p.status, p.status)),
+            str(Category.label_of(p.category)), str(Status.label_of(p.status)),
             ", ".join(format_date(d.date, "d MMM") for d in p.days)], locale),
         landscape=True)
 
@@ -207,8 +206,8 @@ def catering(event: Event, day: EventDay | None, with_names: bool) -> ListTable:
         present = [p for p in people if any(d.id == the_day.id for d in p.days)]
         counts = Counter(diet for p in present for diet in (p.dietary or []))
         rows = [[_("Everyone"), str(len(present)), ""]]
-        rows += [[str(DIET_LABELS.get(diet, diet)), str(counts[diet]), ""] for diet in sorted(
-            counts, key=lambda d: str(DIET_LABELS.get(d, d)))]
+        rows += [[str(Diet.label_of(diet)), str(counts[diet]), ""] for diet in sorted(
+            counts, key=lambda d: str(Diet.label_of(d)))]
         notes = sorted(((p.sort_name, p.full_name, p.dietary_notes) for p in present if p.dietary_notes))
         rows += [[_("Other needs"), "1", f"{name}: {text}" if with_names else text] for _key, name, text in notes]
         sections.append(Section(format_date(the_day.date, "full"), rows))

@@ -19,18 +19,6 @@ from lsi_assembly.core.forms import ValidEmail, options, text_field
 from lsi_assembly.core.i18n import language_choices
 from lsi_assembly.core.text import CleanText, strip_filter
 
-#: What each status is called on the organizers' and the desk's pages.
-PUBLIC_STATUS_LABELS = {
-    "unconfirmed": _l("Address not confirmed yet"),
-    "confirmed": _l("Confirmed"),
-    "waiting": _l("On the waiting list"),
-    "offered": _l("Offered a seat"),
-    "cancelled": _l("Cancelled"),
-    "expired": _l("Not confirmed in time"),
-    "lapsed": _l("Offer not claimed in time"),
-}
-
-
 class PublicRegistrationForm(BotTraps, FlaskForm):
     """Register for the public event: name, e-mail, optional affiliation, language, needs, consent (and the bot traps)."""
 

@@ -1,20 +1,23 @@
 """The public event and the people registered for it (a list apart from the delegates and their quotas)."""
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lsi_assembly.core.audit import audit
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.enums import LabelledEnum
 from lsi_assembly.core.search import fold
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 
 
-class AttendeeStatus(enum.StrEnum):
+class AttendeeStatus(LabelledEnum):
+    """A public registration's status (each labelled as the organizers' and the desk's pages show it)."""
+
     #: Registered, e-mail address not confirmed yet: holds nothing; expires after ``confirm_hours``.
     UNCONFIRMED = "unconfirmed"
     #: Has a seat and a ticket.
@@ -28,6 +31,16 @@ class AttendeeStatus(enum.StrEnum):
     EXPIRED = "expired"
     #: Did not claim an offered seat in time (they leave the line; they may register again).
     LAPSED = "lapsed"
+
+    __labels__ = {
+        UNCONFIRMED: _l("Address not confirmed yet"),
+        CONFIRMED: _l("Confirmed"),
+        WAITING: _l("On the waiting list"),
+        OFFERED: _l("Offered a seat"),
+        CANCELLED: _l("Cancelled"),
+        EXPIRED: _l("Not confirmed in time"),
+        LAPSED: _l("Offer not claimed in time"),
+    }
 
 
 #: Statuses that take one of the seats (confirmed, or kept for someone who was offered it).

@@ -24,34 +24,6 @@ from lsi_assembly.core.forms import MultiCheckboxField, ValidEmail, database_id,
 from lsi_assembly.core.text import CleanText, strip_filter
 from lsi_assembly.registration.models import SELF_SERVICE_CATEGORIES, Category, Diet
 
-CATEGORY_LABELS = {
-    Category.DELEGATE: _l("Delegate of a member organization"),
-    Category.OBSERVER: _l("Observer"),
-    Category.SPEAKER: _l("Guest speaker"),
-    Category.PRESS: _l("Press"),
-    Category.SECRETARIAT: _l("LSI secretariat"),
-    Category.STAFF: _l("Staff"),
-    Category.GUEST: _l("Guest"),
-}
-
-DIET_LABELS = {
-    Diet.VEGETARIAN: _l("Vegetarian"),
-    Diet.VEGAN: _l("Vegan"),
-    Diet.HALAL: _l("Halal"),
-    Diet.KOSHER: _l("Kosher"),
-    Diet.GLUTEN_FREE: _l("Gluten-free"),
-    Diet.LACTOSE_FREE: _l("Lactose-free"),
-    Diet.NUT_ALLERGY: _l("Nut allergy"),
-}
-
-STATUS_LABELS = {
-    "pending": _l("Awaiting confirmation"),
-    "confirmed": _l("Confirmed"),
-    "waitlisted": _l("On the waiting list"),
-    "cancelled": _l("Cancelled"),
-    "unconfirmed": _l("Address not confirmed yet"),
-}
-
 #: How far from the event's days an arrival or departure date may be.
 TRAVEL_WINDOW = timedelta(days=30)
 
@@ -82,8 +54,7 @@ class ParticipantDetailsForm(FlaskForm):
     arrival_date = DateField(_l("Arrival date"), validators=[Optional()],
                              description=_l("Helps the hosts plan; leave empty if you live nearby."))
     departure_date = DateField(_l("Departure date"), validators=[Optional()])
-    dietary = MultiCheckboxField(_l("Dietary requirements"),
-                                 choices=options((d.value, label) for d, label in DIET_LABELS.items()))
+    dietary = MultiCheckboxField(_l("Dietary requirements"), choices=options(Diet.choices()))
     dietary_notes = text_field(_l("Other dietary needs or allergies"), 300)
     accessibility_needs = text_field(
         _l("Accessibility needs"), 1000, multiline=True,
@@ -158,7 +129,7 @@ class RegistrationForm(BotTraps, ParticipantDetailsForm):
         render_kw={"autocomplete": "email"},
     )
     category = SelectField(_l("I am registering as"),
-                           choices=options((c.value, CATEGORY_LABELS[c]) for c in SELF_SERVICE_CATEGORIES),
+                           choices=options(Category.choices(SELF_SERVICE_CATEGORIES)),
                            default=Category.DELEGATE.value)
     organization_id = SelectField(_l("Member organization"), coerce=optional_id,
                                   render_kw={"autocomplete": "off"})
@@ -236,7 +207,7 @@ class StaffParticipantForm(ParticipantDetailsForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please fill in this field.")),
                                                          Length(max=254), CleanText(), ValidEmail()],
                        filters=[strip_filter], render_kw={"autocomplete": "off"})
-    category = SelectField(_l("Category"), choices=options((c.value, label) for c, label in CATEGORY_LABELS.items()))
+    category = SelectField(_l("Category"), choices=options(Category.choices()))
     organization_id = SelectField(_l("Member organization"), coerce=optional_id)
     organization_name = text_field(_l("Organization (if not a member of La Strada International)"), 200,
                                    name=True)
@@ -267,14 +238,6 @@ class BulkActionForm(FlaskForm):
     ids = SelectMultipleField(coerce=database_id, validate_choice=False)
     action = SelectField(_l("With the selected registrations"))
     submit = SubmitField(_l("Apply"))
-
-
-ACTION_LABELS = {
-    "approve": _l("Approve"),
-    "admit": _l("Move off the waiting list"),
-    "reject": _l("Reject"),
-    "cancel": _l("Cancel the registration"),
-}
 
 
 class ImportUploadForm(FlaskForm):

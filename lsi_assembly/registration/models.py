@@ -1,21 +1,22 @@
 """Participants: who registers, for which days, with what needs and consents."""
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lsi_assembly.core.audit import audit
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.enums import LabelledEnum
 from lsi_assembly.core.search import fold
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 
 
-class Category(enum.StrEnum):
+class Category(LabelledEnum):
     DELEGATE = "delegate"
     OBSERVER = "observer"
     SPEAKER = "speaker"
@@ -24,12 +25,22 @@ class Category(enum.StrEnum):
     STAFF = "staff"
     GUEST = "guest"
 
+    __labels__ = {
+        DELEGATE: _l("Delegate of a member organization"),
+        OBSERVER: _l("Observer"),
+        SPEAKER: _l("Guest speaker"),
+        PRESS: _l("Press"),
+        SECRETARIAT: _l("LSI secretariat"),
+        STAFF: _l("Staff"),
+        GUEST: _l("Guest"),
+    }
+
 
 #: Categories a person may choose on the public form; the others are set by organizers.
 SELF_SERVICE_CATEGORIES = (Category.DELEGATE, Category.OBSERVER, Category.SPEAKER, Category.PRESS)
 
 
-class Status(enum.StrEnum):
+class Status(LabelledEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
@@ -38,6 +49,14 @@ class Status(enum.StrEnum):
     #: deleted after REGISTRATION_CONFIRM_HOURS (see ``registration.services``).
     UNCONFIRMED = "unconfirmed"
 
+    __labels__ = {
+        PENDING: _l("Awaiting confirmation"),
+        CONFIRMED: _l("Confirmed"),
+        WAITLISTED: _l("On the waiting list"),
+        CANCELLED: _l("Cancelled"),
+        UNCONFIRMED: _l("Address not confirmed yet"),
+    }
+
 
 #: Statuses that hold a place within an organization's delegate quota.
 PLACE_HOLDING = (Status.PENDING, Status.CONFIRMED)
@@ -45,7 +64,7 @@ PLACE_HOLDING = (Status.PENDING, Status.CONFIRMED)
 REGISTERED = (Status.PENDING, Status.CONFIRMED, Status.WAITLISTED, Status.CANCELLED)
 
 
-class Diet(enum.StrEnum):
+class Diet(LabelledEnum):
     VEGETARIAN = "vegetarian"
     VEGAN = "vegan"
     HALAL = "halal"
@@ -53,6 +72,32 @@ class Diet(enum.StrEnum):
     GLUTEN_FREE = "gluten_free"
     LACTOSE_FREE = "lactose_free"
     NUT_ALLERGY = "nut_allergy"
+
+    __labels__ = {
+        VEGETARIAN: _l("Vegetarian"),
+        VEGAN: _l("Vegan"),
+        HALAL: _l("Halal"),
+        KOSHER: _l("Kosher"),
+        GLUTEN_FREE: _l("Gluten-free"),
+        LACTOSE_FREE: _l("Lactose-free"),
+        NUT_ALLERGY: _l("Nut allergy"),
+    }
+
+
+class Decision(LabelledEnum):
+    """An organizer's decision on registrations, one by one or in bulk (``services.ACTIONS`` applies it)."""
+
+    APPROVE = "approve"
+    ADMIT = "admit"
+    REJECT = "reject"
+    CANCEL = "cancel"
+
+    __labels__ = {
+        APPROVE: _l("Approve"),
+        ADMIT: _l("Move off the waiting list"),
+        REJECT: _l("Reject"),
+        CANCEL: _l("Cancel the registration"),
+    }
 
 
 participant_days = sa.Table(

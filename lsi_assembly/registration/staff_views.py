@@ -28,13 +28,12 @@ from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration import staff_bp as bp
 from lsi_assembly.registration.forms import (
-    ACTION_LABELS,
     BulkActionForm,
     ImportConfirmForm,
     ImportUploadForm,
     StaffParticipantForm,
 )
-from lsi_assembly.registration.models import Category, Participant, Status
+from lsi_assembly.registration.models import Category, Decision, Participant, Status
 from lsi_assembly.registration.queries import RegistrationFilter, registrations_query, unconfirmed_count
 from lsi_assembly.registration.services import (
     ACTIONS,
@@ -126,7 +125,7 @@ def index():
     page = db.paginate(registrations_query(event, filters), page=page_number(request.args.get("page")), per_page=PER_PAGE,
                        max_per_page=PER_PAGE, error_out=False)
     bulk = BulkActionForm()
-    bulk.action.choices = options(ACTION_LABELS.items())
+    bulk.action.choices = options(Decision.choices())
     return render_template("registrations/index.html", event=event, page=page, filters=filters, bulk=bulk,
                            organizations=_organizations(event), statuses=list(Status),
                            categories=list(Category), unconfirmed=unconfirmed_count(event))
@@ -211,7 +210,7 @@ def bulk():
     """Apply one action to every registration ticked in the list."""
     event = current_event_or_404()
     form = BulkActionForm()
-    form.action.choices = options(ACTION_LABELS.items())
+    form.action.choices = options(Decision.choices())
     back = safe_next(request.form.get("next") or url_for("registrations.index"))
     if not form.validate_on_submit():
         flash(_("Please tick the registrations again: the selection could not be read.") if form.ids.errors
