@@ -21,7 +21,7 @@ from lsi_assembly.badges.cli import badges_cli
 from lsi_assembly.badges.views import bp as badges_bp
 from lsi_assembly.checkin.views import bp as desk_bp
 from lsi_assembly.core import mail
-from lsi_assembly.core.audit import ACTOR_LABELS, FIELD_LABELS, display_value
+from lsi_assembly.core.audit import ACTOR_LABELS, field_label, shown_value
 from lsi_assembly.core.countries import country_name
 from lsi_assembly.core.database import render_migration_item
 from lsi_assembly.core.forms import MAX_DATABASE_ID
@@ -151,11 +151,11 @@ def _register_template_helpers(app: Flask) -> None:
         Status=Status,
         Role=Role,
         AttendeeStatus=AttendeeStatus,
-        field_labels=FIELD_LABELS,
         actor_labels=ACTOR_LABELS,
+        audit_field_label=field_label,
+        audit_value=shown_value,
     )
     app.jinja_env.filters["country_name"] = lambda code: country_name(code, current_language())
-    app.jinja_env.filters["audit_value"] = display_value
 
 
 def _security_headers(response):

@@ -23,7 +23,10 @@ class Role(LabelledEnum):
     __labels__ = {ADMIN: _l("Administrator"), ORGANIZER: _l("Organizer"), DESK: _l("Desk")}
 
 
-@audit("user")
+@audit("user", labels={
+    "email": _l("E-mail address"), "name": _l("Name"), "password_hash": _l("Password"), "role": _l("Role"),
+    "active": _l("Active"),
+}, hidden={"password_hash"}, values={"role": Role})
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 

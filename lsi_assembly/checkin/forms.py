@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from lsi_assembly.core.countries import country_names
 from lsi_assembly.core.forms import ValidEmail, optional_id, options, text_field
 from lsi_assembly.core.text import CleanText, strip_filter
+from lsi_assembly.registration.fields import FIELDS
 from lsi_assembly.registration.models import Category
 
 #: Staff type here about someone else: the browser must not offer the desk's own saved details.
@@ -51,16 +52,20 @@ class WalkInForm(FlaskForm):
 
     page_order = ("given_name", "family_name", "email", "country", "category", "organization_name", "languages",
                   "photo_consent", "privacy")
-    given_name = text_field(_l("Given name"), 100, required=True, name=True, render_kw=NOT_MINE)
-    family_name = text_field(_l("Family name"), 100, required=True, name=True, render_kw=NOT_MINE)
-    email = EmailField(_l("E-mail address"), filters=[strip_filter], render_kw=NOT_MINE, validators=[
-        DataRequired(_l("Please fill in this field.")), Length(max=254), CleanText(), ValidEmail()])
-    country = SelectField(_l("Country"), validators=[InputRequired(_l("Please choose a country."))],
+    given_name = text_field(FIELDS["given_name"].label, FIELDS["given_name"].max_length, required=True, name=True,
+                            render_kw=NOT_MINE)
+    family_name = text_field(FIELDS["family_name"].label, FIELDS["family_name"].max_length, required=True, name=True,
+                             render_kw=NOT_MINE)
+    email = EmailField(FIELDS["email"].label, filters=[strip_filter], render_kw=NOT_MINE, validators=[
+        DataRequired(_l("Please fill in this field.")), Length(max=FIELDS["email"].max_length), CleanText(),
+        ValidEmail()])
+    country = SelectField(FIELDS["country"].label, validators=[InputRequired(_l("Please choose a country."))],
                           render_kw=NOT_MINE)
-    category = SelectField(_l("Category"), default=Category.OBSERVER.value,
+    category = SelectField(FIELDS["category"].label, default=Category.OBSERVER.value,
                            choices=options(Category.choices(WALK_IN_CATEGORIES)))
-    organization_name = text_field(_l("Organization"), 200, name=True, render_kw=NOT_MINE)
-    languages = text_field(_l("Languages spoken"), 200, render_kw=NOT_MINE,
+    organization_name = text_field(FIELDS["organization_name"].label, FIELDS["organization_name"].max_length, name=True,
+                                   render_kw=NOT_MINE)
+    languages = text_field(_l("Languages spoken"), FIELDS["languages"].max_length, render_kw=NOT_MINE,
                            description=_l("Separate them with commas."))
     photo_consent = BooleanField(_l("Agrees to be photographed"))
     privacy = BooleanField(_l("The person has read the privacy notice and agrees"),

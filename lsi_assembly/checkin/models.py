@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lsi_assembly.core.audit import audit
@@ -13,7 +14,10 @@ from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Participant
 
 
-@audit("check_in")
+@audit("check_in", labels={
+    "participant_id": _l("Participant"), "day_id": _l("Day"), "checked_in_at": _l("Checked in at"),
+    "desk": _l("Desk"), "user_id": _l("Staff account"),
+})
 class CheckIn(db.Model):
     """A participant arrived on a day; unique per (participant, day), so two desks make one check-in."""
 

@@ -8,6 +8,8 @@ each service: a forgotten call would silently leave a change unrecorded.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -16,16 +18,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_sqlalchemy.session import Session
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.enums import LabelledEnum
 from lsi_assembly.extensions import db
 
-#: Columns never written to the log: bookkeeping, or secrets (a change is noted, not its value).
+#: Columns never written to the log: bookkeeping.
 IGNORED = {"updated_at", "search_text", "search_name", "sort_name", "quota_version", "last_login_at", "failed_logins",
            "locked_until", "created_at", "status_changed_at"}
-#: Secrets, and health-related notes that must not outlive their deletion in the record itself.
-SECRET = {"password_hash", "access_key", "invite_token", "accessibility_needs", "dietary_notes", "ticket_code"}
+#: Written instead of the values of a hidden field (a secret, or a health-related note that must not
+#: outlive its deletion in the record itself): the log says that it changed, not what it was.
 HIDDEN = "(changed)"
 
 
@@ -51,40 +55,41 @@ class AuditEntry(db.Model):
         return f"<AuditEntry {self.entity_type}:{self.entity_id} {self.action} by {self.actor!r}>"
 
 
-#: How the log names fields and actors to a reader.
-FIELD_LABELS = {
-    "given_name": _l("Given name"), "family_name": _l("Family name"), "name_on_badge": _l("Name on badge"),
-    "email": _l("E-mail address"), "category": _l("Category"), "status": _l("Status"),
-    "organization_id": _l("Organization"), "organization_name": _l("Organization"), "country": _l("Country"),
-    "job_title": _l("Job title"), "arrival_date": _l("Arrival date"), "departure_date": _l("Departure date"),
-    "dietary": _l("Dietary requirements"), "dietary_notes": _l("Other dietary needs or allergies"),
-    "accessibility_needs": _l("Accessibility needs"), "languages": _l("Languages"), "days": _l("Days"),
-    "list_consent": _l("On the participant list"), "photo_consent": _l("May be photographed"),
-    "privacy_accepted_at": _l("Privacy notice accepted"), "locale": _l("Language"),
-    "email_confirmed_at": _l("E-mail address confirmed"),
-    "access_key": _l("Personal link"), "event_id": _l("Event"), "name": _l("Name"),
-    "delegate_quota": _l("Delegate quota"), "contact_name": _l("Contact person"),
-    "contact_email": _l("Contact e-mail address"), "is_active": _l("Active"), "is_sample": _l("Sample data"),
-    "invite_token": _l("Invitation link"), "role": _l("Role"), "active": _l("Active"),
-    "password_hash": _l("Password"),
-    "badge_hide_organization": _l("Organization left off the badge"), "desk_note": _l("Note for the check-in desk"),
-    "needs_at_desk": _l("Needs shown at the desk"), "day_id": _l("Day"), "desk": _l("Desk"),
-    "participant_id": _l("Participant"), "checked_in_at": _l("Checked in at"), "user_id": _l("Staff account"),
-    "title": _l("Title"), "description": _l("Description"), "venue": _l("Venue"), "starts_at": _l("Starts at"),
-    "ends_at": _l("Ends at"), "capacity": _l("Seats"), "no_show_percent": _l("Expected no-shows (percent)"),
-    "is_open": _l("Registration is open"), "confirm_hours": _l("Hours to confirm the e-mail address"),
-    "claim_hours": _l("Hours to claim a seat offered from the waiting list"),
-}
+#: How the log names its actors to a reader.
 ACTOR_LABELS = {"participant": _l("the participant"), "command line": _l("command line")}
 
-#: Audited classes and their entity names, filled by ``audit``.
-_AUDITED: dict[type, str] = {}
+
+@dataclass(frozen=True)
+class Audited:
+    """How one kind of record is logged: its name in the log, what its fields are called, what is hidden."""
+
+    entity_type: str
+    #: What a reader sees for each field (a field without one shows its name).
+    labels: Mapping[str, str]
+    #: Fields whose values are never written (a change is noted as HIDDEN): secrets, health-related notes.
+    hidden: frozenset[str]
+    #: Fields holding members of a labelled enum (or lists of them): the log shows their labels.
+    values: Mapping[str, type[LabelledEnum]]
 
 
-def audit(entity_type: str):
-    """Class decorator: record every change to instances of this model."""
+#: Audited classes, filled by ``audit``.
+_AUDITED: dict[type, Audited] = {}
+#: The same by entity name, for reading the log.
+_BY_ENTITY: dict[str, Audited] = {}
+
+
+def audit(entity_type: str, *, labels: Mapping[str, str], hidden: Iterable[str] = (),
+          values: Mapping[str, type[LabelledEnum]] | None = None):
+    """Class decorator: record every change to instances of this model.
+
+    The model's package says what its fields are called (``labels``), whose values must never be
+    written (``hidden``) and which hold labelled enums (``values``): the log knows no domain itself.
+    """
+    audited = Audited(entity_type, dict(labels), frozenset(hidden), dict(values or {}))
+
     def decorator(cls):
-        _AUDITED[cls] = entity_type
+        _AUDITED[cls] = audited
+        _BY_ENTITY[entity_type] = audited
         return cls
     return decorator
 
@@ -101,7 +106,7 @@ def _plain(value):
     return value
 
 
-def _changes(obj, created: bool) -> dict:
+def _changes(obj, created: bool, hidden: frozenset[str]) -> dict:
     state = sa.inspect(obj)
     changes = {}
     for attr in state.mapper.attrs:
@@ -119,7 +124,7 @@ def _changes(obj, created: bool) -> dict:
             new = _plain(history.added[0]) if history.added else None
         if old == new or (created and new in (None, [], "")):
             continue
-        if key in SECRET:
+        if key in hidden:
             old, new = (None if created else HIDDEN), HIDDEN
         changes[key] = [old, new]
     return changes
@@ -141,13 +146,14 @@ def _record(session, flush_context) -> None:
     rows = []
     for objects, action in ((session.new, "created"), (session.dirty, "changed"), (session.deleted, "deleted")):
         for obj in objects:
-            entity_type = _AUDITED.get(type(obj))
-            if entity_type is None:
+            audited = _AUDITED.get(type(obj))
+            if audited is None:
                 continue
-            changes = {} if action == "deleted" else _changes(obj, created=action == "created")
+            changes = {} if action == "deleted" else _changes(obj, action == "created", audited.hidden)
             if action == "changed" and not changes:
                 continue
-            rows.append({"entity_type": entity_type, "entity_id": obj.id, "action": action, "changes": changes})
+            rows.append({"entity_type": audited.entity_type, "entity_id": obj.id, "action": action,
+                         "changes": changes})
     if rows:
         actor_id, actor = current_actor()
         now = utcnow()
@@ -155,6 +161,25 @@ def _record(session, flush_context) -> None:
             sa.insert(AuditEntry),
             [{**row, "actor_user_id": actor_id, "actor": actor, "created_at": now} for row in rows],
         )
+
+
+def field_label(entity_type: str, field: str) -> str:
+    """Name a logged field to a reader (its own name if its model gave no label)."""
+    audited = _BY_ENTITY.get(entity_type)
+    return audited.labels.get(field, field) if audited else field
+
+
+def shown_value(entity_type: str, field: str, value) -> Markup:
+    """Show a logged value to a reader: an enum's label, else as ``display_value`` does (HTML-escaped)."""
+    labelled = _BY_ENTITY[entity_type].values.get(field) if entity_type in _BY_ENTITY else None
+    if labelled is not None and value:
+        if isinstance(value, list):
+            return Markup(", ").join(labelled.label_of(item) for item in value)
+        try:
+            return escape(labelled(value).label)
+        except ValueError:
+            pass  # not one of the enum's values (an old code): shown as it is
+    return escape(display_value(value))
 
 
 def display_value(value) -> str:

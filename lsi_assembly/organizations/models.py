@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lsi_assembly.core.audit import audit
@@ -13,7 +14,11 @@ from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 
 
-@audit("organization")
+@audit("organization", labels={
+    "event_id": _l("Event"), "name": _l("Name"), "country": _l("Country"), "delegate_quota": _l("Delegate quota"),
+    "contact_name": _l("Contact person"), "contact_email": _l("Contact e-mail address"), "is_active": _l("Active"),
+    "is_sample": _l("Sample data"), "invite_token": _l("Invitation link"),
+}, hidden={"invite_token"})
 class Organization(db.Model):
     __tablename__ = "organizations"
     __table_args__ = (

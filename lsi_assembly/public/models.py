@@ -49,7 +49,13 @@ SEAT_TAKING = (AttendeeStatus.CONFIRMED, AttendeeStatus.OFFERED)
 ACTIVE = (AttendeeStatus.UNCONFIRMED, AttendeeStatus.CONFIRMED, AttendeeStatus.WAITING, AttendeeStatus.OFFERED)
 
 
-@audit("public_event")
+@audit("public_event", labels={
+    "event_id": _l("Event"), "title": _l("Title"), "description": _l("Description"), "venue": _l("Venue"),
+    "starts_at": _l("Starts at"), "ends_at": _l("Ends at"), "capacity": _l("Seats"),
+    "no_show_percent": _l("Expected no-shows (percent)"), "is_open": _l("Registration is open"),
+    "confirm_hours": _l("Hours to confirm the e-mail address"),
+    "claim_hours": _l("Hours to claim a seat offered from the waiting list"),
+})
 class PublicEvent(db.Model):
     """The event open to anyone, beside the Assembly: its seats, its rules, its registration window.
 

@@ -22,6 +22,14 @@ from lsi_assembly.core.bots import BotTraps
 from lsi_assembly.core.countries import country_names
 from lsi_assembly.core.forms import MultiCheckboxField, ValidEmail, database_id, optional_id, options, text_field
 from lsi_assembly.core.text import CleanText, strip_filter
+from lsi_assembly.registration.fields import (
+    FIELDS,
+    ORGANIZER_FIELDS,
+    PERSON_FIELDS,
+    REGISTRATION_FIELDS,
+    Kind,
+    form_order,
+)
 from lsi_assembly.registration.models import SELF_SERVICE_CATEGORIES, Category, Diet
 
 #: How far from the event's days an arrival or departure date may be.
@@ -31,42 +39,56 @@ TRAVEL_WINDOW = timedelta(days=30)
 NOT_A_MEMBER = 0
 
 
+def _text(name: str, **kwargs):
+    """A text field of a participant's (``fields.py``): its label, maximum length and name rules."""
+    spec = FIELDS[name]
+    return text_field(spec.form_label, spec.max_length, multiline=spec.multiline, name=spec.is_name, **kwargs)
+
+
+def _email_length() -> Length:
+    return Length(max=FIELDS["email"].max_length)
+
+
+def split_words(text: str | None) -> list[str]:
+    """Split a list typed with commas (or semicolons), dropping empties and repeats (the languages)."""
+    seen: dict[str, str] = {}
+    for part in (text or "").replace(";", ",").split(","):
+        part = part.strip()
+        if part and part.casefold() not in seen:
+            seen[part.casefold()] = part[:40]
+    return list(seen.values())
+
+
 class ParticipantDetailsForm(FlaskForm):
     """What a participant can fill in and later change through the personal link."""
 
     #: Order of the fields on the page, for the error summary.
-    page_order = ("given_name", "family_name", "name_on_badge", "country", "job_title", "days", "arrival_date",
-                  "departure_date", "dietary", "dietary_notes", "accessibility_needs", "languages",
-                  "list_consent", "photo_consent", "badge_hide_organization")
+    page_order = form_order(PERSON_FIELDS)
 
-    given_name = text_field(_l("Given name"), 100, required=True, name=True,
-                            render_kw={"autocomplete": "given-name"})
-    family_name = text_field(_l("Family name"), 100, required=True, name=True,
-                             render_kw={"autocomplete": "family-name"})
-    name_on_badge = text_field(_l("Name on badge"), 60, name=True,
-                               description=_l("Leave empty to use your given and family name."),
-                               render_kw={"autocomplete": "nickname"})
-    country = SelectField(_l("Country"), validators=[InputRequired(_l("Please choose your country."))],
+    given_name = _text("given_name", required=True, render_kw={"autocomplete": "given-name"})
+    family_name = _text("family_name", required=True, render_kw={"autocomplete": "family-name"})
+    name_on_badge = _text("name_on_badge", description=_l("Leave empty to use your given and family name."),
+                          render_kw={"autocomplete": "nickname"})
+    country = SelectField(FIELDS["country"].form_label,
+                          validators=[InputRequired(_l("Please choose your country."))],
                           render_kw={"autocomplete": "country-name"})
-    job_title = text_field(_l("Job title"), 150, render_kw={"autocomplete": "organization-title"})
-    days = MultiCheckboxField(_l("Days you will attend"), coerce=database_id,
+    job_title = _text("job_title", render_kw={"autocomplete": "organization-title"})
+    days = MultiCheckboxField(FIELDS["days"].form_label, coerce=database_id,
                               validators=[DataRequired(_l("Please choose at least one day."))])
-    arrival_date = DateField(_l("Arrival date"), validators=[Optional()],
+    arrival_date = DateField(FIELDS["arrival_date"].form_label, validators=[Optional()],
                              description=_l("Helps the hosts plan; leave empty if you live nearby."))
-    departure_date = DateField(_l("Departure date"), validators=[Optional()])
-    dietary = MultiCheckboxField(_l("Dietary requirements"), choices=options(Diet.choices()))
-    dietary_notes = text_field(_l("Other dietary needs or allergies"), 300)
-    accessibility_needs = text_field(
-        _l("Accessibility needs"), 1000, multiline=True,
+    departure_date = DateField(FIELDS["departure_date"].form_label, validators=[Optional()])
+    dietary = MultiCheckboxField(FIELDS["dietary"].form_label, choices=options(Diet.choices()))
+    dietary_notes = _text("dietary_notes")
+    accessibility_needs = _text(
+        "accessibility_needs",
         description=_l("Anything that helps you take part: step-free access, sign language, "
                        "a quiet room... Seen only by the organizers."),
     )
-    languages = text_field(_l("Languages you speak"), 200,
-                      description=_l("Separate them with commas, e.g. English, French, Romanian."))
-    list_consent = BooleanField(_l("Show my name, organization and country on the participant list "
-                                   "shared with other participants"))
-    photo_consent = BooleanField(_l("I agree to be photographed during the Assembly"))
-    badge_hide_organization = BooleanField(_l("Leave my organization off my badge"))
+    languages = _text("languages", description=_l("Separate them with commas, e.g. English, French, Romanian."))
+    list_consent = BooleanField(FIELDS["list_consent"].form_label)
+    photo_consent = BooleanField(FIELDS["photo_consent"].form_label)
+    badge_hide_organization = BooleanField(FIELDS["badge_hide_organization"].form_label)
 
     def __init__(self, *args, event=None, locale="en", **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,37 +126,39 @@ class ParticipantDetailsForm(FlaskForm):
 
     def language_list(self) -> list[str]:
         """Split the languages field on commas, dropping empties and repeats."""
-        seen: dict[str, str] = {}
-        for part in (self.languages.data or "").replace(";", ",").split(","):
-            part = part.strip()
-            if part and part.casefold() not in seen:
-                seen[part.casefold()] = part[:40]
-        return list(seen.values())
+        return split_words(self.languages.data)
+
+    def answers(self, specs) -> dict:
+        """Return the answers to the fields ``specs`` (from ``fields.py``) as the model stores them."""
+        values = {}
+        for spec in specs:
+            data = self[spec.name].data
+            if spec.kind is Kind.CODES:
+                data = list(data or [])
+            elif spec.kind is Kind.WORDS:
+                data = split_words(data)
+            values[spec.name] = data
+        return values
 
 
 class RegistrationForm(BotTraps, ParticipantDetailsForm):
     """The full registration form (with the bot traps of the public forms)."""
 
-    page_order = ("given_name", "family_name", "name_on_badge", "email", "country", "category", "organization_id",
-                  "organization_name", "job_title", "days", "arrival_date", "departure_date", "dietary",
-                  "dietary_notes", "accessibility_needs", "languages", "list_consent", "photo_consent",
-                  "badge_hide_organization", "privacy")
+    page_order = form_order(REGISTRATION_FIELDS, "privacy")
 
     email = EmailField(
-        _l("E-mail address"),
-        validators=[DataRequired(_l("Please fill in this field.")), Length(max=254), CleanText(),
+        FIELDS["email"].form_label,
+        validators=[DataRequired(_l("Please fill in this field.")), _email_length(), CleanText(),
                     ValidEmail(deliverability=True)],
         filters=[strip_filter],
         description=_l("We send your confirmation and your personal link here."),
         render_kw={"autocomplete": "email"},
     )
-    category = SelectField(_l("I am registering as"),
-                           choices=options(Category.choices(SELF_SERVICE_CATEGORIES)),
+    category = SelectField(FIELDS["category"].form_label, choices=options(Category.choices(SELF_SERVICE_CATEGORIES)),
                            default=Category.DELEGATE.value)
-    organization_id = SelectField(_l("Member organization"), coerce=optional_id,
+    organization_id = SelectField(FIELDS["organization_id"].form_label, coerce=optional_id,
                                   render_kw={"autocomplete": "off"})
-    organization_name = text_field(_l("Organization (if not a member of La Strada International)"), 200,
-                                   name=True, render_kw={"autocomplete": "organization"})
+    organization_name = _text("organization_name", render_kw={"autocomplete": "organization"})
     privacy = BooleanField(
         _l("I have read the privacy notice and agree that my data is used to organize the Assembly"),
         validators=[DataRequired(_l("Please accept the privacy notice to register."))],
@@ -173,8 +197,8 @@ class RequestLinkForm(FlaskForm):
 
     page_order = ("email",)
 
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please fill in this field.")),
-                                                         Length(max=254), CleanText(), ValidEmail()],
+    email = EmailField(FIELDS["email"].form_label, validators=[DataRequired(_l("Please fill in this field.")),
+                                                               _email_length(), CleanText(), ValidEmail()],
                        filters=[strip_filter], render_kw={"autocomplete": "email"})
     submit = SubmitField(_l("Send me my link"))
 
@@ -200,21 +224,17 @@ class SignOutLinksForm(FlaskForm):
 class StaffParticipantForm(ParticipantDetailsForm):
     """An organizer's edit of a registration: everything but the status (changed by actions)."""
 
-    page_order = ("given_name", "family_name", "name_on_badge", "email", "country", "category", "organization_id",
-                  "organization_name", "job_title", "days", "arrival_date", "departure_date", "dietary",
-                  "dietary_notes", "accessibility_needs", "languages", "list_consent", "photo_consent",
-                  "badge_hide_organization", "desk_note", "needs_at_desk")
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please fill in this field.")),
-                                                         Length(max=254), CleanText(), ValidEmail()],
+    page_order = form_order(ORGANIZER_FIELDS)
+    email = EmailField(FIELDS["email"].form_label, validators=[DataRequired(_l("Please fill in this field.")),
+                                                               _email_length(), CleanText(), ValidEmail()],
                        filters=[strip_filter], render_kw={"autocomplete": "off"})
-    category = SelectField(_l("Category"), choices=options(Category.choices()))
-    organization_id = SelectField(_l("Member organization"), coerce=optional_id)
-    organization_name = text_field(_l("Organization (if not a member of La Strada International)"), 200,
-                                   name=True)
-    desk_note = text_field(_l("Note for the check-in desk"), 300,
-                           description=_l("Shown at the desk when the person arrives, e.g. "
-                                          "\u201ccollect your interpreter headset\u201d."))
-    needs_at_desk = BooleanField(_l("Show the dietary and accessibility needs at the check-in desk"))
+    #: The organizers' word for it, not the person's question.
+    category = SelectField(FIELDS["category"].label, choices=options(Category.choices()))
+    organization_id = SelectField(FIELDS["organization_id"].form_label, coerce=optional_id)
+    organization_name = _text("organization_name")
+    desk_note = _text("desk_note", description=_l("Shown at the desk when the person arrives, e.g. "
+                                                  "\u201ccollect your interpreter headset\u201d."))
+    needs_at_desk = BooleanField(FIELDS["needs_at_desk"].form_label)
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, organizations=(), email_taken=None, **kwargs):

@@ -14,6 +14,7 @@ from lsi_assembly.core.search import fold
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
+from lsi_assembly.registration.fields import FIELDS, audit_hidden, audit_labels
 
 
 class Category(LabelledEnum):
@@ -108,7 +109,13 @@ participant_days = sa.Table(
 )
 
 
-@audit("participant")
+def _text(name: str) -> sa.String:
+    """The column type of a text field: as long as the spec allows (``fields.py``)."""
+    return sa.String(FIELDS[name].max_length)
+
+
+@audit("participant", labels=audit_labels(), hidden=audit_hidden(),
+       values={"status": Status, "category": Category, "dietary": Diet})
 class Participant(db.Model):
     __tablename__ = "participants"
     __table_args__ = (
@@ -118,27 +125,27 @@ class Participant(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    category: Mapped[str] = mapped_column(sa.String(20), default=Category.DELEGATE)
-    status: Mapped[str] = mapped_column(sa.String(20), default=Status.PENDING)
-    given_name: Mapped[str] = mapped_column(sa.String(100))
-    family_name: Mapped[str] = mapped_column(sa.String(100))
+    category: Mapped[str] = mapped_column(_text("category"), default=Category.DELEGATE)
+    status: Mapped[str] = mapped_column(_text("status"), default=Status.PENDING)
+    given_name: Mapped[str] = mapped_column(_text("given_name"))
+    family_name: Mapped[str] = mapped_column(_text("family_name"))
     #: What the badge shows in large type; None: given and family name.
-    name_on_badge: Mapped[str | None] = mapped_column(sa.String(100))
+    name_on_badge: Mapped[str | None] = mapped_column(_text("name_on_badge"))
     #: Normalized by email-validator and lower-cased: the key for "already registered".
-    email: Mapped[str] = mapped_column(sa.String(254))
+    email: Mapped[str] = mapped_column(_text("email"))
     organization_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
     )
     #: Free-text organization for someone not from a member organization.
-    organization_name: Mapped[str | None] = mapped_column(sa.String(200))
+    organization_name: Mapped[str | None] = mapped_column(_text("organization_name"))
     #: ISO 3166-1 alpha-2 code.
-    country: Mapped[str] = mapped_column(sa.String(2))
-    job_title: Mapped[str | None] = mapped_column(sa.String(150))
+    country: Mapped[str] = mapped_column(_text("country"))
+    job_title: Mapped[str | None] = mapped_column(_text("job_title"))
     arrival_date: Mapped[date | None]
     departure_date: Mapped[date | None]
     #: Codes from ``Diet``.
     dietary: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    dietary_notes: Mapped[str | None] = mapped_column(sa.String(300))
+    dietary_notes: Mapped[str | None] = mapped_column(_text("dietary_notes"))
     accessibility_needs: Mapped[str | None] = mapped_column(sa.Text)
     languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     #: May appear on the participant list shared with other participants.
@@ -148,7 +155,7 @@ class Participant(db.Model):
     #: Asked to leave their organization off the badge.
     badge_hide_organization: Mapped[bool] = mapped_column(default=False)
     #: A note the organizers set for the check-in desk (e.g. "collect your interpreter headset").
-    desk_note: Mapped[str | None] = mapped_column(sa.String(300))
+    desk_note: Mapped[str | None] = mapped_column(_text("desk_note"))
     #: The organizers want the desk to see this person's dietary and accessibility needs.
     needs_at_desk: Mapped[bool] = mapped_column(default=False)
     #: When the address was shown to be the person's: the link in the confirmation e-mail followed, or
@@ -157,13 +164,13 @@ class Participant(db.Model):
     #: When the person accepted the privacy notice (None: registered by organizers, not yet accepted).
     privacy_accepted_at: Mapped[datetime | None]
     #: Language of the e-mails this person receives.
-    locale: Mapped[str] = mapped_column(sa.String(10), default="en")
+    locale: Mapped[str] = mapped_column(_text("locale"), default="en")
     #: Names, badge name and e-mail folded for accent-insensitive search (kept up to date on every save).
     search_text: Mapped[str] = mapped_column(sa.String(700), default="")
     #: Family then given name, folded: sorts "Åsa" with "A" and "Ødegaard" with "O" on every database.
     sort_name: Mapped[str] = mapped_column(sa.String(210), default="")
     #: Random secret signed into the personal link; replacing it revokes every link sent.
-    access_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    access_key: Mapped[str] = mapped_column(_text("access_key"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     #: Last change of status; orders the waiting list (an unconfirmed registration's: when it was sent).

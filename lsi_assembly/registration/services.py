@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -33,42 +33,32 @@ from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.events.services import lock_event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
+from lsi_assembly.registration.fields import PERSON_FIELDS, Kind
 from lsi_assembly.registration.links import new_access_key, personal_link
 from lsi_assembly.registration.models import PLACE_HOLDING, Category, Participant, Status
 
 log = logging.getLogger(__name__)
 
+#: Fields a participant may change through the personal link (``fields.py``: not e-mail, organization,
+#: category; the days go as ``RegistrationData.day_ids``).
+EDITABLE_FIELDS = tuple(spec.name for spec in PERSON_FIELDS if spec.kind is not Kind.DAYS)
+
+
 @dataclass
 class RegistrationData:
     """What a person gives on the registration form, already validated and normalized."""
 
-    given_name: str
-    family_name: str
     email: str
     category: str
-    country: str
     day_ids: list[int]
+    #: A value for each of EDITABLE_FIELDS, as the model stores it.
+    details: dict[str, object]
     organization_id: int | None = None
     organization_name: str | None = None
-    name_on_badge: str | None = None
-    job_title: str | None = None
-    arrival_date: date | None = None
-    departure_date: date | None = None
-    dietary: list[str] = field(default_factory=list)
-    dietary_notes: str | None = None
-    accessibility_needs: str | None = None
-    languages: list[str] = field(default_factory=list)
-    list_consent: bool = False
-    photo_consent: bool = False
-    badge_hide_organization: bool = False
 
-
-#: Fields a participant may change through the personal link (not e-mail, organization, category).
-EDITABLE_FIELDS = (
-    "given_name", "family_name", "name_on_badge", "country", "job_title", "arrival_date",
-    "departure_date", "dietary", "dietary_notes", "accessibility_needs", "languages",
-    "list_consent", "photo_consent", "badge_hide_organization",
-)
+    def __post_init__(self) -> None:
+        if set(self.details) != set(EDITABLE_FIELDS):
+            raise ValueError(f"details must give exactly {EDITABLE_FIELDS}, not {tuple(self.details)}")
 
 
 @dataclass
@@ -176,7 +166,7 @@ def _event_days(event: Event, day_ids: list[int]) -> list[EventDay]:
 
 def _apply(participant: Participant, data: RegistrationData, fields) -> None:
     for name in fields:
-        setattr(participant, name, getattr(data, name))
+        setattr(participant, name, data.details[name])
 
 
 def _send_received(participant: Participant) -> None:

@@ -33,6 +33,7 @@ from lsi_assembly.registration.forms import (
     ImportUploadForm,
     StaffParticipantForm,
 )
+from lsi_assembly.registration.fields import ORGANIZER_FIELDS, Kind
 from lsi_assembly.registration.models import Category, Decision, Participant, Status
 from lsi_assembly.registration.queries import RegistrationFilter, registrations_query, unconfirmed_count
 from lsi_assembly.registration.services import (
@@ -52,6 +53,8 @@ from lsi_assembly.registration.transfer import (
 )
 
 PER_PAGE = 50
+#: What the organizers' edit saves as the form gives it; the organization and the days are set below.
+_EDITED_ONE_BY_ONE = tuple(spec for spec in ORGANIZER_FIELDS if spec.kind not in (Kind.ORGANIZATION, Kind.DAYS))
 #: What secrets.token_urlsafe(16) makes; anything else is refused before touching the file system.
 UPLOAD_TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
 #: Uploads waiting for confirmation longer than this are deleted.
@@ -161,14 +164,10 @@ def edit(participant_id: int):
         form.organization_id.data = participant.organization_id or 0
     if form.validate_on_submit():
         before = (participant.organization_id, participant.category, participant.email)
-        for name in ("given_name", "family_name", "name_on_badge", "email", "country", "category", "job_title",
-                     "arrival_date", "departure_date", "dietary_notes", "accessibility_needs", "list_consent",
-                     "photo_consent", "badge_hide_organization", "desk_note", "needs_at_desk"):
-            setattr(participant, name, getattr(form, name).data)
-        participant.dietary = list(form.dietary.data or [])
+        for name, value in form.answers(_EDITED_ONE_BY_ONE).items():
+            setattr(participant, name, value)
         participant.organization_id = form.organization_id.data or None
         participant.organization_name = None if participant.organization_id else form.organization_name.data
-        participant.languages = form.language_list()
         participant.days = [day for day in event.days if day.id in set(form.days.data)]
         db.session.flush()
         change = keep_quota(event, participant, before[0], before[1])

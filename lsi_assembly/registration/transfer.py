@@ -1,9 +1,10 @@
 """Participant lists in and out: CSV import with a line-by-line dry run, CSV and XLSX export.
 
-Import columns (header names are contracts, see docs/import-export.md):
-required ``first_name,last_name,email,organization,country,category``; optional
+Import columns (header names are contracts, see docs/import-export.md), each a field's ``column`` in
+``fields.py``: required ``first_name,last_name,email,organization,country,category``; optional
 ``name_on_badge,job_title,days,dietary,accessibility,languages,list_consent,photo_consent``.
-Exports start with the same columns, so an export can be imported again, then ``status``.
+Exports start with the same columns, so an export can be imported again, then ``status`` and
+``registered_at``. A new text or yes/no column needs nothing here; others are read by hand below.
 """
 from __future__ import annotations
 
@@ -25,23 +26,33 @@ from lsi_assembly.core.text import forbidden_characters, name_problem, normalize
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
+from lsi_assembly.registration.fields import PARTICIPANT_FIELDS, Kind, column_fields, csv_columns
 from lsi_assembly.registration.links import new_access_key
 from lsi_assembly.registration.models import Category, Diet, Participant, Status
 from lsi_assembly.registration.services import decide_status, erase_registrations, keep_quota, personal_link
 
-REQUIRED_COLUMNS = ("first_name", "last_name", "email", "organization", "country", "category")
-OPTIONAL_COLUMNS = ("name_on_badge", "job_title", "days", "dietary", "accessibility", "languages",
-                    "list_consent", "photo_consent")
-EXPORT_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + ("status", "registered_at")
+REQUIRED_COLUMNS = csv_columns(imported=True, required=True)
+OPTIONAL_COLUMNS = csv_columns(imported=True, required=False)
+EXPORT_COLUMNS = csv_columns()
 DIET_CODES = {d.value for d in Diet}
 YES = {"yes", "y", "oui", "true", "1", "x"}
 NO = {"no", "n", "non", "false", "0", ""}
-#: Longest value per column (as on the registration form).
-MAX_LENGTHS = {"first_name": 100, "last_name": 100, "email": 254, "organization": 200, "name_on_badge": 60,
-               "job_title": 150, "accessibility": 1000, "languages": 200, "dietary": 300}
-MULTILINE = {"accessibility"}
+_IMPORTED = sorted((spec for spec in PARTICIPANT_FIELDS if spec.column and spec.column.imported),
+                   key=lambda spec: spec.column.position)
+#: Longest text per column (as on the registration form); a chosen value (country, category) is
+#: checked against its choices instead.
+MAX_LENGTHS = {spec.column.name: spec.max_length for spec in _IMPORTED
+               if spec.max_length and spec.kind is not Kind.CHOICE}
+MULTILINE = {spec.column.name for spec in _IMPORTED if spec.multiline}
 #: Columns holding a name: invisible and direction characters are refused there (see ``name_problem``).
-NAMES = {"first_name", "last_name", "name_on_badge", "organization"}
+NAMES = {spec.column.name for spec in _IMPORTED if spec.is_name}
+#: Columns read by hand in ``_check_line``; every other column holds one text or yes/no field.
+READ_BY_HAND = {"first_name", "last_name", "email", "category", "organization", "country", "days", "dietary",
+                "languages"}
+#: Optional columns of one text field, taken as they are (trimmed, normalized).
+TEXT_COLUMNS = [spec for spec in _IMPORTED if spec.column.name not in READ_BY_HAND and spec.kind is Kind.TEXT]
+#: Columns of one yes/no field.
+YES_NO_COLUMNS = [spec for spec in _IMPORTED if spec.column.name not in READ_BY_HAND and spec.kind is Kind.BOOL]
 
 #: Kept under this name for callers: a file that cannot be read as a whole.
 ImportFileError = TableFileError
@@ -120,9 +131,9 @@ def _check_line(number: int, row: dict[str, str], lookups: _Lookups, seen: dict[
     if not family:
         reasons.append(_("%(column)s: missing", column="last_name"))
     values.update(given_name=given, family_name=family)
-    for column, attribute in (("name_on_badge", "name_on_badge"), ("job_title", "job_title")):
-        if column in columns:
-            values[attribute] = normalize_text(row.get(column))
+    for spec in TEXT_COLUMNS:
+        if spec.column.name in columns:
+            values[spec.name] = normalize_text(row.get(spec.column.name), multiline=spec.multiline)
 
     email = ""
     try:
@@ -181,19 +192,18 @@ def _check_line(number: int, row: dict[str, str], lookups: _Lookups, seen: dict[
             reasons.append(_("%(column)s: longer than %(max)d characters", column="dietary",
                              max=MAX_LENGTHS["dietary"]))
         values.update(dietary=diets, dietary_notes=joined or None)
-    if "accessibility" in columns:
-        values["accessibility_needs"] = normalize_text(row.get("accessibility"), multiline=True)
     if "languages" in columns:
         values["languages"] = [p.strip()[:40] for p in row.get("languages", "").replace(";", ",").split(",")
                                if p.strip()][:12]
 
-    for column in ("list_consent", "photo_consent"):
+    for spec in YES_NO_COLUMNS:
+        column = spec.column.name
         if column not in columns:
             continue
         answer = row.get(column, "").strip().lower()
         if answer not in YES | NO:
             reasons.append(_("%(column)s: “%(value)s” is not yes or no", column=column, value=row.get(column)))
-        values[column] = answer in YES
+        values[spec.name] = answer in YES
 
     name = " ".join(filter(None, (given, family)))
     if reasons:
@@ -206,10 +216,9 @@ def plan_import(event: Event, raw: bytes) -> ImportPlan:
     columns, rows = read_rows(raw)
     lookups = _Lookups(event)
     seen: dict[str, int] = {}
-    known = set(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
     present = set(columns)
     return ImportPlan([_check_line(number, row, lookups, seen, present) for number, row in rows],
-                      ignored_columns=[c for c in columns if c not in known and c not in {"status", "registered_at"}])
+                      ignored_columns=[c for c in columns if c not in EXPORT_COLUMNS])
 
 
 def apply_import(event: Event, plan: ImportPlan, valid_only: bool = False, notify: bool = False,
@@ -267,10 +276,26 @@ def export_rows(participants: Iterable[Participant]) -> Iterator[list[str]]:
     """Yield the header, then one row per participant (the writers neutralize the cells)."""
     yield list(EXPORT_COLUMNS)
     for p in participants:
-        yield [
-            p.given_name, p.family_name, p.email, p.organization_label, p.country, p.category, p.name_on_badge,
-            p.job_title, ";".join(d.date.isoformat() for d in p.days),
-            ";".join([*(p.dietary or []), *([p.dietary_notes] if p.dietary_notes else [])]),
-            p.accessibility_needs, ", ".join(p.languages or []), "yes" if p.list_consent else "no",
-            "yes" if p.photo_consent else "no", p.status, p.created_at.strftime("%Y-%m-%d %H:%M"),
-        ]
+        yield [_export_cell(p, column) for column in EXPORT_COLUMNS]
+
+
+#: Columns written by hand; every other column holds one field, written by its kind.
+_EXPORTED_BY_HAND = {
+    "organization": lambda p: p.organization_label,
+    "days": lambda p: ";".join(d.date.isoformat() for d in p.days),
+    "dietary": lambda p: ";".join([*(p.dietary or []), *([p.dietary_notes] if p.dietary_notes else [])]),
+}
+
+
+def _export_cell(participant: Participant, column: str):
+    if column in _EXPORTED_BY_HAND:
+        return _EXPORTED_BY_HAND[column](participant)
+    (spec,) = column_fields(column)
+    value = getattr(participant, spec.name)
+    if spec.kind is Kind.BOOL:
+        return "yes" if value else "no"
+    if spec.kind is Kind.WORDS:
+        return ", ".join(value or [])
+    if spec.kind is Kind.TIMESTAMP:
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value

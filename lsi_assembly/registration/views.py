@@ -24,9 +24,11 @@ from lsi_assembly.registration.forms import (
     RequestLinkForm,
     SignOutLinksForm,
 )
+from lsi_assembly.registration.fields import FIELDS
 from lsi_assembly.registration.links import participant_from_link
 from lsi_assembly.registration.models import Status
 from lsi_assembly.registration.services import (
+    EDITABLE_FIELDS,
     RegistrationData,
     cancel_registration,
     confirm_address,
@@ -52,23 +54,8 @@ def _member_organizations(event: Event) -> list[Organization]:
 
 
 def _details(form: ParticipantDetailsForm) -> dict:
-    return dict(
-        given_name=form.given_name.data,
-        family_name=form.family_name.data,
-        name_on_badge=form.name_on_badge.data,
-        country=form.country.data,
-        job_title=form.job_title.data,
-        day_ids=list(form.days.data),
-        arrival_date=form.arrival_date.data,
-        departure_date=form.departure_date.data,
-        dietary=list(form.dietary.data or []),
-        dietary_notes=form.dietary_notes.data,
-        accessibility_needs=form.accessibility_needs.data,
-        languages=form.language_list(),
-        list_consent=form.list_consent.data,
-        photo_consent=form.photo_consent.data,
-        badge_hide_organization=form.badge_hide_organization.data,
-    )
+    """The answers a person may give and later change (``services.EDITABLE_FIELDS``), and the days chosen."""
+    return dict(details=form.answers(FIELDS[name] for name in EDITABLE_FIELDS), day_ids=list(form.days.data))
 
 
 def _rate_limit() -> str:
