@@ -13,41 +13,65 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, Config, config_from_env
-from lsi_assembly.auth import bp as auth_bp
+from lsi_assembly.auth import views as auth_views
 from lsi_assembly.auth.cli import users_cli
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.services import keep_staff_flashes, restore_staff_flashes, user_for_session
+from lsi_assembly.badges import views as badges_views
 from lsi_assembly.badges.cli import badges_cli
-from lsi_assembly.badges.views import bp as badges_bp
-from lsi_assembly.checkin.views import bp as desk_bp
+from lsi_assembly.checkin import views as checkin_views
 from lsi_assembly.core import mail
+from lsi_assembly.core import views as core_views
 from lsi_assembly.core.audit import ACTOR_LABELS, field_label, shown_value
 from lsi_assembly.core.countries import country_name
 from lsi_assembly.core.database import render_migration_item
 from lsi_assembly.core.forms import MAX_DATABASE_ID
-from lsi_assembly.core.i18n import bp as i18n_bp
 from lsi_assembly.core.i18n import current_language, language_choices, select_locale
 from lsi_assembly.demo.seed import seed_demo_command
 from lsi_assembly.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lsi_assembly.lists import shared_views as shared_list_views
+from lsi_assembly.lists import views as lists_views
 from lsi_assembly.lists.cli import lists_cli
-from lsi_assembly.lists.views import bp as lists_bp
-from lsi_assembly.lists.views import public_bp as shared_list_bp
-from lsi_assembly.main import bp as main_bp
-from lsi_assembly.manage import bp as manage_bp
-from lsi_assembly.organizations import bp as organizations_bp
+from lsi_assembly.main import views as main_views
+from lsi_assembly.manage import views as manage_views
+from lsi_assembly.organizations import views as organizations_views
+from lsi_assembly.public import desk_views as public_desk_views
+from lsi_assembly.public import staff_views as public_staff_views
+from lsi_assembly.public import views as public_views
 from lsi_assembly.public.cli import public_cli
 from lsi_assembly.public.models import AttendeeStatus
-from lsi_assembly.public.staff_views import bp as public_staff_bp
-from lsi_assembly.public.staff_views import desk_bp as public_desk_bp
-from lsi_assembly.public.views import bp as public_bp
-from lsi_assembly.registration import bp as registration_bp
-from lsi_assembly.registration import staff_bp as registrations_bp
+from lsi_assembly.registration import staff_views as registration_staff_views
+from lsi_assembly.registration import views as registration_views
 from lsi_assembly.registration.cli import participants_cli
 from lsi_assembly.registration.models import Category, Decision, Diet, Status
-from lsi_assembly.workshops.assignment_views import bp as assignment_bp
-from lsi_assembly.workshops.staff_views import bp as programme_bp
-from lsi_assembly.workshops.views import bp as workshops_bp
+from lsi_assembly.workshops import assignment_views
+from lsi_assembly.workshops import views as workshops_views
+from lsi_assembly.workshops import staff_views as workshops_staff_views
 
+#: Every blueprint, by audience. Public: anyone. Staff: /manage (organizers) and /desk (the check-in desk),
+#: each view declaring its roles (core.permissions). Each blueprint is ``bp`` in its views module.
+BLUEPRINTS = (
+    # public pages
+    main_views.bp,                       # main: home page, privacy notice, health check
+    core_views.bp,                       # i18n: the language switch
+    registration_views.bp,               # registration: the form and the personal link
+    workshops_views.bp,                  # workshops: the programme, a participant's ranking and calendar
+    shared_list_views.bp,                # shared_list: the participant list, from the personal link
+    public_views.bp,                     # public: the public event's registration and tickets
+    auth_views.bp,                       # auth: staff sign-in
+    # organizers, under /manage
+    manage_views.bp,                     # manage: dashboard, audit log, accounts, jobs
+    registration_staff_views.bp,         # manage_registrations
+    organizations_views.bp,              # manage_organizations
+    workshops_staff_views.bp,            # manage_programme
+    assignment_views.bp,                 # manage_assignment
+    badges_views.bp,                     # manage_badges
+    lists_views.bp,                      # manage_lists
+    public_staff_views.bp,               # manage_public
+    # the desk, under /desk
+    checkin_views.bp,                    # desk: the delegates' check-in
+    public_desk_views.bp,                # desk_public: the public event's entry
+)
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the application from ``config`` (default: the environment, see config.py)."""
@@ -130,9 +154,7 @@ class FormLimitedRequest(Request):
 
 
 def _register_blueprints(app: Flask) -> None:
-    for blueprint in (main_bp, i18n_bp, registration_bp, registrations_bp, organizations_bp, auth_bp, manage_bp,
-                      workshops_bp, programme_bp, assignment_bp, badges_bp, desk_bp, lists_bp, shared_list_bp,
-                      public_bp, public_staff_bp, public_desk_bp):
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
     # The id in the session and "keep me signed in" cookies is the key of a server-side sign-in

@@ -1,9 +1,8 @@
 """Sign in and out, and reset a forgotten password."""
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from lsi_assembly.auth import bp
 from lsi_assembly.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.services import (
@@ -19,6 +18,8 @@ from lsi_assembly.auth.services import (
 )
 from lsi_assembly.core.i18n import current_language, safe_next
 from lsi_assembly.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
 
 
 def _landing_page(user) -> str:

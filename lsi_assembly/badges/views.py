@@ -25,7 +25,7 @@ from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.models import Participant, Status
 
-bp = Blueprint("badges", __name__, url_prefix="/manage/badges")
+bp = Blueprint("manage_badges", __name__, url_prefix="/manage/badges")
 guard_blueprint(bp)
 
 
@@ -85,7 +85,7 @@ def print_badges():
     if count == 0:
         flash(_("No badge changed since it was printed: nothing to print.") if wanted.changed else
               _("No confirmed participant matches these choices: nothing to print."), "error")
-        return redirect(url_for("badges.index"))
+        return redirect(url_for("manage_badges.index"))
     preset = presets(event)[form.preset.data]
     options = {"event_id": event.id, "wanted": wanted, "preset": preset, "back": form.back.data,
                "crop_marks": form.crop_marks.data, "locale": current_language(), "user_id": current_user.id,
@@ -130,7 +130,7 @@ def add_preset():
                                rows=form.rows.data, **values))
     db.session.commit()
     flash(_("The badge size is added."), "success")
-    return redirect(url_for("badges.index"))
+    return redirect(url_for("manage_badges.index"))
 
 
 @bp.post("/presets/<int:preset_id>/delete")
@@ -143,7 +143,7 @@ def delete_preset(preset_id: int):
     db.session.delete(preset)
     db.session.commit()
     flash(_("Removed."), "success")
-    return redirect(url_for("badges.index"))
+    return redirect(url_for("manage_badges.index"))
 
 
 @bp.post("/info")
@@ -157,4 +157,4 @@ def save_info():
     event.badge_info = form.badge_info.data or None
     db.session.commit()
     flash(_("Saved."), "success")
-    return redirect(url_for("badges.index"))
+    return redirect(url_for("manage_badges.index"))

@@ -30,8 +30,8 @@ from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.events.models import EventDay
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
+from lsi_assembly.public.desk import admit
 from lsi_assembly.public.services import attendee_for_ticket, public_event_of
-from lsi_assembly.public.staff_views import admit
 from lsi_assembly.registration.models import Participant, Status
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")

@@ -1,13 +1,11 @@
-"""Language choice: a cookie set by the switch on every page, else the browser's preference."""
+"""Language choice: a cookie set by the switch on every page (``core.views``), else the browser's preference."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from babel import Locale
-from flask import Blueprint, abort, current_app, has_request_context, redirect, request, url_for
+from flask import current_app, has_request_context, request, url_for
 from flask_babel import get_locale
-
-bp = Blueprint("i18n", __name__)
 
 COOKIE = "lsi_lang"
 
@@ -44,14 +42,3 @@ def safe_next(target: str | None) -> str:
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
     return url_for("main.index")
-
-
-@bp.get("/language/<code>")
-def switch(code: str):
-    """Remember the chosen language and go back to the page it was chosen on."""
-    if code not in current_app.config["LANGUAGES"]:
-        abort(404)
-    response = redirect(safe_next(request.args.get("next")))
-    response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])
-    return response

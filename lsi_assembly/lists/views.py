@@ -13,15 +13,11 @@ from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
-from lsi_assembly.lists.render import MEDIA_TYPES, cached_list_pdf, list_file, list_pdf
+from lsi_assembly.lists.render import MEDIA_TYPES, list_file, list_pdf
 from lsi_assembly.lists.tables import GROUPINGS, KINDS, build
-from lsi_assembly.registration.links import participant_from_link
-from lsi_assembly.registration.models import Status
 
-bp = Blueprint("lists", __name__, url_prefix="/manage/lists")
+bp = Blueprint("manage_lists", __name__, url_prefix="/manage/lists")
 guard_blueprint(bp)
-#: What participants see: the shared list, from their personal link.
-public_bp = Blueprint("shared_list", __name__)
 
 
 def _choices(event: Event) -> dict:
@@ -57,7 +53,7 @@ def sharing():
     flash(_("Confirmed participants can now download the participant list from their personal page.")
           if event.participant_list_shared else _("The participant list is no longer offered to participants."),
           "success")
-    return redirect(url_for("lists.index"))
+    return redirect(url_for("manage_lists.index"))
 
 
 @bp.get("/file")
@@ -89,21 +85,4 @@ def download():
     response = make_response(list_file(table, event, chosen["fmt"]))
     response.headers["Content-Type"] = MEDIA_TYPES[chosen["fmt"]]
     response.headers["Content-Disposition"] = f"attachment; filename={name}"
-    return response
-
-
-@public_bp.get("/registration/<token>/participants.pdf")
-def participant_list(token: str):
-    """The shared participant list, for confirmed participants, when the organizers offer it."""
-    participant = participant_from_link(token)
-    event = participant.event
-    if not event.participant_list_shared or participant.status != Status.CONFIRMED:
-        abort(404)
-    group_by = request.args.get("group_by", "name")
-    group_by = group_by if group_by in GROUPINGS else "name"
-    table = build("participants", event, group_by=group_by, locale=current_language())
-    # Made once and kept while it does not change: at thousands of names a PDF takes seconds to make.
-    response = make_response(cached_list_pdf(table, event, current_language(), group_by))
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = "attachment; filename=participants.pdf"
     return response

@@ -1,9 +1,10 @@
 """The home page, the privacy notice and a health check."""
-from flask import render_template
+from flask import Blueprint, render_template
 
 from lsi_assembly.events.services import current_event
-from lsi_assembly.main import bp
 from lsi_assembly.public.services import public_event_of
+
+bp = Blueprint("main", __name__)
 
 
 @bp.get("/")

@@ -1,6 +1,6 @@
 """The organizers' dashboard, the audit log and (for administrators) staff accounts."""
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,11 +13,13 @@ from lsi_assembly.core.i18n import current_language
 from lsi_assembly.core.jobs import Job, remove_old_files, send_result
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
-from lsi_assembly.core.permissions import allow
+from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
-from lsi_assembly.manage import bp
 from lsi_assembly.manage.services import dashboard, timeline_chart
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+guard_blueprint(bp)
 
 AUDIT_KINDS = ("participant", "organization", "user", "check_in", "public_event")
 

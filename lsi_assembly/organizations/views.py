@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -10,11 +10,10 @@ from lsi_assembly.auth.models import Role
 from lsi_assembly.core.audit import entries_for
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.core.links import external_url
-from lsi_assembly.core.permissions import allow
+from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.core.tabular import TableFileError
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
-from lsi_assembly.organizations import bp
 from lsi_assembly.organizations.forms import MemberListForm, OrganizationForm
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.organizations.services import (
@@ -26,6 +25,9 @@ from lsi_assembly.organizations.services import (
 )
 from lsi_assembly.registration.queries import quota_overview
 from lsi_assembly.registration.services import refill_quota
+
+bp = Blueprint("manage_organizations", __name__, url_prefix="/manage/organizations")
+guard_blueprint(bp)
 
 FIELDS = ("name", "country", "delegate_quota", "contact_name", "contact_email", "is_active")
 
@@ -56,7 +58,7 @@ def create():
         db.session.add(organization)
         db.session.commit()
         flash(_("%(name)s is added.", name=organization.name), "success")
-        return redirect(url_for("organizations.edit", organization_id=organization.id))
+        return redirect(url_for("manage_organizations.edit", organization_id=organization.id))
     return render_template("organizations/edit.html", form=form, organization=None, event=event), (
         422 if form.errors else 200)
 
@@ -79,7 +81,7 @@ def edit(organization_id: int):
         if promoted:
             flash(ngettext("%(num)d delegate moved off the waiting list.",
                            "%(num)d delegates moved off the waiting list.", len(promoted)), "info")
-        return redirect(url_for("organizations.edit", organization_id=organization.id))
+        return redirect(url_for("manage_organizations.edit", organization_id=organization.id))
     invitation = (external_url("registration.register_form", invite=organization.invite_token)
                   if organization.invite_token else None)
     return render_template("organizations/edit.html", form=form, organization=organization, event=event,
@@ -99,7 +101,7 @@ def invitation(organization_id: int):
         renew_invitation(organization)
         flash(_("A new invitation link is ready; the previous one no longer works."), "success")
     db.session.commit()
-    return redirect(url_for("organizations.edit", organization_id=organization.id) + "#invitation")
+    return redirect(url_for("manage_organizations.edit", organization_id=organization.id) + "#invitation")
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -123,7 +125,7 @@ def import_members():
                 db.session.commit()
                 flash(_("Member list imported: %(created)d added, %(updated)d updated.",
                         created=created, updated=updated), "success")
-                return redirect(url_for("organizations.index"))
+                return redirect(url_for("manage_organizations.index"))
             flash(_("Nothing was imported: please correct the lines below and upload the file again."), "error")
     return render_template("organizations/import.html", form=form, plan=plan, event=event), (
         422 if form.errors or plan else 200)

@@ -31,6 +31,7 @@ from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail, recently_sent
 from lsi_assembly.core.pdf import qr_png
+from lsi_assembly.core.search import like_pattern, search_terms
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.public.models import ACTIVE, SEAT_TAKING, AttendeeStatus, PublicAttendee, PublicEvent
@@ -378,6 +379,17 @@ def undo_check_in(attendee: PublicAttendee) -> None:
 
 
 # --- organizers -------------------------------------------------------------------------------------
+
+def attendees_query(public_event: PublicEvent, status: str | None = None, query: str | None = None) -> sa.Select:
+    """Select the public event's people (of ``status``, matching the words of ``query``), in list order."""
+    stmt = sa.select(PublicAttendee).where(PublicAttendee.public_event_id == public_event.id)
+    if status:
+        stmt = stmt.where(PublicAttendee.status == status)
+    for term in search_terms(query or ""):
+        stmt = stmt.where(PublicAttendee.search_text.like(like_pattern(term), escape="\\"))
+    return stmt.order_by(PublicAttendee.status, PublicAttendee.queued_at, PublicAttendee.created_at,
+                         PublicAttendee.id)
+
 
 def counts(public_event: PublicEvent) -> dict[str, int]:
     """People per status, and how many are in."""

@@ -1,37 +1,31 @@
-"""The organizers' page of the public event (settings, counts, the list and its export, a message to all)
-and the desk's entry check for ticket holders."""
+"""The organizers' page of the public event: settings, counts, the list and its export, a message to all.
+
+The entry desk's pages live in ``desk_views``."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.forms import page_number
 from lsi_assembly.core.permissions import allow, guard_blueprint
-from lsi_assembly.core.search import like_pattern, search_terms
 from lsi_assembly.core.tabular import MEDIA_TYPES, table_file
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
 from lsi_assembly.public import services
-from lsi_assembly.public.forms import ActionForm, MessageForm, PublicEventForm, TicketLookupForm
+from lsi_assembly.public.forms import MessageForm, PublicEventForm
 from lsi_assembly.public.models import AttendeeStatus, PublicAttendee, PublicEvent
 
-bp = Blueprint("public_staff", __name__, url_prefix="/manage/public")
+bp = Blueprint("manage_public", __name__, url_prefix="/manage/public")
 guard_blueprint(bp)
-desk_bp = Blueprint("public_desk", __name__, url_prefix="/desk/public")
-guard_blueprint(desk_bp)
 
 ORGANIZERS = (Role.ORGANIZER,)
-DESK = (Role.DESK, Role.ORGANIZER)
 PAGE_SIZE = 100
-#: Whom the entry desk can find: people with a seat, an offer or a place in line, or a cancelled one.
-AT_THE_DESK = (AttendeeStatus.CONFIRMED, AttendeeStatus.OFFERED, AttendeeStatus.WAITING, AttendeeStatus.CANCELLED)
 #: The public event's default date and times: 25 June of the Assembly, 18:00-20:30 at the venue.
 DEFAULT_DAY, DEFAULT_START, DEFAULT_END = (6, 25), (18, 0), (20, 30)
 
@@ -42,16 +36,6 @@ def _local(event, moment: datetime) -> datetime:
 
 def _utc(event, day, clock) -> datetime:
     return datetime.combine(day, clock).replace(tzinfo=ZoneInfo(event.timezone)).astimezone(timezone.utc)
-
-
-def _people(public_event: PublicEvent, status: str | None, query: str | None):
-    stmt = sa.select(PublicAttendee).where(PublicAttendee.public_event_id == public_event.id)
-    if status:
-        stmt = stmt.where(PublicAttendee.status == status)
-    for term in search_terms(query or ""):
-        stmt = stmt.where(PublicAttendee.search_text.like(like_pattern(term), escape="\\"))
-    return stmt.order_by(PublicAttendee.status, PublicAttendee.queued_at, PublicAttendee.created_at,
-                         PublicAttendee.id)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -92,7 +76,7 @@ def index():
         db.session.commit()
         flash(_("Saved.") + (" " + _("%(count)d people on the waiting list were offered a seat.",
                                      count=len(offered)) if offered else ""), "success")
-        return redirect(url_for("public_staff.index"))
+        return redirect(url_for("manage_public.index"))
     status = request.args.get("status") or None
     if status not in {s.value for s in AttendeeStatus}:
         status = None
@@ -100,7 +84,7 @@ def index():
     people, total = [], 0
     counts = None
     if public_event is not None:
-        stmt = _people(public_event, status, None)
+        stmt = services.attendees_query(public_event, status)
         total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
         people = list(db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
         counts = services.counts(public_event)
@@ -134,7 +118,7 @@ def export(fmt: str):
     rows = [list(EXPORT_COLUMNS)] + [
         [p.name, p.email, p.affiliation or "", p.status, p.locale, p.accessibility_needs or "", stamp(p.created_at),
          stamp(p.confirmed_at), stamp(p.queued_at), stamp(p.checked_in_at)]
-        for p in db.session.scalars(_people(public_event, None, None))]
+        for p in db.session.scalars(services.attendees_query(public_event))]
     response = make_response(table_file(rows, fmt, title="Public event"))
     response.headers["Content-Type"] = MEDIA_TYPES[fmt]
     response.headers["Content-Disposition"] = f"attachment; filename=public-event.{fmt}"
@@ -151,95 +135,6 @@ def message():
         count = services.message_confirmed(public_event, form.subject.data, form.body.data)
         db.session.commit()
         flash(_("The message goes out to %(count)d confirmed attendees.", count=count), "success")
-        return redirect(url_for("public_staff.index"))
+        return redirect(url_for("manage_public.index"))
     return render_template("public/message.html", public_event=public_event, form=form,
                            confirmed=services.counts(public_event)["confirmed"]), 422 if form.errors else 200
-
-
-# --- the desk ---------------------------------------------------------------------------------------
-
-def _desk_name() -> str:
-    return session.get("desk_name") or current_user.email
-
-
-def desk_page(public_event: PublicEvent, form=None, shown: PublicAttendee | None = None, admitted=None,
-              matches=None, status: int = 200):
-    counts = services.counts(public_event)
-    return render_template("public/desk.html", public_event=public_event, form=form or TicketLookupForm(formdata=None),
-                           shown=shown, admitted=admitted, matches=matches, counts=counts,
-                           action_form=ActionForm(), local=lambda m: _local(public_event.event, m) if m else None), status
-
-
-def admit(public_event: PublicEvent, attendee: PublicAttendee):
-    """A scanned ticket: let the person in (once), and show the desk what happened."""
-    admitted = services.check_in(attendee, _desk_name()) if attendee.status == AttendeeStatus.CONFIRMED else None
-    db.session.commit()
-    return desk_page(public_event, shown=attendee, admitted=admitted)
-
-
-@desk_bp.get("/")
-@allow(*DESK)
-def desk():
-    return desk_page(_own_public_event())
-
-
-@desk_bp.post("/")
-@allow(*DESK)
-def desk_lookup():
-    """A scanned ticket is let in at once; a name lists the people it matches."""
-    public_event = _own_public_event()
-    form = TicketLookupForm()
-    if not form.validate_on_submit():
-        return desk_page(public_event, form=form, status=422)
-    attendee = services.attendee_for_ticket(public_event, form.q.data)
-    if attendee is not None:
-        return admit(public_event, attendee)
-    stmt = _people(public_event, None, form.q.data).where(PublicAttendee.status.in_(AT_THE_DESK))
-    matches = list(db.session.scalars(stmt.limit(26)))
-    return desk_page(public_event, matches=matches)
-
-
-def _desk_attendee(attendee_id: int) -> tuple[PublicEvent, PublicAttendee]:
-    public_event = _own_public_event()
-    attendee = db.get_or_404(PublicAttendee, attendee_id)
-    if attendee.public_event_id != public_event.id or attendee.status not in AT_THE_DESK:
-        abort(404)  # the desk sees people who had a seat or were in line, not unconfirmed registrations
-    return public_event, attendee
-
-
-@desk_bp.get("/attendees/<int:attendee_id>")
-@allow(*DESK)
-def desk_attendee(attendee_id: int):
-    public_event, attendee = _desk_attendee(attendee_id)
-    return desk_page(public_event, shown=attendee)
-
-
-@desk_bp.post("/attendees/<int:attendee_id>/check-in")
-@allow(*DESK)
-def desk_check_in(attendee_id: int):
-    public_event, attendee = _desk_attendee(attendee_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    if attendee.status != AttendeeStatus.CONFIRMED:
-        flash(_("This person has no seat: they cannot be let in with this list."), "error")
-        return desk_page(public_event, shown=attendee, status=409)
-    return admit(public_event, attendee)
-
-
-@desk_bp.post("/attendees/<int:attendee_id>/undo")
-@allow(*DESK)
-def desk_undo(attendee_id: int):
-    public_event, attendee = _desk_attendee(attendee_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    services.undo_check_in(attendee)
-    db.session.commit()
-    flash(_("Entry undone."), "success")
-    return redirect(url_for("public_desk.desk_attendee", attendee_id=attendee.id))
-
-
-@desk_bp.get("/counts.json")
-@allow(*DESK)
-def desk_counts():
-    counts = services.counts(_own_public_event())
-    return {"confirmed": counts["confirmed"], "checked_in": counts["checked_in"]}

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -20,13 +20,12 @@ from lsi_assembly.core.audit import entries_for
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.forms import options, page_number
 from lsi_assembly.core.i18n import current_language, safe_next
-from lsi_assembly.core.permissions import allow
+from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.core.tabular import MEDIA_TYPES, table_file
 from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
-from lsi_assembly.registration import staff_bp as bp
 from lsi_assembly.registration.forms import (
     BulkActionForm,
     ImportConfirmForm,
@@ -51,6 +50,10 @@ from lsi_assembly.registration.transfer import (
     export_rows,
     plan_import,
 )
+
+#: The organizers' pages, under /manage/registrations.
+bp = Blueprint("manage_registrations", __name__, url_prefix="/manage/registrations")
+guard_blueprint(bp)
 
 PER_PAGE = 50
 #: What the organizers' edit saves as the form gives it; the organization and the days are set below.
@@ -119,11 +122,11 @@ def index():
         words = (request.form.get("q") or "").replace("\x00", "").strip()[:100]
         set_session_value(current_user.session_key, SEARCH_KEY, words or None)
         db.session.commit()
-        return redirect(url_for("registrations.index", **RegistrationFilter.from_args(request.form).args()))
+        return redirect(url_for("manage_registrations.index", **RegistrationFilter.from_args(request.form).args()))
     if request.args.get("clear"):
         set_session_value(current_user.session_key, SEARCH_KEY, None)
         db.session.commit()
-        return redirect(url_for("registrations.index"))
+        return redirect(url_for("manage_registrations.index"))
     filters = _filters()
     page = db.paginate(registrations_query(event, filters), page=page_number(request.args.get("page")), per_page=PER_PAGE,
                        max_per_page=PER_PAGE, error_out=False)
@@ -185,7 +188,7 @@ def edit(participant_id: int):
             flash(_("%(name)s now has a place.", name=participant.full_name), "info")
         for promoted in change.promoted:
             flash(_("%(name)s moved off the waiting list into the freed place.", name=promoted.full_name), "info")
-        return redirect(url_for("registrations.detail", participant_id=participant.id))
+        return redirect(url_for("manage_registrations.detail", participant_id=participant.id))
     return render_template("registrations/edit.html", form=form, participant=participant, event=event), (
         422 if form.errors else 200)
 
@@ -200,7 +203,7 @@ def act(participant_id: int, action: str):
                                event=participant.event)
     _report(apply_action(action, [participant]), action)
     db.session.commit()
-    return redirect(url_for("registrations.detail", participant_id=participant.id))
+    return redirect(url_for("manage_registrations.detail", participant_id=participant.id))
 
 
 @bp.post("/bulk")
@@ -210,7 +213,7 @@ def bulk():
     event = current_event_or_404()
     form = BulkActionForm()
     form.action.choices = options(Decision.choices())
-    back = safe_next(request.form.get("next") or url_for("registrations.index"))
+    back = safe_next(request.form.get("next") or url_for("manage_registrations.index"))
     if not form.validate_on_submit():
         flash(_("Please tick the registrations again: the selection could not be read.") if form.ids.errors
               else _("Please choose an action."), "error")
@@ -283,7 +286,7 @@ def import_confirm():
     path = _upload_path(token) if form.validate_on_submit() and UPLOAD_TOKEN.fullmatch(token) else None
     if path is None or not path.exists():
         flash(_("This import has expired or was already done. Please upload the file again."), "error")
-        return redirect(url_for("registrations.import_form"))
+        return redirect(url_for("manage_registrations.import_form"))
     plan = plan_import(event, path.read_bytes())
     if not plan.valid and not form.valid_only.data:
         flash(_("Some lines are not valid: correct the file, or choose to import only the valid lines."), "error")
@@ -295,4 +298,4 @@ def import_confirm():
     flash(_("Import done: %(created)d created, %(updated)d updated, %(rejected)d lines left out.",
             created=created, updated=updated, rejected=plan.count("reject") if form.valid_only.data else 0),
           "success")
-    return redirect(url_for("registrations.index"))
+    return redirect(url_for("manage_registrations.index"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from lsi_assembly.core.bots import Verdict
@@ -15,7 +15,6 @@ from lsi_assembly.events.services import current_event, current_event_or_404
 from lsi_assembly.extensions import db, limiter
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.organizations.services import find_by_invitation
-from lsi_assembly.registration import bp
 from lsi_assembly.registration.forms import (
     CancelForm,
     ConfirmAddressForm,
@@ -43,6 +42,8 @@ from lsi_assembly.registration.services import (
 )
 
 log = logging.getLogger(__name__)
+#: The public pages: the form, its confirmation and the personal link.
+bp = Blueprint("registration", __name__)
 
 
 def _member_organizations(event: Event) -> list[Organization]:

@@ -23,6 +23,7 @@ from lsi_assembly.workshops.assignment import (
     send_schedule,
 )
 from lsi_assembly.workshops.forms import seats_form
+from lsi_assembly.workshops.labels import run_label, slot_label
 from lsi_assembly.workshops.models import TimeSlot, Workshop, WorkshopAssignment, WorkshopRun
 from lsi_assembly.workshops.seats import (
     SeatChoice,
@@ -33,9 +34,8 @@ from lsi_assembly.workshops.seats import (
     set_seats,
 )
 from lsi_assembly.workshops.services import ranking_of, slots_of
-from lsi_assembly.workshops.staff_views import slot_label
 
-bp = Blueprint("assignment", __name__, url_prefix="/manage/programme")
+bp = Blueprint("manage_assignment", __name__, url_prefix="/manage/programme")
 guard_blueprint(bp)
 
 SEAT_PROBLEMS = {
@@ -44,11 +44,6 @@ SEAT_PROBLEMS = {
     "full": _l("This run is full: choose another one or free a seat in it first."),
     "twice": _l("This workshop is already chosen in another time slot."),
 }
-
-
-def run_label(run: WorkshopRun) -> str:
-    """E.g. "Safe shelters – Salle Jaurès"."""
-    return f"{run.workshop.title} – {run.room.name}"
 
 
 def _event_runs(event) -> list[WorkshopRun]:
@@ -69,7 +64,7 @@ def assign():
     if event.assignment_published_at is not None and request.form.get("confirm") != "y":
         flash(_("The seats are published and people were told where they sit. To assign them anew anyway, "
                 "tick the confirmation first."), "error")
-        return redirect(url_for("programme.index") + "#assignment-title")
+        return redirect(url_for("manage_programme.index") + "#assignment-title")
     solution = run_assignment(event)
     db.session.commit()
     flash(_("Seats assigned in %(seconds)s s: %(seated)d seats, %(unseated)d attended slots without a seat. "
@@ -77,7 +72,7 @@ def assign():
             seated=solution.stats["seated"], unseated=solution.stats["unseated"]) if solution.optimal else
           _("Seats assigned; the best possible assignment could not be proven in time (gap %(gap)s).",
             gap=f"{solution.objective - solution.lower_bound:g}"), "success")
-    return redirect(url_for("assignment.report"))
+    return redirect(url_for("manage_assignment.report"))
 
 
 @bp.get("/assignment")
@@ -96,13 +91,13 @@ def publish():
     event = current_event_or_404()
     if request.form.get("confirm") != "y":
         flash(_("Tick the confirmation to publish: everyone with a seat will get an e-mail."), "error")
-        return redirect(url_for("assignment.report"))
+        return redirect(url_for("manage_assignment.report"))
     lock_seats(event)
     told = publish_assignment(event)
     db.session.commit()
     flash(ngettext("The seats are published; %(num)d person was sent their schedule.",
                    "The seats are published; %(num)d people were sent their schedule.", told), "success")
-    return redirect(url_for("assignment.report"))
+    return redirect(url_for("manage_assignment.report"))
 
 
 @bp.post("/assignment/fill")
@@ -117,7 +112,7 @@ def fill():
         " " + ngettext("%(num)d person was e-mailed their new schedule.",
                        "%(num)d people were e-mailed their new schedule.", len(new))
         if new and event.assignment_published_at else ""), "success")
-    return redirect(url_for("assignment.report"))
+    return redirect(url_for("manage_assignment.report"))
 
 
 @bp.route("/participants/<int:participant_id>/seats", methods=["GET", "POST"])
@@ -161,7 +156,7 @@ def seats(participant_id: int):
                 flash(_("More people of this organization than the limit of %(cap)d sit in: %(runs)s. "
                         "Saved anyway, as you chose.", cap=event.workshop_organization_cap,
                         runs="; ".join(run_label(run) for run in crowded)), "warning")
-            return redirect(url_for("assignment.seats", participant_id=participant.id))
+            return redirect(url_for("manage_assignment.seats", participant_id=participant.id))
         for slot_id, problem in problems.items():
             form[f"run_{slot_id}"].errors = [SEAT_PROBLEMS[problem]]
         status = 422

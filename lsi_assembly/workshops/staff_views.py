@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import format_date, ngettext
+from flask_babel import ngettext
 from flask_babel import gettext as _
 
 from lsi_assembly.auth.models import Role
@@ -14,16 +14,12 @@ from lsi_assembly.events.services import current_event_or_404, lock_event
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.links import make_token
 from lsi_assembly.workshops.forms import PreferenceWindowForm, RoomForm, RunForm, TimeSlotForm, WorkshopForm
+from lsi_assembly.workshops.labels import slot_label
 from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopAssignment, WorkshopRun
 from lsi_assembly.workshops.services import room_taken, rooms_of, slots_of, without_ranking, workshops_of
 
-bp = Blueprint("programme", __name__, url_prefix="/manage/programme")
+bp = Blueprint("manage_programme", __name__, url_prefix="/manage/programme")
 guard_blueprint(bp)
-
-
-def slot_label(slot: TimeSlot) -> str:
-    """E.g. "Thu 24 Jun, 14:00-15:30" in the reader's language."""
-    return f"{format_date(slot.day.date, 'EEE d MMM')}, {slot.starts_at:%H:%M}–{slot.ends_at:%H:%M}"
 
 
 def _own(model, object_id: int):
@@ -63,7 +59,7 @@ def add_slot():
                             ends_at=form.ends_at.data))
     db.session.commit()
     flash(_("The time slot is added."), "success")
-    return redirect(url_for("programme.index"))
+    return redirect(url_for("manage_programme.index"))
 
 
 @bp.post("/rooms")
@@ -82,7 +78,7 @@ def add_room():
                         step_free=form.step_free.data))
     db.session.commit()
     flash(_("The room is added."), "success")
-    return redirect(url_for("programme.index"))
+    return redirect(url_for("manage_programme.index"))
 
 
 @bp.post("/<any(slots, rooms):kind>/<int:item_id>/delete")
@@ -97,7 +93,7 @@ def delete_item(kind: str, item_id: int):
         db.session.delete(item)
         db.session.commit()
         flash(_("Removed."), "success")
-    return redirect(url_for("programme.index"))
+    return redirect(url_for("manage_programme.index"))
 
 
 @bp.route("/workshops/new", methods=["GET", "POST"])
@@ -112,7 +108,7 @@ def new_workshop():
         db.session.add(workshop)
         db.session.commit()
         flash(_("The workshop is added: now choose when and where it is held."), "success")
-        return redirect(url_for("programme.workshop", workshop_id=workshop.id))
+        return redirect(url_for("manage_programme.workshop", workshop_id=workshop.id))
     return render_template("workshops/workshop.html", event=event, form=form, workshop=None), (
         422 if form.errors else 200)
 
@@ -134,7 +130,7 @@ def workshop(workshop_id: int):
             setattr(workshop, name, getattr(form, name).data)
         db.session.commit()
         flash(_("The workshop is saved."), "success")
-        return redirect(url_for("programme.workshop", workshop_id=workshop.id))
+        return redirect(url_for("manage_programme.workshop", workshop_id=workshop.id))
     return render_template("workshops/workshop.html", event=event, form=form, workshop=workshop,
                            run_form=_run_form(event, formdata=None), slot_label=slot_label), (
         422 if form.errors else 200)
@@ -155,7 +151,7 @@ def add_run(workshop_id: int):
                                capacity=room.capacity if form.capacity.data is None else form.capacity.data))
     db.session.commit()
     flash(_("The run is added."), "success")
-    return redirect(url_for("programme.workshop", workshop_id=workshop.id))
+    return redirect(url_for("manage_programme.workshop", workshop_id=workshop.id))
 
 
 @bp.post("/runs/<int:run_id>/delete")
@@ -170,11 +166,11 @@ def delete_run(run_id: int):
     if event.assignment_published_at is not None and db.session.scalar(
             sa.select(WorkshopAssignment.id).where(WorkshopAssignment.run_id == run.id).limit(1)) is not None:
         flash(_("People were told they have a seat in this run: move them to other runs first."), "error")
-        return redirect(url_for("programme.workshop", workshop_id=workshop_id))
+        return redirect(url_for("manage_programme.workshop", workshop_id=workshop_id))
     db.session.delete(run)
     db.session.commit()
     flash(_("The run is removed."), "success")
-    return redirect(url_for("programme.workshop", workshop_id=workshop_id))
+    return redirect(url_for("manage_programme.workshop", workshop_id=workshop_id))
 
 
 @bp.post("/preferences")
@@ -194,7 +190,7 @@ def preference_window():
         for errors in form.errors.values():
             for error in errors:
                 flash(str(error), "error")
-    return redirect(url_for("programme.index") + "#preferences")
+    return redirect(url_for("manage_programme.index") + "#preferences")
 
 
 @bp.post("/preferences/remind")
@@ -204,7 +200,7 @@ def remind():
     event = current_event_or_404()
     if not event.preferences_open:
         flash(_("Open the choice of workshops first."), "error")
-        return redirect(url_for("programme.index") + "#preferences")
+        return redirect(url_for("manage_programme.index") + "#preferences")
     people = without_ranking(event)
     for participant in people:
         queue_mail(participant.email, "workshop_reminder", participant.locale, participant=participant,
@@ -212,4 +208,4 @@ def remind():
     db.session.commit()
     flash(ngettext("A reminder went to %(num)d person.", "A reminder went to %(num)d people.", len(people)),
           "success")
-    return redirect(url_for("programme.index") + "#preferences")
+    return redirect(url_for("manage_programme.index") + "#preferences")
