@@ -22,8 +22,10 @@ run: install translations
 	echo "" && \
 	exec $(FLASK) run --host "$(HOST)" --port "$(PORT)"
 
-## test: install what the tests need (Chromium included) and run the whole suite
+## test: install what the tests need (Chromium included), check the layers, run the whole suite
+## (lint-imports checks the import contracts in pyproject.toml: a broken one fails the target before pytest)
 test: install-test translations system-packages
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 $(BIN)/python:

@@ -49,7 +49,7 @@ from lsi_assembly.workshops import views as workshops_views
 from lsi_assembly.workshops import staff_views as workshops_staff_views
 
 #: Every blueprint, by audience. Public: anyone. Staff: /manage (organizers) and /desk (the check-in desk),
-#: each view declaring its roles (core.permissions). Each blueprint is ``bp`` in its views module.
+#: each view declaring its roles (auth.permissions). Each blueprint is ``bp`` in its views module.
 BLUEPRINTS = (
     # public pages
     main_views.bp,                       # main: home page, privacy notice, health check

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from lsi_assembly.auth.models import Role
+from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.badges.forms import InfoForm, PresetForm, PrintForm
 from lsi_assembly.badges.layout import PRESETS, Preset, metrics
 from lsi_assembly.badges.models import BadgePreset, BadgePrint
@@ -18,7 +19,6 @@ from lsi_assembly.badges.printing import print_and_log
 from lsi_assembly.badges.services import BadgeFilter, badges_for, presets, select_for_print
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.core.jobs import Job, start_job
-from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db

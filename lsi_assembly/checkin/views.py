@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lsi_assembly.auth.models import Role
+from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.badges.printing import print_and_log
 from lsi_assembly.badges.services import BadgeFilter, presets, reissue
 from lsi_assembly.checkin.forms import DeskSettingsForm, LookupForm, WalkInForm
@@ -26,7 +27,6 @@ from lsi_assembly.checkin.services import (
     venue_today,
 )
 from lsi_assembly.core.i18n import current_language
-from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.events.models import EventDay
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from lsi_assembly.auth.forms import StaffAccountForm, StaffRoleForm
 from lsi_assembly.auth.models import Role, User
+from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.auth.services import create_user, find_user, make_reset_token
 from lsi_assembly.core.audit import AuditEntry
 from lsi_assembly.core.forms import page_number, parse_id
@@ -13,7 +14,6 @@ from lsi_assembly.core.i18n import current_language
 from lsi_assembly.core.jobs import Job, remove_old_files, send_result
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
-from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.manage.services import dashboard, timeline_chart

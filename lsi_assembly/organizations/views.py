@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from lsi_assembly.auth.models import Role
+from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.core.audit import entries_for
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.core.links import external_url
-from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.core.tabular import TableFileError
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 
 from lsi_assembly.auth.models import Role
-from lsi_assembly.core.permissions import allow, guard_blueprint
+from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
 from lsi_assembly.public import services

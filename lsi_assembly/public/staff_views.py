@@ -11,9 +11,9 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 
 from lsi_assembly.auth.models import Role
+from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.forms import page_number
-from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.core.tabular import MEDIA_TYPES, table_file
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db

@@ -15,12 +15,12 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from lsi_assembly.auth.models import Role
+from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.auth.services import session_value, set_session_value
 from lsi_assembly.core.audit import entries_for
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.forms import options, page_number
 from lsi_assembly.core.i18n import current_language, safe_next
-from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.core.tabular import MEDIA_TYPES, table_file
 from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event_or_404

@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
 from lsi_assembly.auth.models import Role
-from lsi_assembly.core.permissions import allow, guard_blueprint
+from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Participant, Status

@@ -7,9 +7,9 @@ from flask_babel import ngettext
 from flask_babel import gettext as _
 
 from lsi_assembly.auth.models import Role
+from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
-from lsi_assembly.core.permissions import allow, guard_blueprint
 from lsi_assembly.events.services import current_event_or_404, lock_event
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.links import make_token
