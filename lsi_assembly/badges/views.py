@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,16 +17,18 @@ from lsi_assembly.badges.layout import PRESETS, Preset, metrics
 from lsi_assembly.badges.models import BadgePreset, BadgePrint
 from lsi_assembly.badges.printing import print_and_log
 from lsi_assembly.badges.services import BadgeFilter, badges_for, presets, select_for_print
+from lsi_assembly.core.event_scope import get_in_event_or_404, load_event
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.core.jobs import Job, start_job
 from lsi_assembly.events.models import Event
-from lsi_assembly.events.services import current_event_or_404
+from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.models import Participant, Status
 
 bp = Blueprint("manage_badges", __name__, url_prefix="/manage/badges")
 guard_blueprint(bp)
+load_event(bp, current_event)
 
 
 def _print_form(event: Event, **kwargs) -> PrintForm:
@@ -66,14 +68,14 @@ def names_the_font_lacks(event: Event) -> list[Participant]:
 @allow(Role.ORGANIZER)
 def index():
     """Print badges: all, or by organization, category, day, not yet printed, changed since printed."""
-    return _page(current_event_or_404())
+    return _page(g.event)
 
 
 @bp.post("/print")
 @allow(Role.ORGANIZER)
 def print_badges():
     """Start printing the chosen badges in the background; the job's page shows progress."""
-    event = current_event_or_404()
+    event = g.event
     form = _print_form(event)
     if not form.validate_on_submit():
         return _page(event, print_form=form, status=422)
@@ -109,7 +111,7 @@ def _work(progress, *, event_id: int, wanted: BadgeFilter, preset: Preset, back:
 @allow(Role.ORGANIZER)
 def add_preset():
     """Add a badge size of the organizers' own."""
-    event = current_event_or_404()
+    event = g.event
     form = PresetForm()
     valid = form.validate_on_submit()
     if valid and form.name.data in presets(event):
@@ -137,9 +139,7 @@ def add_preset():
 @allow(Role.ORGANIZER)
 def delete_preset(preset_id: int):
     """Remove a badge size of the organizers' own."""
-    preset = db.get_or_404(BadgePreset, preset_id)
-    if preset.event_id != current_event_or_404().id:
-        abort(404)
+    preset = get_in_event_or_404(BadgePreset, preset_id)
     db.session.delete(preset)
     db.session.commit()
     flash(_("Removed."), "success")
@@ -150,7 +150,7 @@ def delete_preset(preset_id: int):
 @allow(Role.ORGANIZER)
 def save_info():
     """Save the practical information printed on the back of badges."""
-    event = current_event_or_404()
+    event = g.event
     form = InfoForm()
     if not form.validate_on_submit():
         return _page(event, info_form=form, status=422)

@@ -7,7 +7,7 @@ organizers marked the person for desk attention.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -26,9 +26,10 @@ from lsi_assembly.checkin.services import (
     undo_check_in,
     venue_today,
 )
+from lsi_assembly.core.event_scope import get_in_event_or_404, load_event
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.events.models import EventDay
-from lsi_assembly.events.services import current_event_or_404
+from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.public.desk import admit
 from lsi_assembly.public.services import attendee_for_ticket, public_event_of
@@ -36,6 +37,7 @@ from lsi_assembly.registration.models import Participant, Status
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 guard_blueprint(bp)
+load_event(bp, current_event)
 
 DESK = (Role.DESK, Role.ORGANIZER)
 DEFAULT_PRESET = "card-86x54"
@@ -68,31 +70,24 @@ def _desk_page(event, lookup_form=None, lookup=None, shown=None, status=200):
         has_public_event=public_event_of(event) is not None), status
 
 
-def _own_participant(participant_id: int) -> Participant:
-    participant = db.get_or_404(Participant, participant_id)
-    if participant.event_id != current_event_or_404().id:
-        abort(404)
-    return participant
-
-
 def _person_at_desk(participant_id: int) -> tuple[Participant, str, EventDay | None, str]:
     """The participant (404 if not of this event), this desk's name, its day and its printer's badge size."""
-    person = _own_participant(participant_id)
-    return (person, *_settings(current_event_or_404()))
+    person = get_in_event_or_404(Participant, participant_id)
+    return (person, *_settings(g.event))
 
 
 @bp.get("/")
 @allow(*DESK)
 def index():
     """The desk: the lookup input, today's counts, this desk's settings."""
-    return _desk_page(current_event_or_404())
+    return _desk_page(g.event)
 
 
 @bp.post("/")
 @allow(*DESK)
 def lookup():
     """Find by scanned code or by name; one confirmed match registered for today is checked in at once."""
-    event = current_event_or_404()
+    event = g.event
     form = LookupForm()
     if not form.validate_on_submit():
         return _desk_page(event, lookup_form=form, status=422)
@@ -119,7 +114,7 @@ def lookup():
 def participant(participant_id: int):
     """One person as the desk sees them."""
     person, _desk, day, _preset = _person_at_desk(participant_id)
-    return _desk_page(current_event_or_404(), shown=desk_view(person, day))
+    return _desk_page(g.event, shown=desk_view(person, day))
 
 
 @bp.post("/participants/<int:participant_id>/check-in")
@@ -153,7 +148,7 @@ def undo(participant_id: int):
 @allow(*DESK)
 def badge(participant_id: int):
     """Print one badge now (a reprint must be confirmed); answers with the PDF to print."""
-    event = current_event_or_404()
+    event = g.event
     person, _desk, day, preset_name = _person_at_desk(participant_id)
     view = desk_view(person, day)
     if person.status != Status.CONFIRMED:
@@ -176,7 +171,7 @@ def badge(participant_id: int):
 @allow(*DESK)
 def reissue_badge(participant_id: int):
     """A lost badge: its code stops working; a new code is issued for a new badge."""
-    person = _own_participant(participant_id)
+    person = get_in_event_or_404(Participant, participant_id)
     if request.form.get("confirm") != "y":
         flash(_("Tick the confirmation: the old badge will no longer work."), "error")
     else:
@@ -190,7 +185,7 @@ def reissue_badge(participant_id: int):
 @allow(*DESK)
 def settings():
     """Remember this desk's name, day and badge printer (in this browser's session)."""
-    event = current_event_or_404()
+    event = g.event
     form = DeskSettingsForm(days=event.days, presets=presets(event))
     if form.validate_on_submit():
         session["desk_name"] = form.desk.data
@@ -208,7 +203,7 @@ def settings():
 @allow(*DESK)
 def walk_in():
     """Register someone at the desk, check them in, and go straight to printing their badge."""
-    event = current_event_or_404()
+    event = g.event
     desk, day, _preset = _settings(event)
     form = WalkInForm(locale=current_language())
     if day is not None and form.validate_on_submit():
@@ -225,7 +220,7 @@ def walk_in():
 @allow(*DESK)
 def counts():
     """Today's counts, for the desk page to refresh itself."""
-    event = current_event_or_404()
+    event = g.event
     _desk, day, _preset = _settings(event)
     if day is None:
         return jsonify({"expected": 0, "arrived": 0})

@@ -1,23 +1,25 @@
 """The organizers' lists page: every list as PDF (printed in the background, with progress), CSV or Excel."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.permissions import allow, guard_blueprint
+from lsi_assembly.core.event_scope import load_event
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.core.jobs import start_job
 from lsi_assembly.events.models import Event
-from lsi_assembly.events.services import current_event_or_404
+from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.lists.render import MEDIA_TYPES, list_file, list_pdf
 from lsi_assembly.lists.tables import GROUPINGS, KINDS, build
 
 bp = Blueprint("manage_lists", __name__, url_prefix="/manage/lists")
 guard_blueprint(bp)
+load_event(bp, current_event)
 
 
 def _choices(event: Event) -> dict:
@@ -39,7 +41,7 @@ def _choices(event: Event) -> dict:
 @allow(Role.ORGANIZER)
 def index():
     """Every list, with its options and formats."""
-    event = current_event_or_404()
+    event = g.event
     return render_template("lists/index.html", event=event, kinds=KINDS, groupings=GROUPINGS)
 
 
@@ -47,7 +49,7 @@ def index():
 @allow(Role.ORGANIZER)
 def sharing():
     """Offer the shared participant list to confirmed participants (on their personal page), or stop."""
-    event = current_event_or_404()
+    event = g.event
     event.participant_list_shared = request.form.get("shared") == "y"
     db.session.commit()
     flash(_("Confirmed participants can now download the participant list from their personal page.")
@@ -60,7 +62,7 @@ def sharing():
 @allow(Role.ORGANIZER)
 def download():
     """One list: CSV and Excel at once; a PDF is printed in the background (its page shows progress)."""
-    event = current_event_or_404()
+    event = g.event
     chosen = _choices(event)
     name = f"{chosen['kind']}{'-' + chosen['day'].date.isoformat() if chosen['day'] else ''}.{chosen['fmt']}"
     if chosen["fmt"] == "pdf":

@@ -1,6 +1,6 @@
 """The organizers' dashboard, the audit log and (for administrators) staff accounts."""
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,6 +9,7 @@ from lsi_assembly.auth.models import Role, User
 from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.auth.services import create_user, find_user, make_reset_token
 from lsi_assembly.core.audit import AuditEntry
+from lsi_assembly.core.event_scope import event_optional, load_event, without_event
 from lsi_assembly.core.forms import page_number, parse_id
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.core.jobs import Job, remove_old_files, send_result
@@ -20,15 +21,17 @@ from lsi_assembly.manage.services import dashboard, timeline_chart
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 guard_blueprint(bp)
+load_event(bp, current_event)
 
 AUDIT_KINDS = ("participant", "organization", "user", "check_in", "public_event")
 
 
 @bp.get("/")
+@event_optional
 @allow(Role.ORGANIZER)
 def index():
     """Show who is coming at a glance: counts, catering, quotas and registrations over time."""
-    event = current_event()
+    event = g.event
     if event is None:
         return render_template("manage/index.html", event=None)
     figures = dashboard(event)
@@ -37,6 +40,7 @@ def index():
 
 
 @bp.get("/audit")
+@event_optional
 @allow(Role.ORGANIZER)
 def audit():
     """The whole audit log, newest first, filtered by kind of record (and one record)."""
@@ -50,11 +54,12 @@ def audit():
             stmt = stmt.where(AuditEntry.entity_id == entity_id)
     page = db.paginate(stmt, page=page_number(request.args.get("page")), per_page=50, max_per_page=50,
                        error_out=False)
-    return render_template("manage/audit.html", page=page, kind=kind, kinds=AUDIT_KINDS, event=current_event(),
+    return render_template("manage/audit.html", page=page, kind=kind, kinds=AUDIT_KINDS, event=g.event,
                            filters={k: v for k, v in (("kind", kind), ("id", record)) if v})
 
 
 @bp.route("/users", methods=["GET", "POST"])
+@event_optional
 @allow()
 def users():
     """List staff accounts; create one, whose owner gets a link to set a password."""
@@ -71,11 +76,12 @@ def users():
                     email=user.email), "success")
             return redirect(url_for("manage.users"))
     accounts = db.session.scalars(sa.select(User).order_by(User.active.desc(), User.email)).all()
-    return render_template("manage/users.html", form=form, accounts=accounts, event=current_event(),
+    return render_template("manage/users.html", form=form, accounts=accounts, event=g.event,
                            role_form=StaffRoleForm), 422 if form.errors else 200
 
 
 @bp.post("/users/<int:user_id>")
+@without_event
 @allow()
 def update_user(user_id: int):
     """Change an account's role, or switch it off or on (never one's own)."""
@@ -92,6 +98,7 @@ def update_user(user_id: int):
 
 
 @bp.get("/jobs/<int:job_id>")
+@without_event
 @allow(Role.ORGANIZER)
 def job(job_id: int):
     """How a background job is doing; the page refreshes itself until it is done."""
@@ -100,6 +107,7 @@ def job(job_id: int):
 
 
 @bp.get("/jobs/<int:job_id>/download")
+@without_event
 @allow(Role.ORGANIZER)
 def job_download(job_id: int):
     """The result of a finished job."""

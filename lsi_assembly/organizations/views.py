@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.core.audit import entries_for
+from lsi_assembly.core.event_scope import get_in_event_or_404, load_event
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.tabular import TableFileError
-from lsi_assembly.events.services import current_event_or_404
+from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.forms import MemberListForm, OrganizationForm
 from lsi_assembly.organizations.models import Organization
@@ -28,22 +29,16 @@ from lsi_assembly.registration.services import refill_quota
 
 bp = Blueprint("manage_organizations", __name__, url_prefix="/manage/organizations")
 guard_blueprint(bp)
+load_event(bp, current_event)
 
 FIELDS = ("name", "country", "delegate_quota", "contact_name", "contact_email", "is_active")
-
-
-def _organization_or_404(organization_id: int) -> Organization:
-    organization = db.get_or_404(Organization, organization_id)
-    if organization.event_id != current_event_or_404().id:
-        abort(404)
-    return organization
 
 
 @bp.get("/")
 @allow(Role.ORGANIZER)
 def index():
     """List organizations with their delegates against their quota."""
-    event = current_event_or_404()
+    event = g.event
     return render_template("organizations/index.html", event=event, rows=quota_overview(event, active_only=False))
 
 
@@ -51,7 +46,7 @@ def index():
 @allow(Role.ORGANIZER)
 def create():
     """Add a member organization."""
-    event = current_event_or_404()
+    event = g.event
     form = OrganizationForm(locale=current_language(), name_taken=lambda name: name_taken(event, name))
     if form.validate_on_submit():
         organization = Organization(event_id=event.id, **{name: getattr(form, name).data for name in FIELDS})
@@ -67,7 +62,7 @@ def create():
 @allow(Role.ORGANIZER)
 def edit(organization_id: int):
     """Change an organization (a larger quota takes people off its waiting list), see its history."""
-    organization = _organization_or_404(organization_id)
+    organization = get_in_event_or_404(Organization, organization_id)
     event = organization.event
     form = OrganizationForm(obj=organization, locale=current_language(),
                             name_taken=lambda name: name_taken(event, name, excluding=organization.id))
@@ -93,7 +88,7 @@ def edit(organization_id: int):
 @allow(Role.ORGANIZER)
 def invitation(organization_id: int):
     """Create or replace the organization's invitation link, or switch it off."""
-    organization = _organization_or_404(organization_id)
+    organization = get_in_event_or_404(Organization, organization_id)
     if request.form.get("revoke"):
         revoke_invitation(organization)
         flash(_("The invitation link is switched off."), "success")
@@ -108,7 +103,7 @@ def invitation(organization_id: int):
 @allow(Role.ORGANIZER)
 def import_members():
     """Import the member list from a CSV file: all lines or none."""
-    event = current_event_or_404()
+    event = g.event
     form = MemberListForm()
     plan = None
     if form.validate_on_submit():

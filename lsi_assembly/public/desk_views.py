@@ -1,12 +1,13 @@
 """The entry desk of the public event: scan a ticket or find a name, let people in, undo an entry."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, g, redirect, url_for
 from flask_babel import gettext as _
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.permissions import allow, guard_blueprint
-from lsi_assembly.events.services import current_event_or_404
+from lsi_assembly.core.event_scope import get_in_event_or_404, load_event
+from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.public import services
 from lsi_assembly.public.desk import AT_THE_DESK, admit, desk_page
@@ -15,12 +16,13 @@ from lsi_assembly.public.models import AttendeeStatus, PublicAttendee, PublicEve
 
 bp = Blueprint("desk_public", __name__, url_prefix="/desk/public")
 guard_blueprint(bp)
+load_event(bp, current_event)
 
 DESK = (Role.DESK, Role.ORGANIZER)
 
 
 def _own_public_event() -> PublicEvent:
-    public_event = services.public_event_of(current_event_or_404())
+    public_event = services.public_event_of(g.event)
     if public_event is None:
         abort(404)
     return public_event
@@ -50,11 +52,10 @@ def lookup():
 
 
 def _desk_attendee(attendee_id: int) -> tuple[PublicEvent, PublicAttendee]:
-    public_event = _own_public_event()
-    attendee = db.get_or_404(PublicAttendee, attendee_id)
-    if attendee.public_event_id != public_event.id or attendee.status not in AT_THE_DESK:
+    attendee = get_in_event_or_404(PublicAttendee, attendee_id)
+    if attendee.status not in AT_THE_DESK:
         abort(404)  # the desk sees people who had a seat or were in line, not unconfirmed registrations
-    return public_event, attendee
+    return attendee.public_event, attendee
 
 
 @bp.get("/attendees/<int:attendee_id>")

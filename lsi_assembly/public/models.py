@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -107,6 +108,8 @@ class PublicAttendee(db.Model):
         sa.UniqueConstraint("public_event_id", "email"),
         sa.Index("ix_public_attendees_queue", "public_event_id", "status", "queued_at"),
     )
+    #: How an attendee reaches its event (core.event_scope.get_in_event_or_404).
+    event_path: ClassVar[tuple[str, ...]] = ("public_event",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_event_id: Mapped[int] = mapped_column(sa.ForeignKey("public_events.id", ondelete="CASCADE"), index=True)

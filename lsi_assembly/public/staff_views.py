@@ -7,22 +7,24 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.event_scope import load_event
 from lsi_assembly.core.forms import page_number
 from lsi_assembly.core.tabular import MEDIA_TYPES, table_file
-from lsi_assembly.events.services import current_event_or_404
+from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.public import services
 from lsi_assembly.public.forms import MessageForm, PublicEventForm
-from lsi_assembly.public.models import AttendeeStatus, PublicAttendee, PublicEvent
+from lsi_assembly.public.models import AttendeeStatus, PublicEvent
 
 bp = Blueprint("manage_public", __name__, url_prefix="/manage/public")
 guard_blueprint(bp)
+load_event(bp, current_event)
 
 ORGANIZERS = (Role.ORGANIZER,)
 PAGE_SIZE = 100
@@ -42,7 +44,7 @@ def _utc(event, day, clock) -> datetime:
 @allow(*ORGANIZERS)
 def index():
     """Settings, counts with a picture of the room, the list (filter, search, pages)."""
-    event = current_event_or_404()
+    event = g.event
     public_event = services.public_event_of(event)
     if public_event is not None:
         services.sweep(public_event)
@@ -96,7 +98,7 @@ def index():
 
 
 def _own_public_event() -> PublicEvent:
-    public_event = services.public_event_of(current_event_or_404())
+    public_event = services.public_event_of(g.event)
     if public_event is None:
         abort(404)
     return public_event

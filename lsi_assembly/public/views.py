@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -22,8 +23,9 @@ from flask import (
 from flask_babel import gettext as _
 
 from lsi_assembly.core.bots import Verdict
+from lsi_assembly.core.event_scope import load_event, without_event
 from lsi_assembly.core.i18n import current_language
-from lsi_assembly.events.services import current_event_or_404
+from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db, limiter
 from lsi_assembly.public import services
 from lsi_assembly.public.forms import ActionForm, PublicRegistrationForm
@@ -31,10 +33,12 @@ from lsi_assembly.public.models import AttendeeStatus, PublicAttendee, PublicEve
 
 log = logging.getLogger(__name__)
 bp = Blueprint("public", __name__, url_prefix="/public")
+#: The form's pages need the event; a person's links name their own (``without_event``).
+load_event(bp, current_event)
 
 
 def _public_event() -> PublicEvent:
-    public_event = services.public_event_of(current_event_or_404())
+    public_event = services.public_event_of(g.event)
     if public_event is None:
         abort(404)
     return public_event
@@ -95,6 +99,7 @@ def done():
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
+@without_event
 def confirm(token: str):
     """The link in the first e-mail: one button confirms the address (and gives a seat or a place in line)."""
     attendee = _attendee(token)
@@ -110,6 +115,7 @@ def confirm(token: str):
 
 
 @bp.get("/ticket/<token>")
+@without_event
 def ticket(token: str):
     """The person's page: their ticket, their place in line, or the offer to claim."""
     attendee = _attendee(token)
@@ -121,6 +127,7 @@ def ticket(token: str):
 
 
 @bp.get("/ticket/<token>/event.ics")
+@without_event
 def calendar(token: str):
     attendee = _attendee(token)
     response = make_response(services.calendar_file(attendee.public_event))
@@ -130,6 +137,7 @@ def calendar(token: str):
 
 
 @bp.route("/claim/<token>", methods=["GET", "POST"])
+@without_event
 def claim(token: str):
     """The link in the offer e-mail: one button takes the seat kept for the person."""
     attendee = _attendee(token)
@@ -145,6 +153,7 @@ def claim(token: str):
 
 
 @bp.route("/cancel/<token>", methods=["GET", "POST"])
+@without_event
 def cancel(token: str):
     """One button frees the seat (or the place in line) for someone else."""
     attendee = _attendee(token)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -19,11 +19,12 @@ from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.auth.services import session_value, set_session_value
 from lsi_assembly.core.audit import entries_for
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.event_scope import get_in_event_or_404, load_event
 from lsi_assembly.core.forms import options, page_number
 from lsi_assembly.core.i18n import current_language, safe_next
 from lsi_assembly.core.tabular import MEDIA_TYPES, table_file
 from lsi_assembly.events.models import Event
-from lsi_assembly.events.services import current_event_or_404
+from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.forms import (
@@ -54,6 +55,7 @@ from lsi_assembly.registration.transfer import (
 #: The organizers' pages, under /manage/registrations.
 bp = Blueprint("manage_registrations", __name__, url_prefix="/manage/registrations")
 guard_blueprint(bp)
+load_event(bp, current_event)
 
 PER_PAGE = 50
 #: What the organizers' edit saves as the form gives it; the organization and the days are set below.
@@ -62,13 +64,6 @@ _EDITED_ONE_BY_ONE = tuple(spec for spec in ORGANIZER_FIELDS if spec.kind not in
 UPLOAD_TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
 #: Uploads waiting for confirmation longer than this are deleted.
 UPLOAD_MAX_AGE = timedelta(hours=2)
-
-
-def _participant_or_404(participant_id: int) -> Participant:
-    participant = db.get_or_404(Participant, participant_id)
-    if participant.event_id != current_event_or_404().id:
-        abort(404)
-    return participant
 
 
 def _organizations(event: Event) -> list[Organization]:
@@ -117,7 +112,7 @@ def index():
     never to the cookie or a URL; the other filters (none of them personal) to the address of the page
     it redirects to.
     """
-    event = current_event_or_404()
+    event = g.event
     if request.method == "POST":
         words = (request.form.get("q") or "").replace("\x00", "").strip()[:100]
         set_session_value(current_user.session_key, SEARCH_KEY, words or None)
@@ -141,7 +136,7 @@ def index():
 @allow(Role.ORGANIZER)
 def detail(participant_id: int):
     """Show one registration, its actions and its history."""
-    participant = _participant_or_404(participant_id)
+    participant = get_in_event_or_404(Participant, participant_id)
     return render_template("registrations/detail.html", participant=participant, event=participant.event,
                            history=entries_for("participant", participant.id),
                            actions=[a for a in ACTIONS.values() if participant.status in a.sources],
@@ -152,7 +147,7 @@ def detail(participant_id: int):
 @allow(Role.ORGANIZER)
 def edit(participant_id: int):
     """Change a registration's details (its status changes through the actions)."""
-    participant = _participant_or_404(participant_id)
+    participant = get_in_event_or_404(Participant, participant_id)
     event = participant.event
 
     def email_taken(email: str) -> bool:
@@ -197,7 +192,7 @@ def edit(participant_id: int):
 @allow(Role.ORGANIZER)
 def act(participant_id: int, action: str):
     """Apply one action to one registration and e-mail the person (GET asks for confirmation)."""
-    participant = _participant_or_404(participant_id)
+    participant = get_in_event_or_404(Participant, participant_id)
     if request.method == "GET":
         return render_template("registrations/confirm.html", participant=participant, action=action,
                                event=participant.event)
@@ -210,7 +205,7 @@ def act(participant_id: int, action: str):
 @allow(Role.ORGANIZER)
 def bulk():
     """Apply one action to every registration ticked in the list."""
-    event = current_event_or_404()
+    event = g.event
     form = BulkActionForm()
     form.action.choices = options(Decision.choices())
     back = safe_next(request.form.get("next") or url_for("manage_registrations.index"))
@@ -233,7 +228,7 @@ def bulk():
 @allow(Role.ORGANIZER)
 def export(fmt: str):
     """Download the registrations matching the list's filters as CSV or Excel."""
-    event = current_event_or_404()
+    event = g.event
     participants = db.session.scalars(registrations_query(event, _filters()))
     rows = export_rows(participants)
     stamp = utcnow().strftime("%Y%m%d-%H%M")
@@ -259,7 +254,7 @@ def _delete_stale_uploads() -> None:
 @allow(Role.ORGANIZER)
 def import_form():
     """Upload a CSV file and see, line by line, what importing it would do (nothing is written yet)."""
-    event = current_event_or_404()
+    event = g.event
     form = ImportUploadForm()
     if form.validate_on_submit():
         raw = form.file.data.read()
@@ -280,7 +275,7 @@ def import_form():
 @allow(Role.ORGANIZER)
 def import_confirm():
     """Import the file checked in the dry run: all of it, or its valid lines only if so chosen."""
-    event = current_event_or_404()
+    event = g.event
     form = ImportConfirmForm()
     token = form.token.data or ""
     path = _upload_path(token) if form.validate_on_submit() and UPLOAD_TOKEN.fullmatch(token) else None

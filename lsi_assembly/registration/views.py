@@ -4,14 +4,15 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from lsi_assembly.core.bots import Verdict
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.event_scope import event_optional, load_event, without_event
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.events.models import Event
-from lsi_assembly.events.services import current_event, current_event_or_404
+from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db, limiter
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.organizations.services import find_by_invitation
@@ -44,6 +45,8 @@ from lsi_assembly.registration.services import (
 log = logging.getLogger(__name__)
 #: The public pages: the form, its confirmation and the personal link.
 bp = Blueprint("registration", __name__)
+#: The form's pages need the event; a personal link names its own (``without_event``).
+load_event(bp, current_event)
 
 
 def _member_organizations(event: Event) -> list[Organization]:
@@ -67,7 +70,7 @@ def _rate_limit() -> str:
 @limiter.limit(_rate_limit, methods=["POST"])
 def register_form():
     """Show and process the delegate registration form."""
-    event = current_event_or_404()
+    event = g.event
     state = event.registration_state()
     if state != "open":
         return render_template("registration/closed.html", event=event, state=state)
@@ -108,7 +111,7 @@ def register_form():
 @bp.get("/register/done")
 def done():
     """Thank the person and point them to the e-mail (no personal data in the URL or on the page)."""
-    event = current_event_or_404()
+    event = g.event
     if not session.get("registration_submitted"):
         return redirect(url_for("registration.register_form"))
     return render_template("registration/done.html", event=event)
@@ -129,6 +132,7 @@ def _expired_page(event):
 
 
 @bp.get("/registration/<token>")
+@without_event
 def manage(token: str):
     """Show a registration to the person holding its personal link (or the button to confirm the address)."""
     participant = participant_from_link(token)
@@ -139,6 +143,7 @@ def manage(token: str):
 
 
 @bp.post("/registration/<token>/confirm")
+@without_event
 def confirm(token: str):
     """Confirm the address (a POST with its CSRF token: a mail scanner following the link changes nothing)."""
     participant = participant_from_link(token)
@@ -155,6 +160,7 @@ def confirm(token: str):
 
 
 @bp.route("/registration/<token>/edit", methods=["GET", "POST"])
+@without_event
 def edit(token: str):
     """Let the person change their details."""
     participant = participant_from_link(token)
@@ -180,6 +186,7 @@ def edit(token: str):
 
 
 @bp.route("/registration/<token>/cancel", methods=["GET", "POST"])
+@without_event
 def cancel(token: str):
     """Ask for confirmation, then cancel the registration."""
     participant = participant_from_link(token)
@@ -196,6 +203,7 @@ def cancel(token: str):
 
 
 @bp.post("/registration/<token>/privacy")
+@without_event
 def accept_privacy(token: str):
     """Record that someone registered by the organizers has accepted the privacy notice."""
     participant = participant_from_link(token)
@@ -207,14 +215,16 @@ def accept_privacy(token: str):
 
 
 @bp.get("/registration/cancelled")
+@event_optional
 def cancelled():
     """Confirm a cancellation (the old personal link no longer works)."""
     if not session.pop("registration_cancelled", False):
         return redirect(url_for("main.index"))
-    return render_template("registration/cancelled.html", event=current_event())
+    return render_template("registration/cancelled.html", event=g.event)
 
 
 @bp.route("/registration/<token>/sign-out", methods=["GET", "POST"])
+@without_event
 def sign_out_links(token: str):
     """Ask, then sign out every link sent so far and e-mail a new one to the registered address."""
     participant = participant_from_link(token)
@@ -234,18 +244,19 @@ def sign_out_links(token: str):
 
 
 @bp.get("/registration/signed-out")
+@event_optional
 def links_renewed():
     """Say that the old links are signed out and a new one is on its way."""
     if not session.pop("registration_links_renewed", False):
         return redirect(url_for("main.index"))
-    return render_template("registration/signed_out.html", event=current_event())
+    return render_template("registration/signed_out.html", event=g.event)
 
 
 @bp.route("/registration/link", methods=["GET", "POST"])
 @limiter.limit(_rate_limit, methods=["POST"])
 def request_link():
     """E-mail the personal link again to a registered address (without saying whether it is)."""
-    event = current_event_or_404()
+    event = g.event
     form = RequestLinkForm()
     if form.validate_on_submit():
         participant = find_by_email(event, form.email.data)

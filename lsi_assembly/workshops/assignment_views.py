@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -12,7 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.permissions import allow, guard_blueprint
-from lsi_assembly.events.services import current_event_or_404
+from lsi_assembly.core.event_scope import get_in_event_or_404, load_event
+from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Participant, Status
 from lsi_assembly.workshops.assignment import (
@@ -37,6 +38,7 @@ from lsi_assembly.workshops.services import ranking_of, slots_of
 
 bp = Blueprint("manage_assignment", __name__, url_prefix="/manage/programme")
 guard_blueprint(bp)
+load_event(bp, current_event)
 
 SEAT_PROBLEMS = {
     "slot": _l("Choose a workshop held in this time slot."),
@@ -60,7 +62,7 @@ def _event_runs(event) -> list[WorkshopRun]:
 @allow(Role.ORGANIZER)
 def assign():
     """Assign seats to every confirmed participant, optimally, keeping pinned seats (takes seconds)."""
-    event = current_event_or_404()
+    event = g.event
     if event.assignment_published_at is not None and request.form.get("confirm") != "y":
         flash(_("The seats are published and people were told where they sit. To assign them anew anyway, "
                 "tick the confirmation first."), "error")
@@ -79,7 +81,7 @@ def assign():
 @allow(Role.ORGANIZER)
 def report():
     """The quality of the current assignment: ranks obtained, worst off, organizations, fill rates."""
-    event = current_event_or_404()
+    event = g.event
     return render_template("workshops/assignment.html", event=event, report=quality_report(event),
                            slot_label=slot_label)
 
@@ -88,7 +90,7 @@ def report():
 @allow(Role.ORGANIZER)
 def publish():
     """Publish the seats: every seated participant is e-mailed their schedule and sees it on their page."""
-    event = current_event_or_404()
+    event = g.event
     if request.form.get("confirm") != "y":
         flash(_("Tick the confirmation to publish: everyone with a seat will get an e-mail."), "error")
         return redirect(url_for("manage_assignment.report"))
@@ -104,7 +106,7 @@ def publish():
 @allow(Role.ORGANIZER)
 def fill():
     """Place people into the free seats by their preferences without moving anyone already seated."""
-    event = current_event_or_404()
+    event = g.event
     new = place_in_free_seats(event, tell=event.assignment_published_at is not None)
     db.session.commit()
     seats = sum(len(runs) for runs in new.values())
@@ -119,10 +121,8 @@ def fill():
 @allow(Role.ORGANIZER)
 def seats(participant_id: int):
     """Move a participant by hand: a seat (or none) per slot they attend; changed seats are pinned."""
-    participant = db.get_or_404(Participant, participant_id)
-    event = current_event_or_404()
-    if participant.event_id != event.id:
-        abort(404)
+    participant = get_in_event_or_404(Participant, participant_id)
+    event = g.event
     if request.method == "POST":
         lock_seats(event)  # count free seats, and read the status, under the lock
         db.session.refresh(participant)
@@ -183,10 +183,8 @@ def _rosters(event, runs: list[WorkshopRun]) -> list[tuple[WorkshopRun, list[tup
 @allow(Role.ORGANIZER)
 def roster(run_id: int):
     """The people seated in one run, for its facilitators (printable)."""
-    event = current_event_or_404()
-    run = db.get_or_404(WorkshopRun, run_id)
-    if run.workshop.event_id != event.id:
-        abort(404)
+    event = g.event
+    run = get_in_event_or_404(WorkshopRun, run_id)
     return render_template("workshops/rosters.html", event=event, rosters=_rosters(event, [run]),
                            slot_label=slot_label, single=True)
 
@@ -195,6 +193,6 @@ def roster(run_id: int):
 @allow(Role.ORGANIZER)
 def rosters():
     """Every run's roster, one per printed page."""
-    event = current_event_or_404()
+    event = g.event
     return render_template("workshops/rosters.html", event=event, rosters=_rosters(event, _event_runs(event)),
                            slot_label=slot_label, single=False)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -72,6 +73,8 @@ class WorkshopRun(db.Model):
 
     __tablename__ = "workshop_runs"
     __table_args__ = (sa.UniqueConstraint("slot_id", "room_id"), sa.CheckConstraint("capacity >= 0", name="capacity"))
+    #: How a run reaches its event (core.event_scope.get_in_event_or_404).
+    event_path: ClassVar[tuple[str, ...]] = ("workshop",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(sa.ForeignKey("workshops.id", ondelete="CASCADE"), index=True)

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import ngettext
 from flask_babel import gettext as _
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.permissions import allow, guard_blueprint
+from lsi_assembly.core.event_scope import get_in_event_or_404, load_event
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
-from lsi_assembly.events.services import current_event_or_404, lock_event
+from lsi_assembly.events.services import current_event, lock_event
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.links import make_token
 from lsi_assembly.workshops.forms import PreferenceWindowForm, RoomForm, RunForm, TimeSlotForm, WorkshopForm
@@ -20,15 +21,7 @@ from lsi_assembly.workshops.services import room_taken, rooms_of, slots_of, with
 
 bp = Blueprint("manage_programme", __name__, url_prefix="/manage/programme")
 guard_blueprint(bp)
-
-
-def _own(model, object_id: int):
-    """Load a programme item of the current event (404 otherwise)."""
-    item = db.get_or_404(model, object_id)
-    owner = item.workshop.event_id if isinstance(item, WorkshopRun) else item.event_id
-    if owner != current_event_or_404().id:
-        abort(404)
-    return item
+load_event(bp, current_event)
 
 
 def _overview(event, slot_form=None, room_form=None, status=200):
@@ -44,14 +37,14 @@ def _overview(event, slot_form=None, room_form=None, status=200):
 @allow(Role.ORGANIZER)
 def index():
     """The programme: time slots, rooms and workshops."""
-    return _overview(current_event_or_404())
+    return _overview(g.event)
 
 
 @bp.post("/slots")
 @allow(Role.ORGANIZER)
 def add_slot():
     """Add a time slot."""
-    event = current_event_or_404()
+    event = g.event
     form = TimeSlotForm(event=event)
     if not form.validate_on_submit():
         return _overview(event, slot_form=form, status=422)
@@ -66,7 +59,7 @@ def add_slot():
 @allow(Role.ORGANIZER)
 def add_room():
     """Add a room."""
-    event = current_event_or_404()
+    event = g.event
     form = RoomForm()
     valid = form.validate_on_submit()
     if valid and any(room.name.casefold() == form.name.data.casefold() for room in rooms_of(event)):
@@ -86,7 +79,7 @@ def add_room():
 def delete_item(kind: str, item_id: int):
     """Remove a time slot or a room that holds no workshop."""
     model, column = (TimeSlot, WorkshopRun.slot_id) if kind == "slots" else (Room, WorkshopRun.room_id)
-    item = _own(model, item_id)
+    item = get_in_event_or_404(model, item_id)
     if db.session.scalar(sa.select(WorkshopRun.id).where(column == item.id).limit(1)) is not None:
         flash(_("Workshops are held there: move or remove them first."), "error")
     else:
@@ -100,7 +93,7 @@ def delete_item(kind: str, item_id: int):
 @allow(Role.ORGANIZER)
 def new_workshop():
     """Add a workshop; its runs are added on its page."""
-    event = current_event_or_404()
+    event = g.event
     form = WorkshopForm()
     if form.validate_on_submit():
         workshop = Workshop(event_id=event.id, title=form.title.data, description=form.description.data,
@@ -122,8 +115,8 @@ def _run_form(event, **kwargs) -> RunForm:
 @allow(Role.ORGANIZER)
 def workshop(workshop_id: int):
     """Change a workshop and see its runs."""
-    workshop = _own(Workshop, workshop_id)
-    event = current_event_or_404()
+    workshop = get_in_event_or_404(Workshop, workshop_id)
+    event = g.event
     form = WorkshopForm(obj=workshop)
     if form.validate_on_submit():
         for name in ("title", "description", "facilitators", "language"):
@@ -140,8 +133,8 @@ def workshop(workshop_id: int):
 @allow(Role.ORGANIZER)
 def add_run(workshop_id: int):
     """Hold the workshop in one more slot and room."""
-    workshop = _own(Workshop, workshop_id)
-    event = current_event_or_404()
+    workshop = get_in_event_or_404(Workshop, workshop_id)
+    event = g.event
     form = _run_form(event)
     if not form.validate_on_submit():
         return render_template("workshops/workshop.html", event=event, form=WorkshopForm(obj=workshop, formdata=None),
@@ -158,9 +151,9 @@ def add_run(workshop_id: int):
 @allow(Role.ORGANIZER)
 def delete_run(run_id: int):
     """Stop holding a workshop in a slot."""
-    run = _own(WorkshopRun, run_id)
+    run = get_in_event_or_404(WorkshopRun, run_id)
     workshop_id = run.workshop_id
-    event = current_event_or_404()
+    event = g.event
     lock_event(event.id)  # no seat is given in this run while we look
     db.session.refresh(event, ["assignment_published_at"])
     if event.assignment_published_at is not None and db.session.scalar(
@@ -177,7 +170,7 @@ def delete_run(run_id: int):
 @allow(Role.ORGANIZER)
 def preference_window():
     """Open or close the choice of workshops, and set how many each person ranks."""
-    event = current_event_or_404()
+    event = g.event
     form = PreferenceWindowForm()
     if form.validate_on_submit():
         event.preferences_open = form.preferences_open.data
@@ -197,7 +190,7 @@ def preference_window():
 @allow(Role.ORGANIZER)
 def remind():
     """E-mail every confirmed participant who has not chosen workshops yet."""
-    event = current_event_or_404()
+    event = g.event
     if not event.preferences_open:
         flash(_("Open the choice of workshops first."), "error")
         return redirect(url_for("manage_programme.index") + "#preferences")

@@ -1,8 +1,9 @@
 """The public programme: days, time slots and rooms at a glance."""
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from lsi_assembly.events.services import current_event_or_404
+from lsi_assembly.core.event_scope import load_event, without_event
+from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.links import participant_from_link
 from lsi_assembly.registration.models import Status
@@ -11,16 +12,18 @@ from lsi_assembly.workshops.forms import RankingForm
 from lsi_assembly.workshops.services import programme_grid, rankable_workshops, ranking_of, save_ranking
 
 bp = Blueprint("workshops", __name__)
+load_event(bp, current_event)
 
 
 @bp.get("/programme")
 def programme():
     """Show the programme grid: day x slot x room (readable on a phone, printable)."""
-    event = current_event_or_404()
+    event = g.event
     return render_template("workshops/programme.html", event=event, grid=programme_grid(event))
 
 
 @bp.route("/registration/<token>/workshops", methods=["GET", "POST"])
+@without_event
 def ranking(token: str):
     """Let a confirmed participant rank workshops held on their days, while the organizers allow it."""
     participant = participant_from_link(token)
@@ -51,6 +54,7 @@ def _ranking_page(participant, form: RankingForm | None, current, token: str, ca
 
 
 @bp.get("/registration/<token>/workshops.ics")
+@without_event
 def calendar(token: str):
     """The participant's published workshops as a calendar file."""
     participant = participant_from_link(token)
