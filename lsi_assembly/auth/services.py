@@ -24,7 +24,6 @@ import sqlalchemy as sa
 from flask import current_app, g
 from flask import session as flask_session
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,6 +31,7 @@ from lsi_assembly.auth.models import Role, SignInFailure, StaffSession, User
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import OutboxMessage, queue_mail
+from lsi_assembly.core.tokens import PASSWORD_RESET, BadToken, sign, unsign
 from lsi_assembly.extensions import db
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,6 @@ RESET_MAX_AGE = timedelta(hours=1)
 INVITE_MAX_AGE = timedelta(days=3)
 #: Reset mails sent to one account within an hour, whoever asks; further requests send nothing.
 MAX_RESET_MAILS_PER_HOUR = 3
-_RESET_SALT = "lsi-assembly/password-reset"
 #: Checked against when the account does not exist, so both cases take the same time.
 _DUMMY_HASH = generate_password_hash("not a real password")
 
@@ -247,26 +246,21 @@ def request_password_reset(email: str, locale: str) -> None:
     queue_mail(user.email, "password_reset", locale, link=external_url("auth.reset_password_form", token=make_reset_token(user)))
 
 
-def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
-
-
 def make_reset_token(user: User, invite: bool = False) -> str:
     """Sign a reset token bound to the current password: it stops working once the password changes.
 
     An ``invite`` token (a new account setting its first password) stays valid longer.
     """
-    return _reset_serializer().dumps({"u": user.id, "p": user.password_hash[-16:], "i": invite})
+    return sign(PASSWORD_RESET, {"u": user.id, "p": user.password_hash[-16:], "i": invite})
 
 
 def user_from_reset_token(token: str) -> User | None:
     """Return the account a valid, unused, unexpired reset token names."""
-    serializer = _reset_serializer()
     try:
-        data = serializer.loads(token, max_age=INVITE_MAX_AGE.total_seconds())
+        data = unsign(PASSWORD_RESET, token, max_age=INVITE_MAX_AGE.total_seconds())
         if not (isinstance(data, dict) and data.get("i")):
-            data = serializer.loads(token, max_age=RESET_MAX_AGE.total_seconds())
-    except BadSignature:
+            data = unsign(PASSWORD_RESET, token, max_age=RESET_MAX_AGE.total_seconds())
+    except BadToken:
         return None
     user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
     if user is None or not user.active or user.password_hash[-16:] != data.get("p"):

@@ -13,12 +13,12 @@ import enum
 import secrets
 import time
 
-from flask import current_app, session
+from flask import session
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import HiddenField, StringField
 
-_SALT = "lsi-assembly/form-started"
+from lsi_assembly.core.tokens import FORM_STARTED, BadToken, sign, unsign
+
 #: The session's key holding its random value.
 _NONCE_KEY = "form_nonce"
 #: A time stamp older than this is refused too (a form left open a whole day is simply shown again).
@@ -35,16 +35,16 @@ def _session_nonce() -> str:
 def started_stamp() -> str:
     """When the form was shown, signed with this session's nonce (a bot can neither forge it nor reuse
     one fetched in another session)."""
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT).dumps([time.time(), _session_nonce()])
+    return sign(FORM_STARTED, [time.time(), _session_nonce()])
 
 
 def seconds_since(stamp: str | None) -> float | None:
     """How long ago the form with ``stamp`` was shown in this session; None for a missing, forged,
     foreign or day-old stamp."""
     try:
-        shown, nonce = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT).loads(stamp or "")
+        shown, nonce = unsign(FORM_STARTED, stamp or "")
         elapsed = time.time() - float(shown)
-    except (BadSignature, TypeError, ValueError):
+    except (BadToken, TypeError, ValueError):
         return None
     if nonce != session.get(_NONCE_KEY) or not 0 <= elapsed <= STAMP_MAX_AGE:
         return None

@@ -20,10 +20,8 @@ from datetime import datetime, timedelta, timezone
 
 import segno
 import sqlalchemy as sa
-from flask import current_app
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
 from lsi_assembly.badges.services import new_code, normalize_code
@@ -32,12 +30,12 @@ from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail, recently_sent
 from lsi_assembly.core.pdf import qr_png
 from lsi_assembly.core.search import like_pattern, search_terms
+from lsi_assembly.core.tokens import PUBLIC_LINK, BadToken, sign, unsign
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.public.models import ACTIVE, SEAT_TAKING, AttendeeStatus, PublicAttendee, PublicEvent
 from lsi_assembly.registration.links import new_access_key
 
-_SALT = "lsi-assembly/public-link"
 #: Registrations that ended, and how long they are kept after that (then deleted by ``sweep``).
 ENDED = (AttendeeStatus.EXPIRED, AttendeeStatus.LAPSED, AttendeeStatus.CANCELLED)
 ENDED_KEPT = timedelta(days=30)
@@ -53,13 +51,13 @@ def make_token(attendee: PublicAttendee) -> str:
     Not time-limited by itself: what a link may do depends on the registration's state and its own
     deadlines (confirm_by, offer_expires_at), and registering again replaces the key.
     """
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT).dumps(attendee.access_key)
+    return sign(PUBLIC_LINK, attendee.access_key)
 
 
 def attendee_from_token(token: str) -> PublicAttendee | None:
     try:
-        key = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT).loads(token)
-    except BadSignature:
+        key = unsign(PUBLIC_LINK, token)
+    except BadToken:
         return None
     return db.session.scalar(sa.select(PublicAttendee).where(PublicAttendee.access_key == key))
 

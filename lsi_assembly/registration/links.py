@@ -5,14 +5,11 @@ import secrets
 
 import sqlalchemy as sa
 from flask import abort, current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lsi_assembly.core.links import external_url
+from lsi_assembly.core.tokens import REGISTRATION_LINK, BadToken, TokenExpired, sign, unsign
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Participant
-
-_SALT = "lsi-assembly/registration-link"
-
 
 class LinkExpired(Exception):
     """The link was genuine but is older than MANAGE_LINK_MAX_AGE."""
@@ -23,23 +20,19 @@ def new_access_key() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
-
-
 def make_token(access_key: str) -> str:
     """Sign ``access_key`` with the current time."""
-    return _serializer().dumps(access_key)
+    return sign(REGISTRATION_LINK, access_key)
 
 
 def read_token(token: str) -> str | None:
     """Return the access key in ``token``; None if forged; raise LinkExpired if too old."""
     max_age = current_app.config["MANAGE_LINK_MAX_AGE"].total_seconds()
     try:
-        return _serializer().loads(token, max_age=max_age)
-    except SignatureExpired as error:
+        return unsign(REGISTRATION_LINK, token, max_age=max_age)
+    except TokenExpired as error:
         raise LinkExpired from error
-    except BadSignature:
+    except BadToken:
         return None
 
 
