@@ -20,11 +20,11 @@ from datetime import datetime, timedelta, timezone
 
 import segno
 import sqlalchemy as sa
-from icalendar import Calendar
-from icalendar import Event as CalendarEvent
 from sqlalchemy.exc import IntegrityError
 
 from lsi_assembly.badges.services import new_code, normalize_code
+from lsi_assembly.core import calendar as core_calendar
+from lsi_assembly.core.calendar import CalendarEntry
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail, recently_sent
@@ -335,21 +335,15 @@ def ticket_svg(code: str) -> str:
 
 
 def calendar_file(public_event: PublicEvent) -> bytes:
-    calendar = Calendar()
-    calendar.add("prodid", "-//LSI Assembly//public event//EN")
-    calendar.add("version", "2.0")
-    entry = CalendarEvent()
-    entry.add("uid", f"public-{public_event.id}@lsi-assembly")
-    entry.add("dtstamp", utcnow())
-    entry.add("dtstart", public_event.starts_at.astimezone(timezone.utc))
-    entry.add("dtend", public_event.ends_at.astimezone(timezone.utc))
-    entry.add("summary", public_event.title)
-    if public_event.venue:
-        entry.add("location", public_event.venue)
-    if public_event.description:
-        entry.add("description", public_event.description)
-    calendar.add_component(entry)
-    return calendar.to_ical()
+    """The public event as an iCalendar file (times in UTC), for the ticket page and the ticket e-mail."""
+    return core_calendar.calendar_file([CalendarEntry(
+        uid=f"public-{public_event.id}@lsi-assembly",
+        summary=public_event.title,
+        starts_at=public_event.starts_at.astimezone(timezone.utc),
+        ends_at=public_event.ends_at.astimezone(timezone.utc),
+        location=public_event.venue,
+        description=public_event.description,
+    )])
 
 
 def attendee_for_ticket(public_event: PublicEvent, raw: str) -> PublicAttendee | None:

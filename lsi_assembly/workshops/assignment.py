@@ -13,10 +13,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from icalendar import Calendar
-from icalendar import Event as ICalEvent
 from sqlalchemy.orm import selectinload
 
+from lsi_assembly.core import calendar as core_calendar
+from lsi_assembly.core.calendar import CalendarEntry
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
@@ -261,20 +261,13 @@ def publish_assignment(event: Event) -> int:
 
 def calendar_file(participant: Participant, runs: list[WorkshopRun]) -> bytes:
     """The participant's workshops as an iCalendar file, times in the event's time zone."""
-    zone = ZoneInfo(participant.event.timezone)
-    calendar = Calendar()
-    calendar.add("prodid", "-//La Strada International//LSI Assembly//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", participant.event.name)
-    for run in runs:
-        entry = ICalEvent()
-        entry.add("uid", f"run-{run.id}-participant-{participant.id}@lsi-assembly")
-        entry.add("summary", run.workshop.title)
-        entry.add("dtstart", datetime.combine(run.slot.day.date, run.slot.starts_at, tzinfo=zone))
-        entry.add("dtend", datetime.combine(run.slot.day.date, run.slot.ends_at, tzinfo=zone))
-        entry.add("dtstamp", utcnow())
-        entry.add("location", run.room.name + (f", {participant.event.venue}" if participant.event.venue else ""))
-        if run.workshop.facilitators:
-            entry.add("description", run.workshop.facilitators)
-        calendar.add_component(entry)
-    return calendar.to_ical()
+    event = participant.event
+    zone = ZoneInfo(event.timezone)
+    return core_calendar.calendar_file((CalendarEntry(
+        uid=f"run-{run.id}-participant-{participant.id}@lsi-assembly",
+        summary=run.workshop.title,
+        starts_at=datetime.combine(run.slot.day.date, run.slot.starts_at, tzinfo=zone),
+        ends_at=datetime.combine(run.slot.day.date, run.slot.ends_at, tzinfo=zone),
+        location=run.room.name + (f", {event.venue}" if event.venue else ""),
+        description=run.workshop.facilitators or None,
+    ) for run in runs), name=event.name)
