@@ -1,1 +1,4 @@
-"""Staff sign-in: accounts, roles, sessions and password resets (the blueprint ``auth`` lives in ``views``)."""
+"""Staff sign-in: accounts, roles, sessions and password resets.
+
+The blueprint ``auth`` lives in ``views``; the roles' guard of the staff blueprints in ``permissions``.
+"""

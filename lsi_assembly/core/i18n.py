@@ -1,4 +1,6 @@
-"""Language choice: a cookie set by the switch on every page (``core.views``), else the browser's preference."""
+"""Language choice: a cookie set by the switch on every page, else the browser's preference.
+
+The switch itself is a page: ``core.views``."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit

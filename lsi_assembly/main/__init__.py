@@ -1,1 +1,4 @@
-"""Public pages: the Assembly's home page and the privacy notice (the blueprint ``main`` lives in ``views``)."""
+"""Public pages: the Assembly's home page and the privacy notice.
+
+The blueprint ``main`` lives in ``views``.
+"""

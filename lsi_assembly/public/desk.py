@@ -11,7 +11,8 @@ from lsi_assembly.public.forms import ActionForm, TicketLookupForm
 from lsi_assembly.public.models import AttendeeStatus, PublicAttendee, PublicEvent
 
 #: Whom the entry desk can find: people with a seat, an offer or a place in line, or a cancelled one.
-AT_THE_DESK = (AttendeeStatus.CONFIRMED, AttendeeStatus.OFFERED, AttendeeStatus.WAITING, AttendeeStatus.CANCELLED)
+AT_THE_DESK = (AttendeeStatus.CONFIRMED, AttendeeStatus.OFFERED, AttendeeStatus.WAITING,
+               AttendeeStatus.CANCELLED)
 
 
 def desk_name() -> str:
@@ -23,9 +24,9 @@ def desk_page(public_event: PublicEvent, form=None, shown: PublicAttendee | None
               matches=None, status: int = 200):
     """Render the entry desk: the counts, the lookup, the person shown or the people found."""
     counts = services.counts(public_event)
-    return render_template("public/desk.html", public_event=public_event, form=form or TicketLookupForm(formdata=None),
-                           shown=shown, admitted=admitted, matches=matches, counts=counts,
-                           action_form=ActionForm()), status
+    return render_template("public/desk.html", public_event=public_event,
+                           form=form or TicketLookupForm(formdata=None), shown=shown, admitted=admitted,
+                           matches=matches, counts=counts, action_form=ActionForm()), status
 
 
 def admit(public_event: PublicEvent, attendee: PublicAttendee):

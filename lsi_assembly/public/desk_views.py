@@ -46,7 +46,8 @@ def lookup():
     attendee = services.attendee_for_ticket(public_event, form.q.data)
     if attendee is not None:
         return admit(public_event, attendee)
-    stmt = services.attendees_query(public_event, query=form.q.data).where(PublicAttendee.status.in_(AT_THE_DESK))
+    stmt = (services.attendees_query(public_event, query=form.q.data)
+            .where(PublicAttendee.status.in_(AT_THE_DESK)))
     matches = list(db.session.scalars(stmt.limit(26)))
     return desk_page(public_event, matches=matches)
 

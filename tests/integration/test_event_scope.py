@@ -33,8 +33,8 @@ def _rows(event, label: str) -> dict[str, int]:
     db.session.add_all([workshop, slot, room, preset, public_event])
     db.session.flush()
     run = WorkshopRun(workshop_id=workshop.id, slot_id=slot.id, room_id=room.id, capacity=10)
-    attendee = PublicAttendee(public_event=public_event, name=f"Attendee {label}", email=f"public-{label}@example.org",
-                              privacy_accepted_at=utcnow(), access_key=f"scope-{label}", confirm_by=utcnow(),
+    attendee = PublicAttendee(public_event=public_event, name=f"Attendee {label}",
+                              email=f"public-{label}@example.org", privacy_accepted_at=utcnow(), access_key=f"scope-{label}", confirm_by=utcnow(),
                               status="confirmed", ticket_code=label[0].upper() * 26)
     db.session.add_all([run, attendee])
     db.session.commit()
@@ -86,7 +86,8 @@ def test_another_events_rows_are_not_found_in_any_staff_url(app, client, two_eve
     for rule in _staff_rules_with_ids(app):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             for path in _paths(rule, older):
-                response = client.open(path, method=method, data={"csrf_token": token} if method == "POST" else None)
+                data = {"csrf_token": token} if method == "POST" else None
+                response = client.open(path, method=method, data=data)
                 assert response.status_code == 404, f"{method} {path} ({rule.endpoint})"
                 checked += 1
             if method == "GET":  # the same page with the current event's row is there: the 404 is the scope

@@ -13,7 +13,8 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def test_entries_keep_their_time_zone_and_leave_out_empty_fields():
     data = calendar_file([
-        CalendarEntry(uid="run-1@lsi-assembly", summary="Safe shelters", starts_at=datetime(2027, 6, 24, 10, tzinfo=PARIS),
+        CalendarEntry(uid="run-1@lsi-assembly", summary="Safe shelters",
+                      starts_at=datetime(2027, 6, 24, 10, tzinfo=PARIS),
                       ends_at=datetime(2027, 6, 24, 11, 30, tzinfo=PARIS), location="Salle Jaurès, CCEM",
                       description="Ana, Bo"),
         CalendarEntry(uid="public-1@lsi-assembly", summary="Evening",

@@ -62,7 +62,8 @@ def test_every_contract_is_kept():
 
 def test_a_views_module_importing_another_breaks_the_contract(tmp_path):
     """On a copy of the code, one views module importing another makes lint-imports (and `make test`) fail."""
-    shutil.copytree(PACKAGE, tmp_path / "lsi_assembly", ignore=shutil.ignore_patterns("__pycache__", "translations"))
+    shutil.copytree(PACKAGE, tmp_path / "lsi_assembly",
+                    ignore=shutil.ignore_patterns("__pycache__", "translations"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     with (tmp_path / "lsi_assembly" / "checkin" / "views.py").open("a", encoding="utf-8") as views:
         views.write("\nfrom lsi_assembly.public.staff_views import ORGANIZERS  # noqa: E402,F401\n")
