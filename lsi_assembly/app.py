@@ -93,7 +93,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.after_request(_security_headers)
     # Flashed messages may name a participant: for staff they wait on the server, not in the cookie.
     app.before_request(restore_staff_flashes)
-    app.after_request(keep_staff_flashes)
+    app.after_request(_keep_staff_flashes)
     _register_commands(app)
     return app
 
@@ -204,6 +204,14 @@ def _register_error_handlers(app: Flask) -> None:
             message=_l("For your security, forms are valid only in the browser session that opened them. "
                        "Please go back, reload the page and submit the form again."),
         ), 400
+
+
+def _keep_staff_flashes(response):
+    """After a staff request: keep its flashed messages on the server, and commit that (the view has
+    committed its own work already)."""
+    if keep_staff_flashes():
+        db.session.commit()
+    return response
 
 
 def _register_commands(app: Flask) -> None:
