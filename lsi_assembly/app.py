@@ -4,7 +4,8 @@ from __future__ import annotations
 import io
 import logging
 
-from flask import Flask, Request, render_template, request
+import sqlalchemy as sa
+from flask import Flask, Request, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -27,6 +28,7 @@ from lsi_assembly.core.database import render_migration_item
 from lsi_assembly.core.forms import MAX_DATABASE_ID
 from lsi_assembly.core.i18n import bp as i18n_bp
 from lsi_assembly.core.i18n import current_language, language_choices, select_locale
+from lsi_assembly.core.locking import Busy, is_busy
 from lsi_assembly.demo.seed import seed_demo_command
 from lsi_assembly.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lsi_assembly.lists.cli import lists_cli
@@ -182,6 +184,7 @@ ERROR_PAGES = {
     413: (_l("Too much data"), _l("What you sent is too large. Please shorten it and try again.")),
     429: (_l("Too many attempts"), _l("This form was sent many times from your connection in a short while. Nothing was saved. Please wait a few minutes, then try again.")),
     500: (_l("Something went wrong"), _l("Nothing was saved. Please try again in a moment; if it happens again, write to the organizers.")),
+    503: (_l("Busy, please try again"), _l("Other people are changing the same registrations at this moment, so nothing was saved. Please wait a few seconds and try again.")),
 }
 
 
@@ -195,6 +198,20 @@ def _register_error_handlers(app: Flask) -> None:
 
     for code in ERROR_PAGES:
         app.register_error_handler(code, handler)
+
+    def busy(error):
+        """Rows stayed locked too long (``core/locking.py``): 503 "busy, please try again", never a 500."""
+        if not is_busy(error):
+            raise error
+        db.session.rollback()
+        title, message = ERROR_PAGES[503]
+        response = current_app.make_response((render_template("errors/error.html", code=503, title=title,
+                                                              message=message), 503))
+        response.headers["Retry-After"] = str(max(1, round(current_app.config["LOCK_TIMEOUT_SECONDS"])))
+        return response
+
+    app.register_error_handler(Busy, busy)
+    app.register_error_handler(sa.exc.DBAPIError, busy)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -10,9 +10,10 @@ from lsi_assembly.auth.models import Role
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.core.permissions import allow, guard_blueprint
-from lsi_assembly.events.services import current_event_or_404, lock_event
+from lsi_assembly.events.services import current_event_or_404
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.links import make_token
+from lsi_assembly.workshops.assignment import lock_seats
 from lsi_assembly.workshops.forms import PreferenceWindowForm, RoomForm, RunForm, TimeSlotForm, WorkshopForm
 from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopAssignment, WorkshopRun
 from lsi_assembly.workshops.services import room_taken, rooms_of, slots_of, without_ranking, workshops_of
@@ -165,7 +166,7 @@ def delete_run(run_id: int):
     run = _own(WorkshopRun, run_id)
     workshop_id = run.workshop_id
     event = current_event_or_404()
-    lock_event(event.id)  # no seat is given in this run while we look
+    lock_seats(event)  # no seat is given in this run while we look
     db.session.refresh(event, ["assignment_published_at"])
     if event.assignment_published_at is not None and db.session.scalar(
             sa.select(WorkshopAssignment.id).where(WorkshopAssignment.run_id == run.id).limit(1)) is not None:
