@@ -101,6 +101,9 @@ class Config:
         self.MAIL_PER_RECIPIENT_PER_HOUR = int(env.get("MAIL_PER_RECIPIENT_PER_HOUR") or 5)
         #: Hours a registration made on the form waits for its address to be confirmed; then it is deleted.
         self.REGISTRATION_CONFIRM_HOURS = int(env.get("REGISTRATION_CONFIRM_HOURS") or 48)
+        #: Seconds a request waits for rows another one has locked (``core/locking.py``) before it
+        #: answers "busy, please try again" (503) instead of waiting on (PostgreSQL's lock_timeout).
+        self.LOCK_TIMEOUT_SECONDS = float(env.get("LOCK_TIMEOUT_SECONDS") or 5)
         #: Reverse proxies in front of the app whose X-Forwarded-For and -Proto are trusted (0: none).
         self.TRUSTED_PROXY_COUNT = int(env.get("TRUSTED_PROXY_COUNT") or 0)
         self.BABEL_DEFAULT_LOCALE = "en"

@@ -319,7 +319,8 @@ def batch_case(preset_name: str, size: int, pool: bool, folder: str) -> dict:
             with PoolWatch() as watch:
                 started = time.perf_counter()
                 pdf, count = print_and_log(event, BadgeFilter(), preset, with_back=False, crop_marks=False,
-                                           locale="en", actor="benchmark", user_id=None)
+                                           locale="en", actor="benchmark", user_id=None,
+                                           codes_issued=db.session.commit)
                 db.session.commit()
                 seconds = time.perf_counter() - started
             parent_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -380,7 +381,7 @@ def breakdown_case(folder: str) -> dict:
                     started = time.perf_counter()
                     pdf, count = printing.print_and_log(event, BadgeFilter(), preset, with_back=False,
                                                         crop_marks=False, locale="en", actor="benchmark",
-                                                        user_id=None)
+                                                        user_id=None, codes_issued=db.session.commit)
                     commit_started = time.perf_counter()
                     db.session.commit()
                     ended = time.perf_counter()

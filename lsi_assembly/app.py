@@ -4,7 +4,8 @@ from __future__ import annotations
 import io
 import logging
 
-from flask import Flask, Request, render_template, request
+import sqlalchemy as sa
+from flask import Flask, Request, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -27,6 +28,7 @@ from lsi_assembly.core.countries import country_name
 from lsi_assembly.core.database import render_migration_item
 from lsi_assembly.core.forms import MAX_DATABASE_ID
 from lsi_assembly.core.i18n import current_language, language_choices, select_locale
+from lsi_assembly.core.locking import Busy, is_busy
 from lsi_assembly.demo.seed import seed_demo_command
 from lsi_assembly.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lsi_assembly.lists import shared_views as shared_list_views
@@ -117,7 +119,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.after_request(_security_headers)
     # Flashed messages may name a participant: for staff they wait on the server, not in the cookie.
     app.before_request(restore_staff_flashes)
-    app.after_request(keep_staff_flashes)
+    app.after_request(_keep_staff_flashes)
     _register_commands(app)
     return app
 
@@ -204,6 +206,7 @@ ERROR_PAGES = {
     413: (_l("Too much data"), _l("What you sent is too large. Please shorten it and try again.")),
     429: (_l("Too many attempts"), _l("This form was sent many times from your connection in a short while. Nothing was saved. Please wait a few minutes, then try again.")),
     500: (_l("Something went wrong"), _l("Nothing was saved. Please try again in a moment; if it happens again, write to the organizers.")),
+    503: (_l("Busy, please try again"), _l("Other people are changing the same registrations at this moment, so nothing was saved. Please wait a few seconds and try again.")),
 }
 
 
@@ -218,6 +221,20 @@ def _register_error_handlers(app: Flask) -> None:
     for code in ERROR_PAGES:
         app.register_error_handler(code, handler)
 
+    def busy(error):
+        """Rows stayed locked too long (``core/locking.py``): 503 "busy, please try again", never a 500."""
+        if not is_busy(error):
+            raise error
+        db.session.rollback()
+        title, message = ERROR_PAGES[503]
+        response = current_app.make_response((render_template("errors/error.html", code=503, title=title,
+                                                              message=message), 503))
+        response.headers["Retry-After"] = str(max(1, round(current_app.config["LOCK_TIMEOUT_SECONDS"])))
+        return response
+
+    app.register_error_handler(Busy, busy)
+    app.register_error_handler(sa.exc.DBAPIError, busy)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         db.session.rollback()
@@ -226,6 +243,14 @@ def _register_error_handlers(app: Flask) -> None:
             message=_l("For your security, forms are valid only in the browser session that opened them. "
                        "Please go back, reload the page and submit the form again."),
         ), 400
+
+
+def _keep_staff_flashes(response):
+    """After a staff request: keep its flashed messages on the server, and commit that (the view has
+    committed its own work already)."""
+    if keep_staff_flashes():
+        db.session.commit()
+    return response
 
 
 def _register_commands(app: Flask) -> None:

@@ -213,15 +213,16 @@ def restore_staff_flashes() -> None:
         flask_session["_flashes"] = [tuple(item) for item in waiting] + flask_session.get("_flashes", [])
 
 
-def keep_staff_flashes(response):
-    """After a staff request: messages not shown yet wait on the server, not in the readable cookie."""
+def keep_staff_flashes() -> bool:
+    """After a staff request: messages not shown yet wait on the server, not in the readable cookie.
+
+    Returns whether the staff session's row changed: the caller (the app, after the request) commits it.
+    """
     key = _signed_in_key()
     if key and "_flashes" in flask_session:
         set_session_value(key, _FLASHES, [list(item) for item in flask_session.pop("_flashes")])
         g.staff_flashes_moved = True
-    if g.pop("staff_flashes_moved", False):
-        db.session.commit()  # the view has committed its own work: what is left is this row's messages
-    return response
+    return g.pop("staff_flashes_moved", False)
 
 
 def _reset_mails_sent(recipient: str, within: timedelta) -> int:

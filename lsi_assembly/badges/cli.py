@@ -69,7 +69,8 @@ def render_command(out: Path, preset: str, organization: str | None, category: s
             shown = done
 
         pdf, count = print_and_log(event, wanted, sizes[preset], with_back=back, crop_marks=crop_marks,
-                                   locale="en", actor="command line", user_id=None, progress=progress)
+                                   locale="en", actor="command line", user_id=None, progress=progress,
+                                   codes_issued=db.session.commit)
     if count == 0:
         raise click.ClickException("no badge changed since it was printed: nothing to print")
     out.write_bytes(pdf)

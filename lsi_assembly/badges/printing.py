@@ -8,21 +8,23 @@ from lsi_assembly.badges.layout import Preset
 from lsi_assembly.badges.render import print_badges
 from lsi_assembly.badges.services import BadgeFilter, badges_for, record_prints
 from lsi_assembly.events.models import Event
-from lsi_assembly.extensions import db
 
 log = logging.getLogger(__name__)
 
 
 def print_and_log(event: Event, wanted: BadgeFilter, preset: Preset, *, with_back: bool, crop_marks: bool,
                   locale: str, actor: str, user_id: int | None,
-                  progress: Callable[[int, int], None] | None = None) -> tuple[bytes, int]:
+                  progress: Callable[[int, int], None] | None = None,
+                  codes_issued: Callable[[], None] | None = None) -> tuple[bytes, int]:
     """Print the badges ``wanted`` and log each print; returns (PDF, number of badges). The caller commits.
 
-    Badge codes issued on the way are committed before the (possibly long) rendering, so a desk
+    ``codes_issued`` is called once the badge codes are issued, before the (possibly long) rendering:
+    a caller printing many badges commits there (``codes_issued=db.session.commit``), so that a desk
     printing or reissuing one of these badges meanwhile does not wait for the whole run.
     """
     contents = badges_for(event, wanted, locale)
-    db.session.commit()
+    if codes_issued is not None:
+        codes_issued()
     if not contents:
         return b"", 0
     for content in contents:

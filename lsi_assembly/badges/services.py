@@ -15,6 +15,7 @@ from lsi_assembly.badges.layout import PRESETS, Preset, metrics
 from lsi_assembly.badges.models import BadgeCode, BadgePreset, BadgePrint
 from lsi_assembly.core.countries import country_name
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.locking import lock
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Participant, Status, participant_days
@@ -87,7 +88,7 @@ def reissue(participant: Participant) -> BadgeCode:
     The participant's row is locked first, so two reissues at once (a double click, two desks) run
     one after the other: the second revokes the first's new code and issues its own.
     """
-    db.session.execute(sa.select(Participant.id).where(Participant.id == participant.id).with_for_update())
+    lock(Participant, participant.id)
     db.session.execute(sa.update(BadgeCode).where(
         BadgeCode.participant_id == participant.id, BadgeCode.revoked_at.is_(None)).values(revoked_at=utcnow()))
     code = BadgeCode(participant_id=participant.id, code=new_code())

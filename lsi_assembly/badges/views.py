@@ -19,7 +19,7 @@ from lsi_assembly.badges.printing import print_and_log
 from lsi_assembly.badges.services import BadgeFilter, badges_for, presets, select_for_print
 from lsi_assembly.core.event_scope import get_in_event_or_404, load_event
 from lsi_assembly.core.i18n import current_language
-from lsi_assembly.core.jobs import Job, start_job
+from lsi_assembly.core.jobs import Job, new_job, start_job
 from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
@@ -92,7 +92,9 @@ def print_badges():
     options = {"event_id": event.id, "wanted": wanted, "preset": preset, "back": form.back.data,
                "crop_marks": form.crop_marks.data, "locale": current_language(), "user_id": current_user.id,
                "actor": current_user.email}
-    job = start_job("badges", count, current_user.id, lambda progress: _work(progress, **options))
+    job = new_job("badges", count, current_user.id)
+    db.session.commit()  # before the job starts: its thread reads the committed row
+    start_job(job, lambda progress: _work(progress, **options))
     return redirect(url_for("manage.job", job_id=job.id))
 
 
@@ -102,7 +104,8 @@ def _work(progress, *, event_id: int, wanted: BadgeFilter, preset: Preset, back:
     event = db.session.get(Event, event_id)
     with force_locale(locale):
         pdf, count = print_and_log(event, wanted, preset, with_back=back, crop_marks=crop_marks, locale=locale,
-                                   actor=actor, user_id=user_id, progress=progress)
+                                   actor=actor, user_id=user_id, progress=progress,
+                                   codes_issued=db.session.commit)  # a job of its own: it commits as it goes
         message = ngettext("%(num)d badge", "%(num)d badges", count)
     return pdf, f"badges-{date.today():%Y-%m-%d}-{preset.name}.pdf", message
 

@@ -20,7 +20,7 @@ from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.links import new_access_key
 from lsi_assembly.registration.models import Participant, Status, participant_days
-from lsi_assembly.registration.services import erase_registrations
+from lsi_assembly.registration.services import change_status, erase_registrations
 
 #: At most this many people are listed for a name search (the desk narrows down by typing more).
 MAX_MATCHES = 25
@@ -180,11 +180,12 @@ def register_walk_in(event: Event, day: EventDay, form, desk: str, user_id: int 
         family_name=form.family_name.data, country=form.country.data, category=form.category.data,
         organization_name=form.organization_name.data or None, languages=form.language_list(),
         photo_consent=form.photo_consent.data, privacy_accepted_at=now, locale=locale,
-        access_key=new_access_key(), status=Status.CONFIRMED, status_changed_at=now, created_at=now)
+        access_key=new_access_key(), created_at=now)
     person.days = [day]
     try:
         with db.session.begin_nested():  # two desks registering the same person at once: one wins
             db.session.add(person)
+            change_status(person, Status.CONFIRMED, by="desk", reason="walk-in", now=now)
     except IntegrityError:
         return db.session.scalar(sa.select(Participant).where(Participant.event_id == event.id,
                                                               Participant.email == form.email.data)), False

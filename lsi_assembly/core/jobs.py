@@ -106,19 +106,24 @@ def remove_old_files(app: Flask) -> None:
 Work = Callable[[Callable[[int, int], None]], tuple[bytes, str, str | None]]
 
 
-def start_job(kind: str, total: int, user_id: int | None, work: Work) -> Job:
-    """Create a job and run ``work(progress)`` in the background; commits the new job first.
-
-    ``work`` is called in an app context of its own and returns (result bytes, download name,
-    message); it reports with ``progress(done, total)``.
-    """
+def new_job(kind: str, total: int, user_id: int | None) -> Job:
+    """Record a job about to start (queued); the caller commits it, then calls ``start_job``."""
     job = Job(kind=kind, total=total, user_id=user_id)
     db.session.add(job)
-    db.session.commit()
+    db.session.flush()
+    return job
+
+
+def start_job(job: Job, work: Work) -> None:
+    """Run ``work(progress)`` in the background for a job committed by the caller (``new_job``).
+
+    ``work`` is called in an app context of its own, is a unit of work of its own (the job commits
+    when it is done) and returns (result bytes, download name, message); it reports with
+    ``progress(done, total)``.
+    """
     app = current_app._get_current_object()
     thread = threading.Thread(target=_run, args=(app, job.id, work), name=f"job-{job.id}", daemon=True)
     thread.start()
-    return job
 
 
 def _run(app: Flask, job_id: int, work: Work) -> None:

@@ -24,8 +24,10 @@ from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.public.models import AttendeeStatus, PublicAttendee, PublicEvent
+from lsi_assembly.public.services import set_status
 from lsi_assembly.registration.links import new_access_key
 from lsi_assembly.registration.models import PLACE_HOLDING, Category, Diet, Participant, Status
+from lsi_assembly.registration.services import change_status, participant_changes
 from lsi_assembly.workshops.models import Preference, Room, TimeSlot, Workshop, WorkshopRun
 
 DEMO_ORGANIZER_EMAIL = "organizer@example.org"
@@ -148,6 +150,20 @@ def seed_demo(participant_count: int = 150, today: date | None = None) -> Event 
     db.session.add_all(organizations)
     db.session.flush()
 
+    with participant_changes():  # one group: the seats (none yet) follow once
+        _seed_participants(event, organizations, participant_count, days, rng)
+    _seed_desk_flags(event, rng)
+    _seed_programme(event, rng)
+    _seed_public_event(event, rng)
+    if find_user(DEMO_ORGANIZER_EMAIL) is None:
+        create_user(DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD, Role.ORGANIZER, name="Demo organizer")
+    db.session.flush()
+    return event
+
+
+def _seed_participants(event: Event, organizations: list[Organization], participant_count: int, days: list[date],
+                       rng: random.Random) -> None:
+    """Sample registrations in every status, delegates within their quotas (the rest waitlisted)."""
     held: dict[int, int] = {}
     start = utcnow() - timedelta(days=28)
     for i, (given, family, country) in enumerate(sample_names(participant_count), start=1):
@@ -172,7 +188,6 @@ def seed_demo(participant_count: int = 150, today: date | None = None) -> Event 
         participant = Participant(
             event_id=event.id,
             category=category,
-            status=status,
             given_name=given,
             family_name=family,
             email=f"demo.participant{i:03d}@example.org",
@@ -195,19 +210,12 @@ def seed_demo(participant_count: int = 150, today: date | None = None) -> Event 
             access_key=new_access_key(),
             created_at=created,
             updated_at=created,
-            status_changed_at=created,
             email_confirmed_at=sa.null() if status == Status.UNCONFIRMED else created + timedelta(minutes=3 + i % 40),
             days=attending,
         )
         db.session.add(participant)
+        change_status(participant, status, by="sample data", reason="sample", now=created)
     db.session.flush()
-    _seed_desk_flags(event, rng)
-    _seed_programme(event, rng)
-    _seed_public_event(event, rng)
-    if find_user(DEMO_ORGANIZER_EMAIL) is None:
-        create_user(DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD, Role.ORGANIZER, name="Demo organizer")
-    db.session.flush()
-    return event
 
 
 def _seed_public_event(event: Event, rng: random.Random) -> None:
@@ -228,13 +236,15 @@ def _seed_public_event(event: Event, rng: random.Random) -> None:
     for i, ((given, family, _country), status) in enumerate(zip(sample_names(len(states) + 400)[400:], states,
                                                                 strict=True), start=1):
         created = start + timedelta(minutes=137 * i)
-        db.session.add(PublicAttendee(
-            public_event=public_event, status=status, name=f"{given} {family}",
+        attendee = PublicAttendee(
+            public_event=public_event, name=f"{given} {family}",
             email=f"demo.public{i:03d}@example.org", affiliation=rng.choice([None, None, "Student", "Trade union"]),
             locale=rng.choice(["en", "fr", "fr"]), privacy_accepted_at=created, access_key=new_access_key(),
             ticket_code=new_code() if status == AttendeeStatus.CONFIRMED else None, created_at=created,
-            confirm_by=created + timedelta(hours=24), status_changed_at=created,
-            confirmed_at=created + timedelta(minutes=5) if status == AttendeeStatus.CONFIRMED else None))
+            confirm_by=created + timedelta(hours=24),
+            confirmed_at=created + timedelta(minutes=5) if status == AttendeeStatus.CONFIRMED else None)
+        set_status(attendee, status, created)
+        db.session.add(attendee)
 
 
 def _seed_desk_flags(event: Event, rng: random.Random) -> None:

@@ -9,20 +9,6 @@ from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 
 
-def lock_event(event_id: int) -> None:
-    """Take the event's lock until the transaction ends: a conditional UPDATE of the event's row.
-
-    On PostgreSQL a row lock, on SQLite the database's write lock. Whatever changes a registration's
-    status or the workshop seats takes it first, and the whole application locks in one order: the
-    event, then organizations' quotas (by id), then participants (by id). Nothing waits for the event
-    while holding one of the others, so these locks cannot deadlock.
-    """
-    db.session.execute(
-        sa.update(Event).where(Event.id == event_id)
-        .values(assignment_published_at=Event.assignment_published_at)
-        .execution_options(synchronize_session=False))
-
-
 def current_event() -> Event | None:
     """Return the event being organized: the one whose days come last."""
     last_day = (

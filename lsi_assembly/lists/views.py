@@ -10,7 +10,7 @@ from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.core.event_scope import load_event
 from lsi_assembly.core.i18n import current_language
-from lsi_assembly.core.jobs import start_job
+from lsi_assembly.core.jobs import new_job, start_job
 from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
@@ -80,7 +80,9 @@ def download():
                 progress(100, 100)
                 return pdf, name, _("%(list)s, %(rows)d rows", list=table.title, rows=table.row_count)
 
-        job = start_job("list", 0, current_user.id, work)
+        job = new_job("list", 0, current_user.id)
+        db.session.commit()  # before the job starts: its thread reads the committed row
+        start_job(job, work)
         return redirect(url_for("manage.job", job_id=job.id))
     table = build(chosen["kind"], event, day=chosen["day"], group_by=chosen["group_by"], locale=current_language(),
                   with_names=chosen["with_names"])

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from lsi_assembly.core.audit import audit
 from lsi_assembly.core.database import utcnow
@@ -42,7 +42,7 @@ class Organization(db.Model):
     invite_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     #: ``name`` folded for accent-insensitive search (kept up to date on every save).
     search_name: Mapped[str] = mapped_column(sa.String(200), default="")
-    #: Bumped by every quota decision: the UPDATE serializes concurrent decisions (see registration).
+    #: Unused: quota decisions lock the row through ``core.locking`` now. Kept until a migration drops it.
     quota_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -51,8 +51,8 @@ class Organization(db.Model):
     def __repr__(self) -> str:
         return f"<Organization {self.id} {self.name!r} quota={self.delegate_quota}>"
 
-
-@sa.event.listens_for(Organization, "before_insert")
-@sa.event.listens_for(Organization, "before_update")
-def _fold_name(mapper, connection, organization: Organization) -> None:
-    organization.search_name = fold(organization.name)
+    @validates("name")
+    def _fold_name(self, _key: str, name: str) -> str:
+        """Keep ``search_name`` in step with the name, as it is set."""
+        self.search_name = fold(name)
+        return name

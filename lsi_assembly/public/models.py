@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from lsi_assembly.core.audit import audit
 from lsi_assembly.core.database import utcnow
@@ -147,8 +147,9 @@ class PublicAttendee(db.Model):
     def __repr__(self) -> str:
         return f"<PublicAttendee {self.id} {self.status}>"
 
-
-@sa.event.listens_for(PublicAttendee, "before_insert")
-@sa.event.listens_for(PublicAttendee, "before_update")
-def _fold_search_text(mapper, connection, attendee: PublicAttendee) -> None:
-    attendee.search_text = fold(f"{attendee.name} {attendee.email} {attendee.affiliation or ''}")[:500]
+    @validates("name", "email", "affiliation")
+    def _fold_search_text(self, key: str, value: str | None) -> str | None:
+        """Keep ``search_text`` in step with the name, the address and the affiliation, as they are set."""
+        parts = {"name": self.name, "email": self.email, "affiliation": self.affiliation, key: value}
+        self.search_text = fold(f"{parts['name']} {parts['email']} {parts['affiliation'] or ''}")[:500]
+        return value

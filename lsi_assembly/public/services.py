@@ -7,11 +7,12 @@ The life of a registration (``AttendeeStatus``)::
     unconfirmed --confirm_by passes--> expired           offered --offer_expires_at passes--> lapsed
     confirmed / waiting / offered --cancel--> cancelled   (a freed seat goes to the first in line)
 
-Seats are counted under one lock per public event (a no-op UPDATE of its row: a row lock on
-PostgreSQL, the write lock on SQLite), so concurrent confirmations never give out more than
-``PublicEvent.limit`` seats and the waiting list keeps the order in which people joined it. Times
-that pass (unconfirmed registrations, offers) are acted on by ``sweep``: before every change, on the
-organizers' page, and by ``flask public sweep`` (run it from cron every few minutes).
+Seats are counted under one lock per public event (``core.locking``: a row lock on PostgreSQL, the
+write lock on SQLite), so concurrent confirmations never give out more than ``PublicEvent.limit``
+seats and the waiting list keeps the order in which people joined it. A registration's status
+changes only through ``set_status``. Times that pass (unconfirmed registrations, offers) are acted
+on by ``sweep``: before every change, on the organizers' page, and by ``flask public sweep`` (run it
+from cron every few minutes).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from lsi_assembly.core import calendar as core_calendar
 from lsi_assembly.core.calendar import CalendarEntry
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.links import external_url
+from lsi_assembly.core.locking import lock as lock_rows
 from lsi_assembly.core.mail import queue_mail, recently_sent
 from lsi_assembly.core.pdf import qr_png
 from lsi_assembly.core.search import like_pattern, search_terms
@@ -76,8 +78,7 @@ def public_event_of(event: Event | None) -> PublicEvent | None:
 
 def lock(public_event: PublicEvent) -> None:
     """Take the public event's lock until the transaction ends (see the module's docstring)."""
-    db.session.execute(sa.update(PublicEvent).where(PublicEvent.id == public_event.id)
-                       .values(capacity=PublicEvent.capacity).execution_options(synchronize_session=False))
+    lock_rows(PublicEvent, public_event.id)
     db.session.refresh(public_event)  # the seats and delays as they are now, not as read before the lock
 
 
@@ -119,7 +120,8 @@ def position(attendee: PublicAttendee) -> int | None:
     return ahead + 1
 
 
-def _set_status(attendee: PublicAttendee, status: AttendeeStatus, now: datetime) -> None:
+def set_status(attendee: PublicAttendee, status: AttendeeStatus, now: datetime) -> None:
+    """Set a public registration's status and when it changed: the one place where it changes."""
     attendee.status = status
     attendee.status_changed_at = now
 
@@ -188,7 +190,7 @@ def _start_afresh(attendee: PublicAttendee, data: RegistrationData, now: datetim
     attendee.confirm_by = now + timedelta(hours=attendee.public_event.confirm_hours)
     attendee.confirmed_at = attendee.queued_at = attendee.offer_expires_at = None
     attendee.checked_in_at, attendee.checked_in_by = None, None
-    _set_status(attendee, AttendeeStatus.UNCONFIRMED, now)
+    set_status(attendee, AttendeeStatus.UNCONFIRMED, now)
 
 
 def _by_email(public_event: PublicEvent, email: str) -> PublicAttendee | None:
@@ -216,14 +218,14 @@ def confirm(attendee: PublicAttendee, now: datetime | None = None) -> PublicAtte
     if attendee.status != AttendeeStatus.UNCONFIRMED:
         return attendee
     if now >= public_event.ends_at:  # the event is over: nothing left to confirm
-        _set_status(attendee, AttendeeStatus.EXPIRED, now)
+        set_status(attendee, AttendeeStatus.EXPIRED, now)
         return attendee
     attendee.confirmed_at = now
     if waiting_count(public_event) == 0 and seats_taken(public_event) < public_event.limit:
         _give_seat(attendee, now)
     else:
         attendee.queued_at = now
-        _set_status(attendee, AttendeeStatus.WAITING, now)
+        set_status(attendee, AttendeeStatus.WAITING, now)
         db.session.flush()
         _mail(attendee, "public_waiting", position=position(attendee), ticket_link=link("public.ticket", attendee))
     db.session.flush()
@@ -233,7 +235,7 @@ def confirm(attendee: PublicAttendee, now: datetime | None = None) -> PublicAtte
 def _give_seat(attendee: PublicAttendee, now: datetime) -> None:
     attendee.ticket_code = new_code()
     attendee.offer_expires_at = None
-    _set_status(attendee, AttendeeStatus.CONFIRMED, now)
+    set_status(attendee, AttendeeStatus.CONFIRMED, now)
     db.session.flush()
     _mail(attendee, "public_ticket", ticket_link=link("public.ticket", attendee),
           cancel_link=link("public.cancel", attendee),
@@ -256,7 +258,7 @@ def cancel(attendee: PublicAttendee, now: datetime | None = None) -> PublicAtten
     if attendee.status not in ACTIVE:
         return attendee
     freed = attendee.status in SEAT_TAKING
-    _set_status(attendee, AttendeeStatus.CANCELLED, now)
+    set_status(attendee, AttendeeStatus.CANCELLED, now)
     attendee.offer_expires_at = None
     db.session.flush()
     if freed:
@@ -275,7 +277,7 @@ def offer_free_seats(public_event: PublicEvent, now: datetime) -> list[PublicAtt
         .order_by(PublicAttendee.queued_at, PublicAttendee.id).limit(free)))
     for attendee in offered:
         attendee.offer_expires_at = now + timedelta(hours=public_event.claim_hours)
-        _set_status(attendee, AttendeeStatus.OFFERED, now)
+        set_status(attendee, AttendeeStatus.OFFERED, now)
         _mail(attendee, "public_offer", claim_link=link("public.claim", attendee),
               cancel_link=link("public.cancel", attendee))
     db.session.flush()
@@ -290,17 +292,16 @@ def sweep(public_event: PublicEvent, now: datetime | None = None) -> tuple[int, 
     """
     now = now or utcnow()
     lock(public_event)
-    expired = db.session.execute(
-        sa.update(PublicAttendee).where(
-            PublicAttendee.public_event_id == public_event.id, PublicAttendee.status == AttendeeStatus.UNCONFIRMED,
-            PublicAttendee.confirm_by < now)
-        .values(status=AttendeeStatus.EXPIRED, status_changed_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+    expired = list(db.session.scalars(sa.select(PublicAttendee).where(
+        PublicAttendee.public_event_id == public_event.id, PublicAttendee.status == AttendeeStatus.UNCONFIRMED,
+        PublicAttendee.confirm_by < now)))
+    for attendee in expired:
+        set_status(attendee, AttendeeStatus.EXPIRED, now)
     lapsed = list(db.session.scalars(sa.select(PublicAttendee).where(
         PublicAttendee.public_event_id == public_event.id, PublicAttendee.status == AttendeeStatus.OFFERED,
         PublicAttendee.offer_expires_at < now)))
     for attendee in lapsed:
-        _set_status(attendee, AttendeeStatus.LAPSED, now)
+        set_status(attendee, AttendeeStatus.LAPSED, now)
         _mail(attendee, "public_offer_lapsed", register_link=external_url("public.register"))
     db.session.flush()
     if lapsed:
@@ -309,7 +310,7 @@ def sweep(public_event: PublicEvent, now: datetime | None = None) -> tuple[int, 
     db.session.execute(sa.delete(PublicAttendee).where(
         PublicAttendee.public_event_id == public_event.id, PublicAttendee.status.in_(ENDED),
         PublicAttendee.status_changed_at < now - ENDED_KEPT).execution_options(synchronize_session=False))
-    return expired, len(lapsed)
+    return len(expired), len(lapsed)
 
 
 def sweep_if_due(public_event: PublicEvent, now: datetime | None = None) -> bool:

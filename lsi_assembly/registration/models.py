@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from lsi_assembly.core.audit import audit
 from lsi_assembly.core.database import utcnow
@@ -109,6 +109,10 @@ participant_days = sa.Table(
 )
 
 
+#: The fields ``search_text`` is folded from (``sort_name``: the family and given names).
+_SEARCHED = ("given_name", "family_name", "name_on_badge", "email", "organization_name")
+
+
 def _text(name: str) -> sa.String:
     """The column type of a text field: as long as the spec allows (``fields.py``)."""
     return sa.String(FIELDS[name].max_length)
@@ -199,11 +203,11 @@ class Participant(db.Model):
     def is_active(self) -> bool:
         return self.status not in (Status.CANCELLED, Status.UNCONFIRMED)
 
-
-@sa.event.listens_for(Participant, "before_insert")
-@sa.event.listens_for(Participant, "before_update")
-def _fold_search_text(mapper, connection, participant: Participant) -> None:
-    participant.sort_name = fold(f"{participant.family_name} {participant.given_name}")[:210]
-    participant.search_text = fold(" ".join(filter(None, (
-        participant.given_name, participant.family_name, participant.name_on_badge, participant.email,
-        participant.organization_name))))
+    @validates(*_SEARCHED)
+    def _fold_search_text(self, key: str, value: str | None) -> str | None:
+        """Keep ``sort_name`` and ``search_text`` in step with the names and the address, as they are set."""
+        names = {name: getattr(self, name) for name in _SEARCHED}
+        names[key] = value
+        self.sort_name = fold(f"{names['family_name']} {names['given_name']}")[:210]
+        self.search_text = fold(" ".join(filter(None, names.values())))
+        return value

@@ -7,17 +7,26 @@ then; one not confirmed within REGISTRATION_CONFIRM_HOURS is deleted (``delete_e
 run by ``flask participants sweep``, and for one address when it registers again). The mails anyone
 can cause by typing an address are limited per recipient (MAIL_PER_RECIPIENT_PER_HOUR).
 
-Services change data and flush; the view commits. Each quota decision first takes the event's lock
-(``events.services.lock_event``), then a lock on the organization's row with a conditional UPDATE
-(``quota_version + 1``): on PostgreSQL that is a row lock held until commit, on SQLite the database's
-write lock. The places held are counted only after the lock is granted, so concurrent registrations
-for the last place are decided one at a time and the quota holds with any number of workers. The
-event's lock comes first because the workshop seats, which follow statuses, are guarded by it too:
-one lock order (event, quotas, participants) everywhere means no deadlock.
+A registration's status changes in one place, ``change_status``, and its days in ``change_days``:
+what follows a change (the person's e-mail, a freed quota place given to the waiting list, the
+workshop seats through ``signals.participants_changed``) is called from there, so "what happens when
+someone is cancelled" has one answer. Changes made together (a bulk action, an import) are grouped
+by ``participant_changes``: the waiting lists and the seats follow once, at the end of the group.
+
+Services change data and flush; the unit of work (the request, the command) commits once, and the
+mail queued in the outbox leaves after that. Each quota decision first locks the event, then the
+organization (``core.locking``, in its lock order: events, organizations, participants): on
+PostgreSQL row locks held until commit, on SQLite the database's write lock. The places held are
+counted only after the locks are granted, so concurrent registrations for the last place are decided
+one at a time and the quota holds with any number of workers. The event's lock comes first because
+the workshop seats, which follow statuses, are guarded by it too.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,14 +37,15 @@ from sqlalchemy.exc import IntegrityError
 from lsi_assembly.core.audit import AuditEntry
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.links import external_url
+from lsi_assembly.core.locking import lock, lock_all
 from lsi_assembly.core.mail import OutboxMessage, count_recent, queue_mail, recently_sent
 from lsi_assembly.events.models import Event, EventDay
-from lsi_assembly.events.services import lock_event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.fields import PERSON_FIELDS, Kind
 from lsi_assembly.registration.links import new_access_key, personal_link
 from lsi_assembly.registration.models import PLACE_HOLDING, Category, Participant, Status
+from lsi_assembly.registration.signals import participants_changed
 
 log = logging.getLogger(__name__)
 
@@ -75,31 +85,18 @@ def find_by_email(event: Event, email: str) -> Participant | None:
     )
 
 
-def _lock_quota(event_id: int, organization_id: int) -> None:
-    lock_event(event_id)
-    db.session.execute(
-        sa.update(Organization)
-        .where(Organization.id == organization_id)
-        .values(quota_version=Organization.quota_version + 1)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _lock_participant(participant: Participant) -> bool:
-    """Lock a registration's row (the database's write lock on SQLite) and re-read it under the lock.
+def _lock_registration(participant: Participant) -> bool:
+    """Lock a registration in the lock order (its event, its organization's quota, its row) and re-read it.
 
     Returns False if the row is gone (an unconfirmed registration deleted meanwhile).
     """
-    lock_event(participant.event_id)
-    found = db.session.execute(
-        sa.update(Participant)
-        .where(Participant.id == participant.id)
-        .values(status=Participant.status)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if found:
-        db.session.refresh(participant)
-    return bool(found)
+    lock(Event, participant.event_id)
+    row = db.session.execute(sa.select(Participant.organization_id).where(Participant.id == participant.id)).first()
+    if row is None:
+        return False
+    lock_all((Organization, [row.organization_id]), (Participant, [participant.id]))
+    db.session.refresh(participant)
+    return True
 
 
 def _places_held(event_id: int, organization_id: int, excluding: int | None = None) -> int:
@@ -126,7 +123,7 @@ def decide_status(event: Event, participant: Participant, admitted: Status | Non
     admitted = admitted or _admitted_status(event)
     if participant.category != Category.DELEGATE or participant.organization_id is None:
         return admitted
-    _lock_quota(event.id, participant.organization_id)
+    lock_all((Event, [event.id]), (Organization, [participant.organization_id]))
     quota = db.session.scalar(
         sa.select(Organization.delegate_quota).where(Organization.id == participant.organization_id)
     )
@@ -167,14 +164,6 @@ def _event_days(event: Event, day_ids: list[int]) -> list[EventDay]:
 def _apply(participant: Participant, data: RegistrationData, fields) -> None:
     for name in fields:
         setattr(participant, name, data.details[name])
-
-
-def _send_received(participant: Participant) -> None:
-    queue_mail(
-        participant.email, "registration_received", participant.locale,
-        participant=participant, link=personal_link(participant.access_key),
-        position=waitlist_position(participant),
-    )
 
 
 #: At most one "here is your link again" e-mail per address in this time, whatever is submitted.
@@ -238,8 +227,8 @@ def register(event: Event, data: RegistrationData, locale: str) -> RegistrationO
     new answers, and an expired unconfirmed one is replaced; either must be confirmed like a new one
     (a reopened one not confirmed in time is deleted like a new one: its answers were replaced anyway).
     No place is decided here: that happens in ``confirm_address``. Two concurrent submissions of one
-    e-mail meet at the unique constraint: the loser's transaction is rolled back and it answers as a
-    duplicate.
+    e-mail meet at the unique constraint: the loser's insert is undone (a savepoint; the rest of the
+    caller's transaction stays) and it answers as a duplicate.
     """
     now = utcnow()
     existing = find_by_email(event, data.email)
@@ -250,24 +239,23 @@ def register(event: Event, data: RegistrationData, locale: str) -> RegistrationO
         send_personal_link(existing)
         return RegistrationOutcome(existing, created=False)
 
+    lock(Event, event.id)  # before the registration's row is written: the lock order
     participant = existing or Participant(event_id=event.id, email=data.email, created_at=now)
     participant.access_key = new_access_key()  # a reopened registration's old links stop working
     _apply(participant, data, EDITABLE_FIELDS)
     participant.category = data.category
     participant.organization_id = data.organization_id
     participant.organization_name = None if data.organization_id else data.organization_name
-    participant.days = _event_days(event, data.day_ids)
+    change_days(participant, _event_days(event, data.day_ids), by="participant")
     participant.privacy_accepted_at = now
     participant.locale = locale
-    participant.status = Status.UNCONFIRMED
-    participant.status_changed_at = now
     participant.email_confirmed_at = sa.null()  # not None: that would let the column's default fill it in
     try:
-        if existing is None:
-            db.session.add(participant)
-        db.session.flush()
+        with db.session.begin_nested():  # the same address sent twice at once: one row, the other answers below
+            if existing is None:
+                db.session.add(participant)
+            change_status(participant, Status.UNCONFIRMED, by="participant", reason="registered", now=now)
     except IntegrityError:
-        db.session.rollback()
         existing = find_by_email(event, data.email)
         if existing is None:
             raise
@@ -285,7 +273,7 @@ def confirm_address(participant: Participant) -> bool:
     ordered by the time of confirmation. Confirming again changes nothing. Returns False when the
     registration had expired (or was swept meanwhile): it is deleted, nothing is decided.
     """
-    if not _lock_participant(participant):  # the event's lock first; the status as it is now
+    if not _lock_registration(participant):  # the status as it is now, under the locks
         return False
     if participant.status != Status.UNCONFIRMED:
         return True
@@ -294,10 +282,8 @@ def confirm_address(participant: Participant) -> bool:
         erase_registrations([participant])
         return False
     participant.email_confirmed_at = now
-    participant.status_changed_at = now
-    participant.status = decide_status(participant.event, participant)
-    db.session.flush()
-    _send_received(participant)
+    change_status(participant, decide_status(participant.event, participant), by="participant",
+                  reason="confirmed", now=now)
     return True
 
 
@@ -323,8 +309,7 @@ def erase_registrations(participants: list[Participant]) -> None:
     and nobody confirmed the personal data typed into them.
     """
     ids = [p.id for p in participants]
-    for event_id in sorted({p.event_id for p in participants}):
-        lock_event(event_id)  # the application's lock order: the event before its participants
+    lock(Event, *{p.event_id for p in participants})  # the lock order: the event before its participants
     for participant in participants:
         db.session.expunge(participant)
     _erase(Participant.id.in_(ids))
@@ -351,9 +336,8 @@ def delete_expired_unconfirmed(now: datetime | None = None) -> int:
     now = now or utcnow()
     cutoff = now - timedelta(hours=current_app.config["REGISTRATION_CONFIRM_HOURS"])
     expired = Participant.status_changed_at <= cutoff
-    for event_id in db.session.scalars(sa.select(Participant.event_id).distinct().where(
-            expired, Participant.status == Status.UNCONFIRMED).order_by(Participant.event_id)):
-        lock_event(event_id)
+    lock(Event, *db.session.scalars(sa.select(Participant.event_id).distinct().where(
+        expired, Participant.status == Status.UNCONFIRMED)))
     return _erase(expired)
 
 
@@ -372,15 +356,16 @@ def readdress(participant: Participant) -> None:
 
 def update_registration(participant: Participant, data: RegistrationData) -> None:
     """Apply a participant's own changes (not e-mail, organization or category)."""
+    change_days(participant, _event_days(participant.event, data.day_ids), by="participant")
     _apply(participant, data, EDITABLE_FIELDS)
-    participant.days = _event_days(participant.event, data.day_ids)
     db.session.flush()
 
 
 def promote_from_waitlist(event: Event, organization_id: int) -> list[Participant]:
-    """Move waitlisted delegates into free places of the quota, oldest first, and tell them.
+    """Move waitlisted delegates into free places of the quota, oldest first (``change_status`` tells them).
 
-    The caller must hold the organization's quota lock (``cancel_registration`` does). An
+    The caller holds the event's and the organization's locks (``participant_changes`` takes them
+    for the places its changes freed): with the event locked, no status changes meanwhile. An
     inactive organization's waiting list stays as it is.
     """
     quota, active = db.session.execute(
@@ -389,14 +374,9 @@ def promote_from_waitlist(event: Event, organization_id: int) -> list[Participan
     if not active:
         return []
     free = quota - _places_held(event.id, organization_id)
-    if free <= 0:
-        return []
-    waiting: list[Participant] = []
+    promoted: list[Participant] = []
     now = utcnow()
-    for _ in range(free + 5):  # a few extra rounds for candidates that changed while we waited
-        if len(waiting) == free:
-            break
-        # FOR UPDATE: a candidate being cancelled at this moment is re-checked once that commits.
+    while len(promoted) < free:
         candidate = db.session.scalars(
             sa.select(Participant)
             .where(
@@ -404,29 +384,18 @@ def promote_from_waitlist(event: Event, organization_id: int) -> list[Participan
                 Participant.organization_id == organization_id,
                 Participant.category == Category.DELEGATE,
                 Participant.status == Status.WAITLISTED,
-                Participant.id.not_in([p.id for p in waiting]),
+                Participant.id.not_in([p.id for p in promoted]),
             )
             .order_by(Participant.status_changed_at, Participant.id)
             .limit(1)
-            .with_for_update()
             .execution_options(populate_existing=True)
         ).first()
         if candidate is None:
-            still_waiting = db.session.scalar(sa.select(Participant.id).where(
-                Participant.organization_id == organization_id, Participant.category == Category.DELEGATE,
-                Participant.status == Status.WAITLISTED, Participant.id.not_in([p.id for p in waiting])).limit(1))
-            if still_waiting is None:
-                break
-            continue
-        candidate.status = _admitted_status(event)
-        candidate.status_changed_at = now
-        waiting.append(candidate)
-        queue_mail(
-            candidate.email, "waitlist_promoted", candidate.locale,
-            participant=candidate, link=personal_link(candidate.access_key),
-        )
+            break
+        change_status(candidate, _admitted_status(event), by="waiting list", reason="promoted", now=now)
+        promoted.append(candidate)
     db.session.flush()
-    return waiting
+    return promoted
 
 
 @dataclass
@@ -437,7 +406,8 @@ class QuotaChange:
     waitlisted: bool = False
     #: The moved person got a place they were waiting for.
     admitted: bool = False
-    #: Waitlisted delegates of the old organization given the freed place.
+    #: Waitlisted delegates of the old organization given the freed place (filled when the group of
+    #: changes settles, see ``participant_changes``).
     promoted: list[Participant] = field(default_factory=list)
 
 
@@ -445,9 +415,10 @@ def keep_quota(event: Event, participant: Participant, old_organization_id: int 
                old_category: str) -> QuotaChange:
     """Re-decide a registration's place after an organizer changed its organization or category.
 
-    Both organizations are locked (in id order); a delegate holding a place in a full organization
-    goes on its waiting list, a waiting one with room gets a place, and a place freed in the old
-    organization goes to its waiting list.
+    Both organizations are locked (after the event, in id order); a delegate holding a place in a
+    full organization goes on its waiting list, a waiting one with room gets a place (neither is
+    e-mailed: the organizer tells them), and a place freed in the old organization goes to its
+    waiting list.
     """
     change = QuotaChange()
     if (old_organization_id, old_category) == (participant.organization_id, participant.category):
@@ -456,30 +427,56 @@ def keep_quota(event: Event, participant: Participant, old_organization_id: int 
         return change
     held_before = (old_category == Category.DELEGATE and old_organization_id is not None
                    and participant.status in PLACE_HOLDING)
-    for organization_id in sorted({old_organization_id, participant.organization_id} - {None}):
-        _lock_quota(event.id, organization_id)
-    decided = decide_status(event, participant, admitted=participant.status
-                            if participant.status in PLACE_HOLDING else None)
-    now = utcnow()
-    if participant.status in PLACE_HOLDING and decided == Status.WAITLISTED:
-        participant.status, participant.status_changed_at, change.waitlisted = decided, now, True
-    elif participant.status == Status.WAITLISTED and decided != Status.WAITLISTED:
-        participant.status, participant.status_changed_at, change.admitted = decided, now, True
-    db.session.flush()
-    if held_before:
-        change.promoted = promote_from_waitlist(event, old_organization_id)
+    lock_all((Event, [event.id]), (Organization, [old_organization_id, participant.organization_id]))
+    with participant_changes() as changes:
+        decided = decide_status(event, participant, admitted=participant.status
+                                if participant.status in PLACE_HOLDING else None)
+        if participant.status in PLACE_HOLDING and decided == Status.WAITLISTED:
+            change.waitlisted = change_status(participant, decided, by="organizer", reason="quota")
+        elif participant.status == Status.WAITLISTED and decided != Status.WAITLISTED:
+            change.admitted = change_status(participant, decided, by="organizer", reason="quota")
+        if held_before:
+            changes.free_place(event.id, old_organization_id)
+        change.promoted = changes.promoted
+    return change
+
+
+def edit_registration(participant: Participant, answers: dict[str, object], *, organization_id: int | None,
+                      organization_name: str | None, days: list[EventDay]) -> QuotaChange:
+    """Apply an organizer's edit of a registration: its details, organization and days; keep the quotas.
+
+    The locks come first (the event, the old and the new organization), then the row is written; a
+    changed e-mail address gets new links (``readdress``). Returns what ``keep_quota`` did.
+    """
+    event = participant.event
+    old_organization_id, old_category, old_email = (participant.organization_id, participant.category,
+                                                    participant.email)
+    lock_all((Event, [event.id]), (Organization, [old_organization_id, organization_id]))
+    with participant_changes() as changes:
+        change_days(participant, days, by="organizer")
+        for name, value in answers.items():
+            setattr(participant, name, value)
+        participant.organization_id = organization_id
+        participant.organization_name = None if organization_id else organization_name
+        db.session.flush()
+        change = keep_quota(event, participant, old_organization_id, old_category)
+        if participant.email != old_email:
+            readdress(participant)
+        change.promoted = changes.promoted
     return change
 
 
 def refill_quota(event: Event, organization_id: int) -> list[Participant]:
     """Give free places of an organization's quota (e.g. after it grew) to its waiting list, oldest first."""
-    _lock_quota(event.id, organization_id)
-    return promote_from_waitlist(event, organization_id)
+    lock_all((Event, [event.id]), (Organization, [organization_id]))
+    with participant_changes() as changes:
+        changes.free_place(event.id, organization_id)
+    return changes.promoted
 
 
 def cancel_registration(participant: Participant) -> list[Participant]:
     """Cancel a registration (its holder's own request), tell the person, refill a freed quota place."""
-    return apply_action("cancel", [participant]).promoted
+    return apply_action("cancel", [participant], by="participant").promoted
 
 
 @dataclass(frozen=True)
@@ -515,46 +512,162 @@ class ActionOutcome:
     over_quota: set[str] = field(default_factory=set)
 
 
-def apply_action(action_name: str, participants: list[Participant]) -> ActionOutcome:
-    """Apply an organizer's action to registrations, e-mail each person, refill freed quota places.
+def apply_action(action_name: str, participants: list[Participant], by: str = "organizer") -> ActionOutcome:
+    """Apply an organizer's action to registrations; ``change_status`` e-mails each person and refills
+    freed quota places.
 
-    Organizations are locked in id order (the quota lock of ``decide_status``), so a bulk action and
-    concurrent registrations cannot deadlock or overfill a quota.
+    The events, their organizations and the registrations are locked first (``core.locking``, in its
+    order), so a bulk action and concurrent registrations cannot deadlock or overfill a quota; the
+    statuses are read again under the locks.
     """
     action = ACTIONS[action_name]
     outcome = ActionOutcome()
-    for event_id in sorted({p.event_id for p in participants}):
-        lock_event(event_id)
-    for event_id, organization_id in sorted({(p.event_id, p.organization_id) for p in participants
-                                             if p.organization_id}):
-        _lock_quota(event_id, organization_id)
+    found = set(lock_all((Event, {p.event_id for p in participants}),
+                         (Organization, {p.organization_id for p in participants}),
+                         (Participant, {p.id for p in participants}))[Participant])
     participants = sorted(participants, key=lambda p: p.id)
     for participant in participants:
-        _lock_participant(participant)  # decide on the status as it is now, not as it was loaded
-    freed: set[tuple[int, int]] = set()
+        if participant.id in found:
+            db.session.refresh(participant)  # decide on the status as it is now, not as it was loaded
     now = utcnow()
-    for participant in participants:
-        if participant.status not in action.sources:
-            outcome.skipped.append(participant)
-            continue
-        held_a_place = participant.status in PLACE_HOLDING
-        participant.status = action.target
-        if action.target == Status.CANCELLED:
-            participant.access_key = new_access_key()  # links sent so far stop working
-        participant.status_changed_at = now
-        outcome.changed.append(participant)
-        is_delegate = participant.category == Category.DELEGATE and participant.organization_id is not None
-        if is_delegate and held_a_place and action.target == Status.CANCELLED:
-            freed.add((participant.event_id, participant.organization_id))
-        if is_delegate and action.name == "admit":
-            quota = db.session.scalar(sa.select(Organization.delegate_quota)
-                                      .where(Organization.id == participant.organization_id)) or 0
-            db.session.flush()
-            if _places_held(participant.event_id, participant.organization_id) > quota:
-                outcome.over_quota.add(participant.organization.name)
-        queue_mail(participant.email, action.template, participant.locale, participant=participant,
-                   link=personal_link(participant.access_key))
-    db.session.flush()
-    for event_id, organization_id in sorted(freed):
-        outcome.promoted += promote_from_waitlist(db.session.get(Event, event_id), organization_id)
+    with participant_changes() as changes:
+        for participant in participants:
+            if participant.id not in found or participant.status not in action.sources:
+                outcome.skipped.append(participant)
+                continue
+            change_status(participant, action.target, by=by, reason=action.name, now=now)
+            outcome.changed.append(participant)
+            if action.name == "admit" and participant.category == Category.DELEGATE and participant.organization_id:
+                quota = db.session.scalar(sa.select(Organization.delegate_quota)
+                                          .where(Organization.id == participant.organization_id)) or 0
+                db.session.flush()
+                if _places_held(participant.event_id, participant.organization_id) > quota:
+                    outcome.over_quota.add(participant.organization.name)
+        outcome.promoted = changes.promoted
     return outcome
+
+
+# --- the one place a registration's status and days change ------------------------------------------
+
+#: The e-mail a change of status sends the person, by the ``reason`` given to ``change_status``. The
+#: other reasons send none: ``registered`` (``register`` asks to confirm the address), ``quota`` (an
+#: organizer moved the person to another organization or category, and tells them), ``walk-in`` (the
+#: person is at the desk), ``sample`` (demo data).
+STATUS_MAILS = {
+    "confirmed": "registration_received",  # the address is confirmed: the place decided, or the waiting list
+    "approve": "registration_confirmed",
+    "admit": "registration_confirmed",
+    "reject": "registration_declined",
+    "cancel": "registration_cancelled",
+    "promoted": "waitlist_promoted",
+    "imported": "registration_imported",
+}
+
+
+@dataclass
+class ParticipantChanges:
+    """Registrations changed together (``participant_changes``), and what follows once they settle."""
+
+    #: Participants whose status or days changed, by event id.
+    changed: dict[int, list[Participant]] = field(default_factory=dict)
+    #: (event id, organization id) of the quota places given up: their waiting lists move up.
+    freed: set[tuple[int, int]] = field(default_factory=set)
+    #: Who moved off a waiting list when the changes settled.
+    promoted: list[Participant] = field(default_factory=list)
+
+    def note(self, participant: Participant) -> None:
+        """Count ``participant`` among the changed ones."""
+        group = self.changed.setdefault(participant.event_id, [])
+        if not any(p is participant for p in group):
+            group.append(participant)
+
+    def free_place(self, event_id: int, organization_id: int) -> None:
+        """Give a quota place of the organization, freed by these changes, to its waiting list."""
+        self.freed.add((event_id, organization_id))
+
+
+_GROUP: ContextVar[ParticipantChanges | None] = ContextVar("lsi_assembly_participant_changes", default=None)
+
+
+@contextmanager
+def participant_changes() -> Iterator[ParticipantChanges]:
+    """Group changes of status and days: what follows them happens once, when the outermost group ends.
+
+    Then the quota places freed go to the waiting lists (``promote_from_waitlist``, under the event's
+    and the organization's locks; its promotions join the group), the changes are flushed and
+    ``signals.participants_changed`` is sent once per event (the workshop seats follow). Inside
+    another group this one is that group. A group left by an exception does nothing more: its
+    transaction is rolled back.
+    """
+    outer = _GROUP.get()
+    if outer is not None:
+        yield outer
+        return
+    changes = ParticipantChanges()
+    token = _GROUP.set(changes)
+    try:
+        yield changes
+        while changes.freed:
+            event_id, organization_id = min(changes.freed)
+            changes.freed.discard((event_id, organization_id))
+            lock_all((Event, [event_id]), (Organization, [organization_id]))
+            changes.promoted += promote_from_waitlist(db.session.get(Event, event_id), organization_id)
+        db.session.flush()
+        for event_id in sorted(changes.changed):
+            participants_changed.send(db.session.get(Event, event_id),
+                                      participant_ids=sorted(p.id for p in changes.changed[event_id]))
+    finally:
+        _GROUP.reset(token)
+
+
+def change_status(participant: Participant, new_status: Status, *, by: str, reason: str,
+                  now: datetime | None = None, tell: bool = True) -> bool:
+    """Set a registration's status: the one place where a status changes, and what follows from it.
+
+    - the event's lock first (the lock order; nothing more when the caller holds it already);
+    - the status and when it changed (``status_changed_at`` orders the waiting list); a cancellation
+      also signs out every link sent (a new access key);
+    - the person's e-mail for ``reason`` (``STATUS_MAILS``), unless ``tell`` is False;
+    - a delegate's quota place given up goes to the organization's waiting list, and the workshop
+      seats follow (``signals.participants_changed``), once the group of changes settles
+      (``participant_changes``; a change outside a group is a group of its own).
+
+    A new registration gets its first status here too (its ``status`` is still unset; it must be in
+    the session). ``by`` says who decided, for the log: ``participant``, ``organizer``, ``import``,
+    ``desk``, ``waiting list`` or ``sample data``. Returns whether the status changed.
+    """
+    old = participant.status
+    if old == new_status:
+        return False
+    lock(Event, participant.event_id)
+    participant.status = new_status
+    participant.status_changed_at = now or utcnow()
+    if new_status == Status.CANCELLED:
+        participant.access_key = new_access_key()  # the links sent so far stop working
+    log.debug("participant %s: status %s -> %s (%s, by %s)", participant.id, old, new_status, reason, by)
+    with participant_changes() as changes:
+        changes.note(participant)
+        if (participant.category == Category.DELEGATE and participant.organization_id is not None
+                and old in PLACE_HOLDING and new_status not in PLACE_HOLDING):
+            changes.free_place(participant.event_id, participant.organization_id)
+        template = STATUS_MAILS.get(reason)
+        if tell and template:
+            queue_mail(participant.email, template, participant.locale, participant=participant,
+                       link=personal_link(participant.access_key), position=waitlist_position(participant))
+    return True
+
+
+def change_days(participant: Participant, days: list[EventDay], *, by: str) -> bool:
+    """Set the days a registration attends: the workshop seats follow, as for a status (``change_status``).
+
+    Takes the event's lock first: call it before changing the registration's other fields, so that
+    its row is written only under the lock. Returns whether the days changed.
+    """
+    if not sa.inspect(participant).transient and {d.id for d in participant.days} == {d.id for d in days}:
+        return False
+    lock(Event, participant.event_id)
+    participant.days = list(days)
+    log.debug("participant %s: days changed (by %s)", participant.id, by)
+    with participant_changes() as changes:
+        changes.note(participant)
+    return True

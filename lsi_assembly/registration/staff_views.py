@@ -41,8 +41,7 @@ from lsi_assembly.registration.services import (
     ActionOutcome,
     apply_action,
     confirm_deadline,
-    keep_quota,
-    readdress,
+    edit_registration,
     waitlist_position,
 )
 from lsi_assembly.registration.transfer import (
@@ -161,19 +160,14 @@ def edit(participant_id: int):
         form.languages.data = ", ".join(participant.languages or [])
         form.organization_id.data = participant.organization_id or 0
     if form.validate_on_submit():
-        before = (participant.organization_id, participant.category, participant.email)
-        for name, value in form.answers(_EDITED_ONE_BY_ONE).items():
-            setattr(participant, name, value)
-        participant.organization_id = form.organization_id.data or None
-        participant.organization_name = None if participant.organization_id else form.organization_name.data
-        participant.days = [day for day in event.days if day.id in set(form.days.data)]
-        db.session.flush()
-        change = keep_quota(event, participant, before[0], before[1])
-        if participant.email != before[2]:
-            readdress(participant)
+        old_email = participant.email
+        change = edit_registration(participant, form.answers(_EDITED_ONE_BY_ONE),
+                                   organization_id=form.organization_id.data or None,
+                                   organization_name=form.organization_name.data,
+                                   days=[day for day in event.days if day.id in set(form.days.data)])
         db.session.commit()
         flash(_("The registration is saved."), "success")
-        if participant.email != before[2]:
+        if participant.email != old_email:
             flash(_("The e-mail address changed: the old personal link no longer works, and a new one was sent to "
                     "the new address."), "info")
         if change.waitlisted:

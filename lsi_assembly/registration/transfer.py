@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from lsi_assembly.core.countries import country_names
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.forms import normalize_email
-from lsi_assembly.core.mail import queue_mail
+from lsi_assembly.core.locking import lock
 from lsi_assembly.core.search import fold
 from lsi_assembly.core.tabular import TableFileError, read_csv_rows
 from lsi_assembly.core.text import forbidden_characters, name_problem, normalize_text
@@ -29,7 +29,14 @@ from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.fields import PARTICIPANT_FIELDS, Kind, column_fields, csv_columns
 from lsi_assembly.registration.links import new_access_key
 from lsi_assembly.registration.models import Category, Diet, Participant, Status
-from lsi_assembly.registration.services import decide_status, erase_registrations, keep_quota, personal_link
+from lsi_assembly.registration.services import (
+    change_days,
+    change_status,
+    decide_status,
+    erase_registrations,
+    keep_quota,
+    participant_changes,
+)
 
 REQUIRED_COLUMNS = csv_columns(imported=True, required=True)
 OPTIONAL_COLUMNS = csv_columns(imported=True, required=False)
@@ -227,48 +234,47 @@ def apply_import(event: Event, plan: ImportPlan, valid_only: bool = False, notif
 
     Unless ``valid_only``, a plan with a rejected line changes nothing (ValueError). New
     registrations are confirmed, or waitlisted beyond their organization's quota; with ``notify``
-    each new person gets their personal link by e-mail.
+    each new person gets their personal link by e-mail. The whole import is one group of changes
+    under the event's lock: the waiting lists and the workshop seats follow once, at the end.
     """
     if not plan.valid and not valid_only:
         raise ValueError("the file has rejected lines")
     created = updated = 0
     now = utcnow()
-    for result in plan.lines:
-        if result.action == "reject":
-            continue
-        values = dict(result.values)
-        days = values.pop("days", None)
-        if result.action == "update":
-            participant = db.session.scalar(sa.select(Participant).where(
-                Participant.event_id == event.id, Participant.email == result.email))
-            before = (participant.organization_id, participant.category)
-            for key, value in values.items():
-                setattr(participant, key, value)
-            if days is not None:
-                participant.days = days
-            db.session.flush()
-            keep_quota(event, participant, *before)
-            updated += 1
-        else:
-            unconfirmed = db.session.scalar(sa.select(Participant).where(
-                Participant.event_id == event.id, Participant.email == result.email,
-                Participant.status == Status.UNCONFIRMED))
-            if unconfirmed is not None:
-                erase_registrations([unconfirmed])
-            participant = Participant(event_id=event.id, access_key=new_access_key(), locale=locale,
-                                      created_at=now, status_changed_at=now, privacy_accepted_at=None,
-                                      status=Status.CONFIRMED, **values)
-            participant.days = days if days is not None else list(event.days)
-            db.session.add(participant)
-            db.session.flush()
-            participant.status = decide_status(event, participant, admitted=Status.CONFIRMED)
-            if notify:
-                queue_mail(participant.email, "registration_imported", participant.locale,
-                           participant=participant, link=personal_link(participant.access_key))
-            created += 1
-        if progress:
-            progress(1)
-    db.session.flush()
+    lock(Event, event.id)
+    with participant_changes():
+        for result in plan.lines:
+            if result.action == "reject":
+                continue
+            values = dict(result.values)
+            days = values.pop("days", None)
+            if result.action == "update":
+                participant = db.session.scalar(sa.select(Participant).where(
+                    Participant.event_id == event.id, Participant.email == result.email))
+                before = (participant.organization_id, participant.category)
+                if days is not None:
+                    change_days(participant, days, by="import")
+                for key, value in values.items():
+                    setattr(participant, key, value)
+                db.session.flush()
+                keep_quota(event, participant, *before)
+                updated += 1
+            else:
+                unconfirmed = db.session.scalar(sa.select(Participant).where(
+                    Participant.event_id == event.id, Participant.email == result.email,
+                    Participant.status == Status.UNCONFIRMED))
+                if unconfirmed is not None:
+                    erase_registrations([unconfirmed])
+                participant = Participant(event_id=event.id, access_key=new_access_key(), locale=locale,
+                                          created_at=now, privacy_accepted_at=None, **values)
+                participant.days = days if days is not None else list(event.days)
+                # Decided before the new row joins the session, so that it is not counted in its own quota.
+                status = decide_status(event, participant, admitted=Status.CONFIRMED)
+                db.session.add(participant)
+                change_status(participant, status, by="import", reason="imported", now=now, tell=notify)
+                created += 1
+            if progress:
+                progress(1)
     return created, updated
 
 

@@ -19,9 +19,9 @@ from lsi_assembly.core import calendar as core_calendar
 from lsi_assembly.core.calendar import CalendarEntry
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.links import external_url
+from lsi_assembly.core.locking import lock
 from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.events.models import Event
-from lsi_assembly.events.services import lock_event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.links import make_token
@@ -39,12 +39,12 @@ def _event_runs(event: Event) -> list[WorkshopRun]:
 
 
 def lock_seats(event: Event) -> None:
-    """Take the event's lock (``events.services.lock_event``) before counting or changing seats.
+    """Take the event's lock (``core.locking``) before counting or changing seats.
 
     So an assignment run, an organizer's move and the placing of a late registrant never count free
     seats at the same time, and no run goes over its capacity.
     """
-    lock_event(event.id)
+    lock(Event, event.id)
 
 
 def build_instance(event: Event, keep: str = "pinned") -> tuple[dict, list[int], list[WorkshopRun]]:

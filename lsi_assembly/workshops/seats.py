@@ -3,14 +3,14 @@
 Every change to seats takes the event's seat lock first (``assignment.lock_seats``), so an assignment
 run, an organizer's move and the placing of a late registrant never count free seats at the same time.
 
-Seats follow registrations without anyone having to remember to call this module: a session hook
-notes every participant whose status or days change, and just before the transaction commits
-``keep_seats`` drops the seats of people who no longer come (cancelled, rejected, back on the waiting
-list) or who dropped the day of a seat. Once the seats are published it also places people into the
-free seats by their preferences, optimally and without moving anyone already seated, and e-mails
-those who got a new seat. A hook rather than direct calls because statuses change in many places
-(registration, the personal page, bulk actions, imports, waiting-list promotion): one forgotten call
-would leave a cancelled person holding a seat that someone else is waiting for.
+Seats follow registrations: every change of a participant's status or days goes through
+``registration.services.change_status`` or ``change_days``, which send
+``registration.signals.participants_changed`` (once for a group of changes), and this module
+subscribes to it (``seats_follow_participants``). In the same transaction, ``keep_seats`` drops the
+seats of people who no longer come (cancelled, rejected, back on the waiting list) or who dropped
+the day of a seat. Once the seats are published it also places people into the free seats by their
+preferences, optimally and without moving anyone already seated, and queues an e-mail to those who
+got a new seat (it leaves the outbox after the commit).
 """
 from __future__ import annotations
 
@@ -19,21 +19,18 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import has_app_context
-from sqlalchemy.orm import Session
 
 from lsi_assembly.core.links import NoBaseURL
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Participant, Status
+from lsi_assembly.registration.signals import participants_changed
 from lsi_assembly.workshops.assignment import build_instance, drop_invalid_seats, lock_seats, send_schedule
 from lsi_assembly.workshops.models import Workshop, WorkshopAssignment, WorkshopRun
 from lsi_assembly.workshops.scheduler import InstanceError, parse_instance, solve
 
 log = logging.getLogger(__name__)
 
-_NOTED = "lsi_assembly.seats_to_keep"
-_LOCKED = "lsi_assembly.events_locked"
 #: Seconds the solver may take to fill free seats inside someone's request.
 FILL_TIME_LIMIT = 5.0
 
@@ -124,55 +121,10 @@ def keep_seats(event: Event, participant_ids: list[int]) -> dict[int, list[int]]
     return place_in_free_seats(event, tell=True)
 
 
-def _is_app_session(session) -> bool:
-    return has_app_context() and db.session.registry.has() and session is db.session.registry()
-
-
-@sa.event.listens_for(Session, "before_flush")
-def _note_changed_participants(session, flush_context, instances) -> None:
-    if not _is_app_session(session):
-        return
-    noted = session.info.setdefault(_NOTED, set())
-    locked = session.info.setdefault(_LOCKED, set())
-    for obj in [*session.new, *session.dirty]:
-        if not isinstance(obj, Participant):
-            continue
-        state = sa.inspect(obj)
-        if (obj in session.new or state.attrs.status.history.has_changes()
-                or state.attrs.days.history.has_changes()):
-            noted.add(obj)
-            if obj.event_id is not None and obj.event_id not in locked:
-                # Take the event's lock before this flush writes the participant's row, keeping the
-                # application's lock order (event first) even on a path that did not take it already.
-                session.connection().execute(
-                    sa.update(Event.__table__).where(Event.__table__.c.id == obj.event_id)
-                    .values(assignment_published_at=Event.__table__.c.assignment_published_at))
-                locked.add(obj.event_id)
-
-
-@sa.event.listens_for(Session, "before_commit")
-def _keep_seats_before_commit(session) -> None:
-    if not _is_app_session(session):
-        return
-    session.flush()  # note the changes still pending
-    noted = session.info.pop(_NOTED, None)
-    if not noted:
-        return
-    by_event = defaultdict(list)
-    for participant in noted:
-        if participant.id is not None and sa.inspect(participant).persistent:
-            by_event[participant.event_id].append(participant.id)
-    for event_id in sorted(by_event):
-        event = session.get(Event, event_id)
-        if event is not None:
-            keep_seats(event, by_event[event_id])
-
-
-@sa.event.listens_for(Session, "after_commit")
-@sa.event.listens_for(Session, "after_soft_rollback")
-def _forget_noted(session, *args) -> None:
-    session.info.pop(_NOTED, None)
-    session.info.pop(_LOCKED, None)
+@participants_changed.connect
+def seats_follow_participants(event: Event, *, participant_ids: list[int], **_ignored) -> None:
+    """Receiver of ``participants_changed``: bring the event's seats in line with the changed participants."""
+    keep_seats(event, participant_ids)
 
 
 @dataclass

@@ -11,9 +11,10 @@ from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.core.event_scope import get_in_event_or_404, load_event
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
-from lsi_assembly.events.services import current_event, lock_event
+from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.links import make_token
+from lsi_assembly.workshops.assignment import lock_seats
 from lsi_assembly.workshops.forms import PreferenceWindowForm, RoomForm, RunForm, TimeSlotForm, WorkshopForm
 from lsi_assembly.workshops.labels import slot_label
 from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopAssignment, WorkshopRun
@@ -154,7 +155,7 @@ def delete_run(run_id: int):
     run = get_in_event_or_404(WorkshopRun, run_id)
     workshop_id = run.workshop_id
     event = g.event
-    lock_event(event.id)  # no seat is given in this run while we look
+    lock_seats(event)  # no seat is given in this run while we look
     db.session.refresh(event, ["assignment_published_at"])
     if event.assignment_published_at is not None and db.session.scalar(
             sa.select(WorkshopAssignment.id).where(WorkshopAssignment.run_id == run.id).limit(1)) is not None:

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import threading
-import time as time_module
 from datetime import time
 
 import sqlalchemy as sa
 
 from lsi_assembly.auth.models import Role
+from lsi_assembly.core import locking
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.mail import OutboxMessage
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Participant, Status
-from lsi_assembly.registration.services import apply_action
+from lsi_assembly.registration.services import apply_action, change_days, change_status
 from lsi_assembly.workshops import assignment_views
 from lsi_assembly.workshops import seats as seats_module
 from lsi_assembly.workshops.assignment import lock_seats, run_assignment
@@ -219,7 +219,7 @@ def test_after_publishing_dropping_a_day_frees_its_seat_for_someone_without_one(
     in_gamma = [p for p in people if "Gamma" in seats_of(p)]
     without = [p for p in people if "Gamma" not in seats_of(p)]
     assert len(in_gamma) == 2 and len(without) == 2
-    in_gamma[0].days = [event.days[0]]
+    change_days(in_gamma[0], [event.days[0]], by="organizer")
     db.session.commit()
     assert "Gamma" not in seats_of(in_gamma[0])
     assert sum("Gamma" in seats_of(p) for p in without) == 1
@@ -231,7 +231,7 @@ def test_after_publishing_dropping_a_day_frees_its_seat_for_someone_without_one(
 
 def test_before_publishing_nobody_is_seated_behind_the_organizers_back(client, seating, mailbox):
     event, runs, people, waiting = seating
-    waiting.status = Status.CONFIRMED
+    change_status(waiting, Status.CONFIRMED, by="organizer", reason="approve", tell=False)
     db.session.commit()
     assert seats_of(waiting) == {}
     assert mailbox.messages == []
@@ -315,27 +315,56 @@ def test_racing_late_registrants_never_overfill_a_run(app):
     assert taken(run) == 3
 
 
-def test_a_cancellation_waits_for_a_seat_change_instead_of_deadlocking(app, seating):
+def _wait_until_waiting_for_a_lock(backend_pid: int | None) -> None:
+    """On PostgreSQL, return once that connection waits for a lock (at most 10 s); elsewhere at once."""
+    if backend_pid is None:
+        return
+    tick = threading.Event()
+    with db.engine.connect() as connection:
+        for _ in range(1000):
+            if connection.execute(sa.text("SELECT count(*) FROM pg_locks WHERE pid = :pid AND NOT granted"),
+                                  {"pid": backend_pid}).scalar():
+                return
+            connection.rollback()
+            tick.wait(0.01)
+
+
+def test_a_cancellation_waits_for_a_seat_change_instead_of_deadlocking(app, seating, monkeypatch):
     """An organizer holds the seat lock and seats a person while that person cancels (both databases).
 
     Cancelling rewrites the person's row (a new personal-link key: the strongest row lock on
     PostgreSQL); giving them a seat needs a share lock on that row. Taken in the other order the two
-    deadlock; the cancellation therefore takes the event's lock first and waits its turn.
+    deadlock; the cancellation therefore takes the event's lock first and waits its turn. The
+    organizer seats the person only once the cancellation asks for its first lock (and, on
+    PostgreSQL, waits for it).
     """
     event, runs, people, waiting = seating
     event.assignment_published_at = utcnow()
     db.session.commit()
     app.config["BASE_URL"] = "https://assembly.example.org"
     person_id, event_id, run_id = people[0].id, event.id, runs["beta"].id
-    locked = threading.Event()
+    locked, asking = threading.Event(), threading.Event()
+    canceller_pid: list[int | None] = []
     errors: dict[str, BaseException] = {}
+    real_lock = locking.lock
+
+    def lock_and_say(model, *ids):
+        if threading.current_thread().name == "canceller" and not asking.is_set():
+            connection = db.session.connection()
+            canceller_pid.append(connection.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+                                 if connection.dialect.name == "postgresql" else None)
+            asking.set()
+        return real_lock(model, *ids)
+
+    monkeypatch.setattr(locking, "lock", lock_and_say)
 
     def organizer() -> None:
         with app.app_context():
             try:
                 lock_seats(db.session.get(Event, event_id))
                 locked.set()
-                time_module.sleep(0.5)  # the cancellation starts meanwhile
+                assert asking.wait(10), "the cancellation never asked for a lock"
+                _wait_until_waiting_for_a_lock(canceller_pid[0])
                 db.session.add(WorkshopAssignment(participant_id=person_id, run_id=run_id, pinned=True))
                 db.session.commit()
             except BaseException as error:
@@ -350,7 +379,7 @@ def test_a_cancellation_waits_for_a_seat_change_instead_of_deadlocking(app, seat
             except BaseException as error:
                 errors["canceller"] = error
 
-    threads = [threading.Thread(target=organizer), threading.Thread(target=canceller)]
+    threads = [threading.Thread(target=organizer, name="organizer"), threading.Thread(target=canceller, name="canceller")]
     for thread in threads:
         thread.start()
     for thread in threads:
