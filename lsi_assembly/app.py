@@ -35,6 +35,7 @@ from lsi_assembly.lists.views import public_bp as shared_list_bp
 from lsi_assembly.main import bp as main_bp
 from lsi_assembly.manage import bp as manage_bp
 from lsi_assembly.organizations import bp as organizations_bp
+from lsi_assembly.organizations.cli import organizations_cli
 from lsi_assembly.public.cli import public_cli
 from lsi_assembly.public.models import AttendeeStatus
 from lsi_assembly.public.staff_views import bp as public_staff_bp
@@ -210,6 +211,7 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(participants_cli)
+    app.cli.add_command(organizations_cli)
     app.cli.add_command(badges_cli)
     app.cli.add_command(lists_cli)
     app.cli.add_command(public_cli)

@@ -1,7 +1,6 @@
 """The organizers' pages for member organizations."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -18,7 +17,7 @@ from lsi_assembly.organizations import bp
 from lsi_assembly.organizations.forms import MemberListForm, OrganizationForm
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.organizations.services import (
-    apply_member_import,
+    import_member_list,
     name_taken,
     plan_member_import,
     renew_invitation,
@@ -27,7 +26,7 @@ from lsi_assembly.organizations.services import (
 from lsi_assembly.registration.queries import quota_overview
 from lsi_assembly.registration.services import refill_quota
 
-FIELDS = ("name", "country", "delegate_quota", "contact_name", "contact_email", "is_active")
+FIELDS = ("name", "country", "delegate_quota", "contact_name", "contact_email", "membership", "votes", "is_active")
 
 
 def _organization_or_404(organization_id: int) -> Organization:
@@ -116,10 +115,7 @@ def import_members():
             form.file.errors = [str(error)]
         else:
             if all(line.action != "reject" for line in plan):
-                created, updated = apply_member_import(event, plan)
-                for organization in db.session.scalars(sa.select(Organization).where(
-                        Organization.event_id == event.id, Organization.is_active.is_(True))):
-                    refill_quota(event, organization.id)  # a larger quota gives places to the waiting list
+                created, updated = import_member_list(event, plan)
                 db.session.commit()
                 flash(_("Member list imported: %(created)d added, %(updated)d updated.",
                         created=created, updated=updated), "success")
