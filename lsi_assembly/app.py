@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, Config, config_from_env
+from lsi_assembly.assembly.cli import assembly_cli
 from lsi_assembly.auth import bp as auth_bp
 from lsi_assembly.auth.cli import users_cli
 from lsi_assembly.auth.models import Role
@@ -212,6 +213,7 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(participants_cli)
     app.cli.add_command(organizations_cli)
+    app.cli.add_command(assembly_cli)
     app.cli.add_command(badges_cli)
     app.cli.add_command(lists_cli)
     app.cli.add_command(public_cli)

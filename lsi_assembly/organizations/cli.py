@@ -10,7 +10,8 @@ from lsi_assembly.core.links import NoBaseURL
 from lsi_assembly.core.tabular import TableFileError
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
-from lsi_assembly.organizations.services import import_member_list, plan_member_import
+from lsi_assembly.organizations.services import apply_member_import, plan_member_import
+from lsi_assembly.registration.services import refill_quotas
 
 organizations_cli = AppGroup("organizations", help="Member organizations.")
 
@@ -39,7 +40,8 @@ def import_command(file: Path, dry_run: bool) -> None:
     if counts["reject"]:
         raise click.ClickException("nothing was imported: correct the rejected lines and run the command again")
     try:
-        created, updated = import_member_list(event, plan)
+        created, updated = apply_member_import(event, plan)
+        refill_quotas(event)  # as on the web: a larger quota gives places to the waiting list
     except NoBaseURL as error:  # a larger quota took someone off a waiting list: they are e-mailed their link
         db.session.rollback()
         raise click.ClickException(f"nothing was imported: {error}") from None

@@ -17,7 +17,6 @@ from lsi_assembly.core.text import forbidden_characters, name_problem, normalize
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Membership, Organization
-from lsi_assembly.registration.services import refill_quota
 
 MEMBER_COLUMNS = ("name", "country")
 OPTIONAL_MEMBER_COLUMNS = ("delegate_quota", "contact_name", "contact_email", "membership", "votes")
@@ -156,14 +155,3 @@ def apply_member_import(event: Event, plan: list[MemberLine]) -> tuple[int, int]
     db.session.flush()
     return created, updated
 
-
-def import_member_list(event: Event, plan: list[MemberLine]) -> tuple[int, int]:
-    """Save a member list without rejected lines (web and command line); return (created, updated).
-
-    A larger quota gives places to the organization's waiting list at once.
-    """
-    created, updated = apply_member_import(event, plan)
-    for organization in db.session.scalars(sa.select(Organization).where(
-            Organization.event_id == event.id, Organization.is_active.is_(True))):
-        refill_quota(event, organization.id)
-    return created, updated

@@ -17,14 +17,14 @@ from lsi_assembly.organizations import bp
 from lsi_assembly.organizations.forms import MemberListForm, OrganizationForm
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.organizations.services import (
-    import_member_list,
+    apply_member_import,
     name_taken,
     plan_member_import,
     renew_invitation,
     revoke_invitation,
 )
 from lsi_assembly.registration.queries import quota_overview
-from lsi_assembly.registration.services import refill_quota
+from lsi_assembly.registration.services import refill_quota, refill_quotas
 
 FIELDS = ("name", "country", "delegate_quota", "contact_name", "contact_email", "membership", "votes", "is_active")
 
@@ -115,7 +115,8 @@ def import_members():
             form.file.errors = [str(error)]
         else:
             if all(line.action != "reject" for line in plan):
-                created, updated = import_member_list(event, plan)
+                created, updated = apply_member_import(event, plan)
+                refill_quotas(event)  # a larger quota gives places to the waiting list
                 db.session.commit()
                 flash(_("Member list imported: %(created)d added, %(updated)d updated.",
                         created=created, updated=updated), "success")
