@@ -101,6 +101,8 @@ class Config:
         self.MAIL_PER_RECIPIENT_PER_HOUR = int(env.get("MAIL_PER_RECIPIENT_PER_HOUR") or 5)
         #: Hours a registration made on the form waits for its address to be confirmed; then it is deleted.
         self.REGISTRATION_CONFIRM_HOURS = int(env.get("REGISTRATION_CONFIRM_HOURS") or 48)
+        #: The most proxies one member may hold at the General Assembly (the statutes' rule; 0: no proxies).
+        self.ASSEMBLY_MAX_PROXIES = int(env.get("ASSEMBLY_MAX_PROXIES") or 1)
         #: Reverse proxies in front of the app whose X-Forwarded-For and -Proto are trusted (0: none).
         self.TRUSTED_PROXY_COUNT = int(env.get("TRUSTED_PROXY_COUNT") or 0)
         self.BABEL_DEFAULT_LOCALE = "en"
@@ -118,6 +120,8 @@ class Config:
             )
         if not 1 <= self.REMEMBER_DAYS <= 365:
             raise ConfigurationError(f"REMEMBER_DAYS must be between 1 and 365, not {self.REMEMBER_DAYS}.")
+        if self.ASSEMBLY_MAX_PROXIES < 0:
+            raise ConfigurationError(f"ASSEMBLY_MAX_PROXIES must be 0 or more, not {self.ASSEMBLY_MAX_PROXIES}.")
 
 
 class ProductionConfig(Config):
