@@ -373,7 +373,7 @@ class SessionStatus:
             "session": {"id": self.session.id, "name": self.session.name, "day": self.session.day.isoformat()},
             "members": len(f.members), "present": len(f.present), "represented": len(f.represented),
             "missing": len(f.missing), "votes_total": f.votes_total, "votes_present": f.votes_present,
-            "votes_needed": f.votes_needed, "quorum": f.quorum, "quorum_fraction": str(f.fraction),
+            "votes_needed": f.votes_needed, "quorum": f.quorum, "quorum_fraction": str(f.fraction.normalize()),
             "members_present": [{"id": a.member.id, "name": a.member.name, "votes": a.member.votes, "by": a.by}
                                 for a in f.present],
             "members_represented": [{"id": a.member.id, "name": a.member.name, "votes": a.member.votes,

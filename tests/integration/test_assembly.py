@@ -302,6 +302,8 @@ def test_the_quorum_counts_voters_alternates_and_proxies(runner, ga):
     empty = _status(runner, ga.session)
     assert {k: empty[k] for k in ("members", "present", "represented", "votes_present", "votes_needed", "quorum")} == {
         "members": 4, "present": 0, "represented": 0, "votes_present": 0, "votes_needed": 3, "quorum": False}
+    assert (empty["votes_total"], empty["quorum_fraction"], empty["session"]) == (
+        5, "0.5", {"id": ga.session.id, "name": "Statutory session 1", "day": "2027-06-25"})
     assert [m["name"] for m in empty["members_missing"]] == [
         "ALC Éire", "Fondation Samilia", "La Strada Polska", "Stichting Tegen Vrouwenhandel"]
 
