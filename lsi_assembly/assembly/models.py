@@ -208,7 +208,7 @@ class VoteResult(db.Model):
 
 @audit("voting_card", labels={
     "event_id": _l("Event"), "participant_id": _l("Participant"), "organization_id": _l("Member represented"),
-    "votes": _l("Votes"), "issued_at": _l("Issued at"), "voided_at": _l("Void since"),
+    "votes": _l("Votes"), "code": _l("Card code"), "issued_at": _l("Issued at"), "voided_at": _l("Void since"),
 }, hidden={"code"})
 class VotingCard(db.Model):
     """A printed card carrying one member's vote, held by a voting delegate (of that member or of the

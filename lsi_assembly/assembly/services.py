@@ -111,8 +111,9 @@ def find_session(event: Event, session_id: int | str) -> StatutorySession:
     return session
 
 
-def _started(event: Event, now: datetime) -> bool:
-    return quorum.session_started([s.begins_at(event.timezone) for s in list_sessions(event)], now)
+def proxies_revocable(event: Event, now: datetime | None = None) -> bool:
+    """Whether proxies may still be revoked: until the event's first statutory session starts."""
+    return not quorum.session_started([s.begins_at(event.timezone) for s in list_sessions(event)], now or utcnow())
 
 
 # Members and delegates

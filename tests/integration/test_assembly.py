@@ -210,6 +210,8 @@ def test_a_proxy_is_revocable_until_the_first_session_starts(runner, ga, monkeyp
     services.give_proxy(ga.event, ga.b, ga.a)
     db.session.commit()
     start = datetime(2027, 6, 25, 7, 30, tzinfo=UTC)  # 9:30 in Paris, summer time
+    assert services.proxies_revocable(ga.event, start - timedelta(seconds=1))
+    assert not services.proxies_revocable(ga.event, start)
     with pytest.raises(AssemblyError, match="no longer be revoked"):
         services.revoke_proxy(ga.event, ga.b, now=start)
     db.session.rollback()
