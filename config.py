@@ -104,6 +104,8 @@ class Config:
         #: Seconds a request waits for rows another one has locked (``core/locking.py``) before it
         #: answers "busy, please try again" (503) instead of waiting on (PostgreSQL's lock_timeout).
         self.LOCK_TIMEOUT_SECONDS = float(env.get("LOCK_TIMEOUT_SECONDS") or 5)
+        #: The most proxies one member may hold at the General Assembly (the statutes' rule; 0: no proxies).
+        self.ASSEMBLY_MAX_PROXIES = int(env.get("ASSEMBLY_MAX_PROXIES") or 1)
         #: Reverse proxies in front of the app whose X-Forwarded-For and -Proto are trusted (0: none).
         self.TRUSTED_PROXY_COUNT = int(env.get("TRUSTED_PROXY_COUNT") or 0)
         self.BABEL_DEFAULT_LOCALE = "en"
@@ -121,6 +123,8 @@ class Config:
             )
         if not 1 <= self.REMEMBER_DAYS <= 365:
             raise ConfigurationError(f"REMEMBER_DAYS must be between 1 and 365, not {self.REMEMBER_DAYS}.")
+        if self.ASSEMBLY_MAX_PROXIES < 0:
+            raise ConfigurationError(f"ASSEMBLY_MAX_PROXIES must be 0 or more, not {self.ASSEMBLY_MAX_PROXIES}.")
 
 
 class ProductionConfig(Config):

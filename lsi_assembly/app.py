@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, Config, config_from_env
+from lsi_assembly.assembly.cli import assembly_cli
 from lsi_assembly.auth import views as auth_views
 from lsi_assembly.auth.cli import users_cli
 from lsi_assembly.auth.models import Role
@@ -40,6 +41,7 @@ from lsi_assembly.organizations import views as organizations_views
 from lsi_assembly.public import desk_views as public_desk_views
 from lsi_assembly.public import staff_views as public_staff_views
 from lsi_assembly.public import views as public_views
+from lsi_assembly.organizations.cli import organizations_cli
 from lsi_assembly.public.cli import public_cli
 from lsi_assembly.public.models import AttendeeStatus
 from lsi_assembly.registration import staff_views as registration_staff_views
@@ -257,6 +259,8 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(participants_cli)
+    app.cli.add_command(organizations_cli)
+    app.cli.add_command(assembly_cli)
     app.cli.add_command(badges_cli)
     app.cli.add_command(lists_cli)
     app.cli.add_command(public_cli)

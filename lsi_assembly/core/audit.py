@@ -10,7 +10,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import g, has_request_context
@@ -97,8 +98,10 @@ def audit(entity_type: str, *, labels: Mapping[str, str], hidden: Iterable[str] 
 def _plain(value):
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, (date, datetime, time)):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, db.Model):
         return str(getattr(value, "date", None) or getattr(value, "name", None) or value.id)
     if isinstance(value, (list, tuple)):

@@ -9,21 +9,34 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from lsi_assembly.core.audit import audit
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.enums import LabelledEnum
 from lsi_assembly.core.search import fold
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 
 
+class Membership(LabelledEnum):
+    """What an organization is to the network; only full members vote at the General Assembly."""
+
+    FULL = "full"
+    ASSOCIATE = "associate"
+    PARTNER = "partner"
+
+    __labels__ = {FULL: _l("Full member"), ASSOCIATE: _l("Associate member"), PARTNER: _l("Partner")}
+
+
 @audit("organization", labels={
     "event_id": _l("Event"), "name": _l("Name"), "country": _l("Country"), "delegate_quota": _l("Delegate quota"),
     "contact_name": _l("Contact person"), "contact_email": _l("Contact e-mail address"), "is_active": _l("Active"),
-    "is_sample": _l("Sample data"), "invite_token": _l("Invitation link"),
-}, hidden={"invite_token"})
+    "is_sample": _l("Sample data"), "invite_token": _l("Invitation link"), "membership": _l("Membership"),
+    "votes": _l("Votes"),
+}, hidden={"invite_token"}, values={"membership": Membership})
 class Organization(db.Model):
     __tablename__ = "organizations"
     __table_args__ = (
         sa.UniqueConstraint("event_id", "name"),
         sa.CheckConstraint("delegate_quota >= 0", name="quota_not_negative"),
+        sa.CheckConstraint("votes >= 0", name="votes_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +49,10 @@ class Organization(db.Model):
     contact_name: Mapped[str | None] = mapped_column(sa.String(200))
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: A ``Membership`` value; only full members vote at the General Assembly.
+    membership: Mapped[str] = mapped_column(sa.String(20), default=Membership.FULL)
+    #: The member's votes at the General Assembly (counted for full members only).
+    votes: Mapped[int] = mapped_column(default=1)
     #: Marks demo data, shown as such in the interface.
     is_sample: Mapped[bool] = mapped_column(default=False)
     #: Secret of the organization's invitation link (None: no link); replacing it revokes the old link.
@@ -49,7 +66,11 @@ class Organization(db.Model):
     event: Mapped[Event] = relationship()
 
     def __repr__(self) -> str:
-        return f"<Organization {self.id} {self.name!r} quota={self.delegate_quota}>"
+        return f"<Organization {self.id} {self.name!r} quota={self.delegate_quota} {self.membership}>"
+
+    @property
+    def is_full_member(self) -> bool:
+        return self.membership == Membership.FULL
 
     @validates("name")
     def _fold_name(self, _key: str, name: str) -> str:

@@ -16,10 +16,10 @@ from lsi_assembly.core.tabular import read_csv_rows
 from lsi_assembly.core.text import forbidden_characters, name_problem, normalize_text
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
-from lsi_assembly.organizations.models import Organization
+from lsi_assembly.organizations.models import Membership, Organization
 
 MEMBER_COLUMNS = ("name", "country")
-OPTIONAL_MEMBER_COLUMNS = ("delegate_quota", "contact_name", "contact_email")
+OPTIONAL_MEMBER_COLUMNS = ("delegate_quota", "contact_name", "contact_email", "membership", "votes")
 #: What secrets.token_urlsafe(24) makes (32 characters), with room for longer tokens.
 INVITE_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -66,7 +66,12 @@ class MemberLine:
 
 
 def plan_member_import(event: Event, raw: bytes) -> list[MemberLine]:
-    """Check a member list (``name,country`` and optional ``delegate_quota,contact_name,contact_email``)."""
+    """Check a member list (``name,country`` and optional ``delegate_quota,contact_name,contact_email,
+    membership,votes``).
+
+    An empty or missing ``membership`` or ``votes`` keeps an existing organization's value (a new one
+    is a full member with one vote).
+    """
     _columns, rows = read_csv_rows(raw, MEMBER_COLUMNS)
     existing = {o.search_name for o in db.session.scalars(sa.select(Organization).where(
         Organization.event_id == event.id))}
@@ -108,12 +113,26 @@ def plan_member_import(event: Event, raw: bytes) -> list[MemberLine]:
                              column="contact_name"))
         elif problem := name_problem(contact_name, column="contact_name"):
             reasons.append(str(problem))
+        assembly = {}
+        membership_text = row.get("membership", "").strip()
+        if membership_text:
+            if fold(membership_text) in {m.value for m in Membership}:
+                assembly["membership"] = Membership(fold(membership_text))
+            else:
+                reasons.append(_("membership: “%(value)s” is not one of full, associate, partner",
+                                 value=membership_text))
+        votes_text = row.get("votes", "").strip()
+        if votes_text:
+            if not (votes_text.isascii() and votes_text.isdecimal()) or len(votes_text) > 4 or int(votes_text) > 1000:
+                reasons.append(_("votes: “%(value)s” is not a whole number from 0 to 1000", value=votes_text))
+            else:
+                assembly["votes"] = int(votes_text)
         if reasons:
             plan.append(MemberLine(number, name, "reject", reasons))
             continue
         plan.append(MemberLine(number, name, "update" if fold(name) in existing else "create", [], dict(
             name=name, country=country, delegate_quota=int(quota_text), contact_name=contact_name,
-            contact_email=contact_email)))
+            contact_email=contact_email, **assembly)))
     return plan
 
 
@@ -135,3 +154,4 @@ def apply_member_import(event: Event, plan: list[MemberLine]) -> tuple[int, int]
             updated += 1
     db.session.flush()
     return created, updated
+

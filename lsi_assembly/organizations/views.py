@@ -25,13 +25,13 @@ from lsi_assembly.organizations.services import (
     revoke_invitation,
 )
 from lsi_assembly.registration.queries import quota_overview
-from lsi_assembly.registration.services import refill_quota
+from lsi_assembly.registration.services import refill_quota, refill_quotas
 
 bp = Blueprint("manage_organizations", __name__, url_prefix="/manage/organizations")
 guard_blueprint(bp)
 load_event(bp, current_event)
 
-FIELDS = ("name", "country", "delegate_quota", "contact_name", "contact_email", "is_active")
+FIELDS = ("name", "country", "delegate_quota", "contact_name", "contact_email", "membership", "votes", "is_active")
 
 
 @bp.get("/")
@@ -114,9 +114,7 @@ def import_members():
         else:
             if all(line.action != "reject" for line in plan):
                 created, updated = apply_member_import(event, plan)
-                for organization in db.session.scalars(sa.select(Organization).where(
-                        Organization.event_id == event.id, Organization.is_active.is_(True))):
-                    refill_quota(event, organization.id)  # a larger quota gives places to the waiting list
+                refill_quotas(event)  # a larger quota gives places to the waiting list
                 db.session.commit()
                 flash(_("Member list imported: %(created)d added, %(updated)d updated.",
                         created=created, updated=updated), "success")

@@ -474,6 +474,15 @@ def refill_quota(event: Event, organization_id: int) -> list[Participant]:
     return changes.promoted
 
 
+def refill_quotas(event: Event) -> list[Participant]:
+    """Refill the quota of every active organization (after the member list was imported)."""
+    promoted = []
+    for organization_id in db.session.scalars(sa.select(Organization.id).where(
+            Organization.event_id == event.id, Organization.is_active.is_(True)).order_by(Organization.id)):
+        promoted += refill_quota(event, organization_id)
+    return promoted
+
+
 def cancel_registration(participant: Participant) -> list[Participant]:
     """Cancel a registration (its holder's own request), tell the person, refill a freed quota place."""
     return apply_action("cancel", [participant], by="participant").promoted

@@ -107,3 +107,106 @@ def test_member_list_import_is_all_or_nothing(organizer, event):
     assert "Member list imported: 1 added, 1 updated." in response.get_data(as_text=True)
     quotas = dict(db.session.execute(sa.select(Organization.name, Organization.delegate_quota)).all())
     assert quotas == {"la strada polska": 4, "Nowa Fundacja": 3}
+
+
+def test_membership_and_votes_on_the_organization_form(organizer, event):
+    organization = make_organization(event, name="La Strada Polska")
+    assert (organization.membership, organization.votes) == ("full", 1)
+    page = organizer.get(f"/manage/organizations/{organization.id}").get_data(as_text=True)
+    assert 'name="membership"' in page and 'name="votes"' in page and "Associate member" in page
+
+    response = post_form(organizer, f"/manage/organizations/{organization.id}", {
+        "name": "La Strada Polska", "country": "PL", "delegate_quota": "2", "membership": "associate",
+        "votes": "0", "is_active": "y"})
+    assert response.status_code == 302
+    db.session.refresh(organization)
+    assert (organization.membership, organization.votes) == ("associate", 0)
+    history = organizer.get(f"/manage/organizations/{organization.id}").get_data(as_text=True)
+    assert "Membership" in history and "<del>Full member</del> → <ins>Associate member</ins>" in history
+
+    for votes in ("-1", "", "x", "1001"):
+        bad = post_form(organizer, f"/manage/organizations/{organization.id}", {
+            "name": "La Strada Polska", "country": "PL", "delegate_quota": "2", "membership": "full",
+            "votes": votes})
+        assert bad.status_code == 422, votes
+    bad = post_form(organizer, f"/manage/organizations/{organization.id}", {
+        "name": "La Strada Polska", "country": "PL", "delegate_quota": "2", "membership": "honorary", "votes": "1"})
+    assert bad.status_code == 422
+    db.session.refresh(organization)
+    assert (organization.membership, organization.votes) == ("associate", 0)
+
+
+def _upload(client, text: str, **kwargs):
+    token = csrf_token(client, "/manage/organizations/import")
+    return client.post("/manage/organizations/import", data={
+        "csrf_token": token, "file": (io.BytesIO(text.encode()), "members.csv")},
+        content_type="multipart/form-data", **kwargs)
+
+
+def test_member_list_import_takes_membership_and_votes(organizer, event):
+    make_organization(event, name="La Strada Polska", membership="associate", votes=0)
+    bad = ("name,country,membership,votes\n"
+           "Nowa Fundacja,PL,honorary,1\n"
+           "Druga Fundacja,PL,full,-2\n"
+           "Trzecia Fundacja,PL,full,2.5\n")
+    response = _upload(organizer, bad)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Nothing was imported" in html
+    assert "membership: “honorary” is not one of full, associate, partner" in html
+    assert "votes: “-2” is not a whole number from 0 to 1000" in html
+    assert "votes: “2.5” is not a whole number from 0 to 1000" in html
+    assert count(Organization) == 1
+
+    good = ("name,country,membership,votes\n"
+            "La Strada Polska,PL,,\n"  # empty: kept as they are
+            "Nowa Fundacja,PL,Partner,0\n"
+            "Druga Fundacja,PL,FULL,3\n"
+            "Trzecia Fundacja,PL,,\n")  # a new organization: a full member with one vote
+    response = _upload(organizer, good, follow_redirects=True)
+    assert "Member list imported: 3 added, 1 updated." in response.get_data(as_text=True)
+    rows = {name: (membership, votes) for name, membership, votes in db.session.execute(
+        sa.select(Organization.name, Organization.membership, Organization.votes))}
+    assert rows == {"La Strada Polska": ("associate", 0), "Nowa Fundacja": ("partner", 0),
+                    "Druga Fundacja": ("full", 3), "Trzecia Fundacja": ("full", 1)}
+
+    _upload(organizer, "name,country,delegate_quota\nLa Strada Polska,PL,3\n")  # the old columns only
+    db.session.expire_all()
+    polska = db.session.scalar(sa.select(Organization).where(Organization.name == "La Strada Polska"))
+    assert (polska.delegate_quota, polska.membership, polska.votes) == (3, "associate", 0)
+
+
+def test_member_list_import_from_the_command_line(app, event, tmp_path):
+    make_organization(event, name="La Strada Polska", quota=1)
+    waiting = make_participant(event, organization_id=db.session.scalar(sa.select(Organization.id)),
+                               status=Status.WAITLISTED)
+    make_participant(event, organization_id=waiting.organization_id, status=Status.CONFIRMED)
+    runner = app.test_cli_runner()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,country,membership,votes\nNowa Fundacja,PL,full,x\n", encoding="utf-8")
+    result = runner.invoke(args=["organizations", "import", str(bad)])
+    assert result.exit_code == 1
+    assert "line 2: reject Nowa Fundacja: votes: “x” is not a whole number from 0 to 1000" in result.output
+    assert "nothing was imported" in result.output and count(Organization) == 1
+
+    good = tmp_path / "members.csv"
+    good.write_text("\ufeffname;country;delegate_quota;membership;votes\n"
+                    "la strada polska;PL;2;full;2\nNowa Fundacja;Pologne;3;associate;0\n", encoding="utf-8")
+    dry = runner.invoke(args=["organizations", "import", str(good), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "line 2: update la strada polska" in dry.output and "line 3: create Nowa Fundacja" in dry.output
+    assert "1 to create, 1 to update, 0 rejected" in dry.output and "dry run: nothing was written" in dry.output
+    assert count(Organization) == 1
+
+    result = runner.invoke(args=["organizations", "import", str(good)])
+    assert result.exit_code == 1 and "nothing was imported: Set BASE_URL" in result.output  # to e-mail the promoted
+    assert count(Organization) == 1
+    app.config["BASE_URL"] = "https://assembly.example.org"
+    result = runner.invoke(args=["organizations", "import", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "imported: 1 created, 1 updated" in result.output
+    db.session.expire_all()
+    rows = {name: (quota, membership, votes) for name, quota, membership, votes in db.session.execute(
+        sa.select(Organization.name, Organization.delegate_quota, Organization.membership, Organization.votes))}
+    assert rows == {"la strada polska": (2, "full", 2), "Nowa Fundacja": (3, "associate", 0)}
+    # The same saving as on the web: the larger quota took the waiting delegate in.
+    assert db.session.get(Participant, waiting.id).status == Status.PENDING

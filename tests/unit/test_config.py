@@ -86,3 +86,10 @@ def test_remember_days_set_the_remember_cookie_duration():
     assert config.REMEMBER_COOKIE_DURATION == timedelta(days=3) and config.RESET_RATE_LIMIT == "1 per minute"
     with pytest.raises(ConfigurationError, match="REMEMBER_DAYS must be between 1 and 365"):
         create_app(config_from_env({"LSI_ENV": "development", "REMEMBER_DAYS": "0"}))
+
+
+def test_assembly_max_proxies_defaults_to_one_and_is_never_negative():
+    assert config_from_env({"LSI_ENV": "development"}).ASSEMBLY_MAX_PROXIES == 1
+    assert config_from_env({"LSI_ENV": "development", "ASSEMBLY_MAX_PROXIES": "2"}).ASSEMBLY_MAX_PROXIES == 2
+    with pytest.raises(ConfigurationError, match="ASSEMBLY_MAX_PROXIES must be 0 or more"):
+        config_from_env({"LSI_ENV": "development", "ASSEMBLY_MAX_PROXIES": "-1"}).validate()

@@ -1,0 +1,6 @@
+"""The General Assembly itself: statutory sessions, mandates, proxies, the hall's door, the quorum,
+recorded quorums and vote results, voting cards.
+
+``quorum`` is the pure core (no Flask, no SQLAlchemy); ``services`` changes the data; ``cli`` is the
+``flask assembly`` command group.
+"""
