@@ -101,6 +101,11 @@ class Config:
         self.MAIL_PER_RECIPIENT_PER_HOUR = int(env.get("MAIL_PER_RECIPIENT_PER_HOUR") or 5)
         #: Hours a registration made on the form waits for its address to be confirmed; then it is deleted.
         self.REGISTRATION_CONFIRM_HOURS = int(env.get("REGISTRATION_CONFIRM_HOURS") or 48)
+        #: Who signs the certificates of attendance, as printed on them, and their title (empty: none).
+        self.CERTIFICATE_SIGNATORY = env.get("CERTIFICATE_SIGNATORY") or "Secretariat of La Strada International"
+        self.CERTIFICATE_SIGNATORY_TITLE = env.get("CERTIFICATE_SIGNATORY_TITLE") or ""
+        #: Look-ups of certificates on /verify per client address.
+        self.VERIFY_RATE_LIMIT = env.get("VERIFY_RATE_LIMIT") or "30 per minute;300 per hour"
         #: Reverse proxies in front of the app whose X-Forwarded-For and -Proto are trusted (0: none).
         self.TRUSTED_PROXY_COUNT = int(env.get("TRUSTED_PROXY_COUNT") or 0)
         self.BABEL_DEFAULT_LOCALE = "en"
