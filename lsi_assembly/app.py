@@ -28,6 +28,9 @@ from lsi_assembly.core.forms import MAX_DATABASE_ID
 from lsi_assembly.core.i18n import bp as i18n_bp
 from lsi_assembly.core.i18n import current_language, language_choices, select_locale
 from lsi_assembly.demo.seed import seed_demo_command
+from lsi_assembly.documents.cli import documents_cli
+from lsi_assembly.documents.views import bp as documents_bp
+from lsi_assembly.documents.views import staff_bp as manage_documents_bp
 from lsi_assembly.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lsi_assembly.lists.cli import lists_cli
 from lsi_assembly.lists.views import bp as lists_bp
@@ -132,7 +135,7 @@ class FormLimitedRequest(Request):
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, i18n_bp, registration_bp, registrations_bp, organizations_bp, auth_bp, manage_bp,
                       workshops_bp, programme_bp, assignment_bp, badges_bp, desk_bp, lists_bp, shared_list_bp,
-                      public_bp, public_staff_bp, public_desk_bp):
+                      public_bp, public_staff_bp, public_desk_bp, documents_bp, manage_documents_bp):
         app.register_blueprint(blueprint)
 
     # The id in the session and "keep me signed in" cookies is the key of a server-side sign-in
@@ -213,3 +216,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(badges_cli)
     app.cli.add_command(lists_cli)
     app.cli.add_command(public_cli)
+    app.cli.add_command(documents_cli)
