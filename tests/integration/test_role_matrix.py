@@ -64,6 +64,8 @@ EXPECTED = {
     "lists.index": ORGANIZERS,
     "lists.download": ORGANIZERS,
     "lists.sharing": ORGANIZERS,
+    "manage_documents.certificates": ORGANIZERS,
+    "manage_documents.print_certificates": ORGANIZERS,
     "desk.index": DESK,
     "desk.lookup": DESK,
     "desk.participant": DESK,
