@@ -192,8 +192,9 @@ def issue_certificates(event: Event, organization_id: int | None = None) -> list
     All new certificates are written at once; if another request issued one of them meanwhile, the
     whole batch is undone and each is issued on its own, which then reads the winner's.
     """
-    people = eligible_participants(event, organization_id)
     days = attended_days(event, organization_id)
+    # A check-in undone between the two queries: that person has no day left, and no certificate.
+    people = [person for person in eligible_participants(event, organization_id) if days.get(person.id)]
     current = {c.participant_id: c for c in db.session.scalars(sa.select(Certificate).where(
         Certificate.event_id == event.id, Certificate.superseded_at.is_(None)))}
     result, new, replaced = [], [], []
