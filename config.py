@@ -106,6 +106,11 @@ class Config:
         self.LOCK_TIMEOUT_SECONDS = float(env.get("LOCK_TIMEOUT_SECONDS") or 5)
         #: The most proxies one member may hold at the General Assembly (the statutes' rule; 0: no proxies).
         self.ASSEMBLY_MAX_PROXIES = int(env.get("ASSEMBLY_MAX_PROXIES") or 1)
+        #: Who signs the certificates of attendance, as printed on them, and their title (empty: none).
+        self.CERTIFICATE_SIGNATORY = env.get("CERTIFICATE_SIGNATORY") or "Secretariat of La Strada International"
+        self.CERTIFICATE_SIGNATORY_TITLE = env.get("CERTIFICATE_SIGNATORY_TITLE") or ""
+        #: Look-ups of certificates on /verify per client address.
+        self.VERIFY_RATE_LIMIT = env.get("VERIFY_RATE_LIMIT") or "30 per minute;300 per hour"
         #: Reverse proxies in front of the app whose X-Forwarded-For and -Proto are trusted (0: none).
         self.TRUSTED_PROXY_COUNT = int(env.get("TRUSTED_PROXY_COUNT") or 0)
         self.BABEL_DEFAULT_LOCALE = "en"

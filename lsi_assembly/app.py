@@ -31,6 +31,9 @@ from lsi_assembly.core.forms import MAX_DATABASE_ID
 from lsi_assembly.core.i18n import current_language, language_choices, select_locale
 from lsi_assembly.core.locking import Busy, is_busy
 from lsi_assembly.demo.seed import seed_demo_command
+from lsi_assembly.documents.cli import documents_cli
+from lsi_assembly.documents import staff_views as documents_staff_views
+from lsi_assembly.documents import views as documents_views
 from lsi_assembly.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lsi_assembly.lists import shared_views as shared_list_views
 from lsi_assembly.lists import views as lists_views
@@ -62,6 +65,7 @@ BLUEPRINTS = (
     workshops_views.bp,                  # workshops: the programme, a participant's ranking and calendar
     shared_list_views.bp,                # shared_list: the participant list, from the personal link
     public_views.bp,                     # public: the public event's registration and tickets
+    documents_views.bp,                  # documents: /verify and the personal certificate download
     auth_views.bp,                       # auth: staff sign-in
     # organizers, under /manage
     manage_views.bp,                     # manage: dashboard, audit log, accounts, jobs
@@ -72,6 +76,7 @@ BLUEPRINTS = (
     badges_views.bp,                     # manage_badges
     lists_views.bp,                      # manage_lists
     public_staff_views.bp,               # manage_public
+    documents_staff_views.bp,            # manage_documents: certificates in bulk
     # the desk, under /desk
     checkin_views.bp,                    # desk: the delegates' check-in
     public_desk_views.bp,                # desk_public: the public event's entry
@@ -264,3 +269,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(badges_cli)
     app.cli.add_command(lists_cli)
     app.cli.add_command(public_cli)
+    app.cli.add_command(documents_cli)

@@ -64,6 +64,8 @@ EXPECTED = {
     "manage_lists.index": ORGANIZERS,
     "manage_lists.download": ORGANIZERS,
     "manage_lists.sharing": ORGANIZERS,
+    "manage_documents.certificates": ORGANIZERS,
+    "manage_documents.print_certificates": ORGANIZERS,
     "desk.index": DESK,
     "desk.lookup": DESK,
     "desk.participant": DESK,
