@@ -71,4 +71,4 @@ def test_a_views_module_importing_another_breaks_the_contract(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"{VIEWS_CONTRACT} BROKEN" in result.stdout
     assert "lsi_assembly.checkin.views -> lsi_assembly.public.staff_views" in result.stdout
-    assert "Contracts: 2 kept, 1 broken." in result.stdout
+    assert re.search(r"Contracts: \d+ kept, 1 broken\.", result.stdout)
