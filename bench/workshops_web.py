@@ -1,4 +1,4 @@
-"""Hand-run benchmark of the workshop assignment pages and of the seat hook (never part of the test suite).
+"""Hand-run benchmark of the workshop assignment pages and of seats following registration changes (never part of the test suite).
 
 For each database and each number N of confirmed participants, a child process builds the app on a
 throw-away database (a temporary SQLite file, or a PostgreSQL schema of its own that is dropped at
@@ -17,7 +17,7 @@ the request queued) with ``time.perf_counter``:
 2. ``GET /manage/programme/assignment`` (the quality report);
 3. ``GET /manage/programme/rosters`` (every roster) and ``GET /manage/programme/runs/<id>/roster``
    (the run with the most people); 2 and 3 round-robin in a shuffled order each round;
-4. the cost a registration change pays through the seat hook (``workshops/seats.py``): an organizer
+4. the cost a registration change pays through the seats following a status change (``workshops/seats.py``, subscribed to ``participants_changed``): an organizer
    cancelling one seated participant (``POST /manage/registrations/<id>/cancel``) and a new delegate
    registering on ``POST /register`` (untimed: an unconfirmed registration holds nothing) then
    confirming the address on ``POST /registration/<token>/confirm`` (timed: the place is decided
@@ -474,7 +474,7 @@ def run(kind: str, participants: int, repeat: int, schema: str | None, folder: s
                 samples[key].append(fetch(client, url, text=True)[0])
         info["report_build"] = statistics.median(clock.builds) if clock.builds else None
 
-        # 4. Registration changes through the seat hook, before and after publication.
+        # 4. Registration changes with seats following, before and after publication.
         register_client = app.test_client()
         app.config["REGISTER_RATE_LIMIT"] = "1000 per minute"  # every registration comes from this process
         register_page = register_client.get("/register").get_data(as_text=True)
@@ -666,7 +666,7 @@ def main() -> None:
         result = run(args.db, args.participants[0], args.repeat, args.schema, str(Path(args.child).parent))
         Path(args.child).write_text(json.dumps(result, default=str), encoding="utf-8")
         return
-    print(f"# Workshop assignment pages and seat hook\n\n{machine(load_average=True)}\n")
+    print(f"# Workshop assignment pages and seats following registration changes\n\n{machine(load_average=True)}\n")
     sys.stdout.flush()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     results, status = [], 0

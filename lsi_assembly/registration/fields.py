@@ -6,7 +6,7 @@ and the order of the errors on the forms (``forms.py``), what the person may cha
 personal link (``services.EDITABLE_FIELDS``), what the organizers' edit saves (``staff_views.edit``),
 the import's columns and maximum lengths and the export's columns (``transfer.py``), the model's
 column lengths (``models.py``) and how the audit log names and shows each field (``models.py``
-registers them with ``core.audit``). docs/architecture-fields.md says how to add a field.
+registers them with ``core.audit``). docs/architecture.md says how to add a field.
 
 Pure data: this module imports neither the models nor Flask (only the lazy translations).
 """
