@@ -184,3 +184,16 @@ def body(message: EmailMessage) -> str:
 
 def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect (not skip) a test marked ``only_on(dialect)`` in its run on the other database."""
+    kept, deselected = [], []
+    for item in items:
+        marker = item.get_closest_marker("only_on")
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        wrong = marker is not None and "database_url" in params and params["database_url"] != marker.args[0]
+        (deselected if wrong else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept

@@ -22,11 +22,6 @@ from tests.conftest import count
 from tests.factories import csrf_token, make_event, make_organization, make_participant, sign_in
 
 
-def _only_on(dialect: str) -> None:
-    if db.engine.dialect.name != dialect:
-        pytest.skip(f"a {dialect} behaviour")
-
-
 def test_the_order_helper_sorts_kinds_by_the_lock_order_then_ids():
     requests = [(Participant, [7, 3, 7]), (Organization, [9, None, 2]), (Event, [5]), (PublicEvent, [1]),
                 (Organization, [4]), (Participant, [])]
@@ -63,8 +58,8 @@ def test_a_lock_out_of_order_fails_in_tests_unless_already_held(app):
     db.session.rollback()
 
 
+@pytest.mark.only_on("sqlite")
 def test_on_sqlite_a_lock_is_the_database_write_lock(app):
-    _only_on("sqlite")
     event = make_event()
     other = sqlite3.connect(db.engine.url.database, timeout=0)
     try:
@@ -82,7 +77,7 @@ def test_on_sqlite_a_lock_is_the_database_write_lock(app):
 def held_event_lock(app, client):
     """On PostgreSQL: an organizer signed in, a pending registration, and its event's row locked by another
     connection (as a slow request would, through ``lock``) until the test ends."""
-    _only_on("postgresql")
+    assert db.engine.dialect.name == "postgresql"  # its tests are marked only_on("postgresql")
     app.config["LOCK_TIMEOUT_SECONDS"] = 0.5
     event = make_event()
     person = make_participant(event, status=Status.PENDING)
@@ -94,6 +89,7 @@ def held_event_lock(app, client):
     holder.close()
 
 
+@pytest.mark.only_on("postgresql")
 def test_on_postgresql_a_lock_held_too_long_raises_busy_within_the_timeout(app, held_event_lock):
     event, _person, _holder = held_event_lock
     started = time.monotonic()
@@ -103,6 +99,7 @@ def test_on_postgresql_a_lock_held_too_long_raises_busy_within_the_timeout(app, 
     db.session.rollback()
 
 
+@pytest.mark.only_on("postgresql")
 def test_on_postgresql_a_request_waiting_for_a_held_lock_answers_503_busy_with_retry_after(
         app, client, held_event_lock):
     event, person, holder = held_event_lock
