@@ -383,7 +383,7 @@ class SessionStatus:
         }
 
 
-def status(session: StatutorySession) -> SessionStatus:
+def status(session: StatutorySession, *, came_in: set[int] | None = None) -> SessionStatus:
     """Who is present and represented in ``session`` now, the votes present and needed.
 
     Every full member counts (its votes are in the total, active for registration or not); a voting
@@ -402,7 +402,20 @@ def status(session: StatutorySession) -> SessionStatus:
             voter=voter.id if _is_confirmed_delegate(voter, organization.id) else None,
             alternate=alternate.id if _is_confirmed_delegate(alternate, organization.id) else None))
     proxies = [quorum.Proxy(p.giver_id, p.holder_id) for p in active_proxies(session.event)]
-    return SessionStatus(session, quorum.count(members, proxies, inside(session), session.quorum_fraction))
+    people = inside(session) if came_in is None else came_in
+    return SessionStatus(session, quorum.count(members, proxies, people, session.quorum_fraction))
+
+
+def attendance(session: StatutorySession) -> tuple[SessionStatus, dict[int, datetime]]:
+    """Who attended ``session`` (the attendance register): the figures when everyone who came in at any
+    time during the session counts as inside, and each such person's first time in, by participant id.
+
+    The same rules as ``status`` (present by the voting delegate, else the alternate; represented when
+    the proxy holder attended); only the set of people is "came in", not "is inside now".
+    """
+    first_in = dict(db.session.execute(sa.select(HallPresence.participant_id, HallPresence.first_entered_at)
+                                       .where(HallPresence.session_id == session.id)).all())
+    return status(session, came_in=set(first_in)), first_in
 
 
 def record_quorum(session: StatutorySession, *, now: datetime | None = None) -> QuorumRecord:

@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from lsi_assembly.assembly.services import AssemblyError, find_session
 from lsi_assembly.events.services import current_event
 from lsi_assembly.lists.render import FORMATS, list_file, list_pdf
-from lsi_assembly.lists.tables import GROUPINGS, KINDS, build
+from lsi_assembly.lists.tables import GROUPINGS, KINDS, SESSION_KINDS, build
 
 lists_cli = AppGroup("lists", help="Printed and exported lists.")
 
@@ -23,7 +24,8 @@ lists_cli = AppGroup("lists", help="Printed and exported lists.")
 @click.option("--group-by", type=click.Choice(GROUPINGS), default="name", show_default=True,
               help="Participant lists: alphabetical, by organization or by country.")
 @click.option("--with-names", is_flag=True, help="Catering: the free-text needs with names (organizers only).")
-def render_command(kind: str, out: Path, day, group_by: str, with_names: bool) -> None:
+@click.option("--session", "session_id", help="assembly-register: the statutory session's id (required).")
+def render_command(kind: str, out: Path, day, group_by: str, with_names: bool, session_id: str | None) -> None:
     """Write the list KIND (participants is the shared list) to a PDF, CSV or Excel file."""
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
@@ -36,7 +38,15 @@ def render_command(kind: str, out: Path, day, group_by: str, with_names: bool) -
         the_day = next((d for d in event.days if d.date == day.date()), None)
         if the_day is None:
             raise click.ClickException(f"{day:%Y-%m-%d} is not a day of the event")
-    table = build(kind, event, day=the_day, group_by=group_by, locale="en", with_names=with_names)
+    session = None
+    if kind in SESSION_KINDS:
+        if not session_id:
+            raise click.UsageError(f"{kind} needs --session ID (see flask assembly sessions)")
+        try:
+            session = find_session(event, session_id)
+        except AssemblyError as error:
+            raise click.UsageError(str(error)) from None
+    table = build(kind, event, day=the_day, group_by=group_by, locale="en", with_names=with_names, session=session)
     if fmt == "pdf":
         # Steps in percent, as on the web: rows chosen, pages laid out (long lists, in parts), written.
         with click.progressbar(length=100, label=f"Printing {table.row_count} rows", file=sys.stderr) as bar:

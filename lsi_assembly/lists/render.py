@@ -91,9 +91,10 @@ def split_sections(sections: list[Section], parts: int) -> list[list[Section]]:
     return result
 
 
-def _document(table: ListTable, event: Event, sections: list[Section], first: bool, generated) -> str:
+def _document(table: ListTable, event: Event, sections: list[Section], first: bool, generated,
+              last: bool = True) -> str:
     return render_template("lists/table.html", table=table, event=event, sections=sections, first=first,
-                           generated=generated)
+                           last=last, generated=generated)
 
 
 def list_pdf(table: ListTable, event: Event, *, parallel: bool | None = None,
@@ -109,7 +110,8 @@ def list_pdf(table: ListTable, event: Event, *, parallel: bool | None = None,
         parallel = lines >= PARALLEL_FROM and workers() > 1
     if parallel:
         parts = split_sections(table.sections, max(2, workers()))
-        documents = [_document(table, event, part, index == 0, generated) for index, part in enumerate(parts)]
+        documents = [_document(table, event, part, index == 0, generated, index == len(parts) - 1)
+                     for index, part in enumerate(parts)]
         try:
             return render_numbered_parts(documents, STYLESHEETS, progress, stats)
         except PartFailed:
@@ -120,7 +122,8 @@ def list_pdf(table: ListTable, event: Event, *, parallel: bool | None = None,
 def fingerprint(table: ListTable, event: Event, locale: str) -> str:
     """A digest of everything a list's PDF shows but its date: the same digest, the same pages."""
     content = [locale, event.name, event.city, table.kind, table.title, table.columns, table.widths, table.landscape,
-               [(s.title, s.note, s.rows, s.blank_rows, s.new_page) for s in table.sections]]
+               [(s.title, s.note, s.rows, s.blank_rows, s.new_page, s.columns, s.widths) for s in table.sections],
+               table.signatures]
     return hashlib.sha256(json.dumps(content, default=str).encode("utf-8")).hexdigest()
 
 

@@ -13,17 +13,24 @@ Each list has its audience and its privacy rule, applied here, once, for every f
 - ``accessibility``: for organizers, per day, the needs to plan for, with the rooms of the person's
   workshops that day.
 - ``doors``: per room and slot, who should come in.
+- ``assembly-register``: for the minutes of a statutory session: every full member with its votes,
+  voting delegate and alternate, present (by whom) / represented by (the proxy holder) / absent, and
+  time in; then the recorded quorums and vote results (PDF only, in sections with their own columns)
+  and the chair's and secretary's signature lines. CSV and Excel hold the member rows.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from lsi_assembly.assembly import services as assembly
+from lsi_assembly.assembly.models import StatutorySession
 from lsi_assembly.core.countries import country_name
 from lsi_assembly.core.search import fold
 from lsi_assembly.events.models import Event, EventDay
@@ -31,7 +38,10 @@ from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Category, Diet, Participant, Status
 from lsi_assembly.workshops.models import TimeSlot, WorkshopAssignment, WorkshopRun
 
-KINDS = ("participants", "participants-full", "sign-in", "rosters", "catering", "accessibility", "doors")
+KINDS = ("participants", "participants-full", "sign-in", "rosters", "catering", "accessibility", "doors",
+         "assembly-register")
+#: The lists made for one statutory session (``session=`` to ``build``, ``--session`` on the command line).
+SESSION_KINDS = ("assembly-register",)
 GROUPINGS = ("name", "organization", "country")
 #: Blank lines at the end of each day's sign-in sheet, for people who come without registering.
 WALK_IN_LINES = 12
@@ -51,6 +61,9 @@ class Section:
     new_page: bool = False
     #: The rest of a section cut in two for printing (no heading of its own; the running header names it).
     continued: bool = False
+    #: Columns of its own (and widths), instead of the list's: such a section is printed, not exported.
+    columns: list[str] | None = None
+    widths: list[int] | None = None
 
 
 @dataclass
@@ -66,17 +79,23 @@ class ListTable:
     landscape: bool = False
     #: Who may see it: "participants" (the shared list) or "organizers".
     audience: str = "organizers"
+    #: Signature lines at the end of the printed list (e.g. the chair, the secretary).
+    signatures: list[str] = field(default_factory=list)
 
     @property
     def row_count(self) -> int:
         return sum(len(section.rows) for section in self.sections)
 
     def flat_rows(self) -> list[list[str]]:
-        """Header and rows for CSV and Excel: the section title becomes the first column when there is one."""
-        titled = any(section.title for section in self.sections)
+        """Header and rows for CSV and Excel: the section title becomes the first column when there is one.
+
+        Sections with columns of their own are for print only and left out.
+        """
+        exported = [section for section in self.sections if section.columns is None]
+        titled = any(section.title for section in exported)
         header = ([_("Group")] if titled else []) + self.columns
         rows = [header]
-        for section in self.sections:
+        for section in exported:
             for row in section.rows:
                 rows.append(([section.title or ""] if titled else []) + row)
         return rows
@@ -237,9 +256,67 @@ def accessibility(event: Event, day: EventDay | None) -> ListTable:
                      sections, widths=[28, 50, 22])
 
 
+def _time(event: Event, moment) -> str:
+    return f"{moment.astimezone(ZoneInfo(event.timezone)):%H:%M}" if moment else ""
+
+
+def assembly_register(event: Event, session: StatutorySession) -> ListTable:
+    """For the minutes of ``session``: each full member's attendance, the recorded quorums and votes.
+
+    A member is present when its voting delegate (else its alternate) came into the hall during the
+    session, represented when the member holding its proxy was present; time in is the first entry
+    of the person by whom it was present.
+    """
+    figures, first_in = assembly.attendance(session)
+    f = figures.figures
+    named = assembly.mandates(event)
+    present = {a.member.id: a for a in f.present}
+    represented = {a.member.id: a for a in f.represented}
+    rows = []
+    for member in f.members:
+        mandate = named.get(member.id)
+        voter = mandate.voter.full_name if mandate else ""
+        alternate = mandate.alternate.full_name if mandate and mandate.alternate else ""
+        time_in = ""
+        if member.id in present:
+            by = present[member.id].by
+            person = member.voter if by == "voter" else member.alternate
+            attendance = _("Present (voting delegate)") if by == "voter" else _("Present (alternate)")
+            time_in = _time(event, first_in.get(person))
+        elif member.id in represented:
+            attendance = _("Represented by %(member)s", member=represented[member.id].holder.name)
+        else:
+            attendance = _("Absent")
+        rows.append([member.name, str(member.votes), voter, alternate, attendance, time_in])
+    sections = [Section(None, rows, note=_(
+        "%(present)d members present, %(represented)d represented, %(absent)d absent; "
+        "%(votes)d of %(total)d votes.", present=len(f.present), represented=len(f.represented),
+        absent=len(f.missing), votes=f.votes_present, total=f.votes_total))]
+    quorums = [[_time(event, r.recorded_at), str(r.present), str(r.represented), f"{r.votes_present}/{r.votes_total}",
+                str(r.votes_needed), _("Reached") if r.quorum else _("Not reached")]
+               for r in assembly.quorum_records(session)]
+    sections.append(Section(_("Recorded quorums"), quorums, columns=[
+        _("Time"), _("Present"), _("Represented"), _("Votes present"), _("Votes needed"), _("Quorum")]))
+    votes = [[_time(event, v.recorded_at), v.motion, str(v.votes_for), str(v.votes_against), str(v.abstentions),
+              str(v.votes_present)] for v in assembly.vote_results(session)]
+    sections.append(Section(_("Vote results"), votes, columns=[
+        _("Time"), _("Motion"), _("For"), _("Against"), _("Abstentions"), _("Votes present")],
+        widths=[10, 50, 10, 10, 10, 10]))
+    title = _("Attendance register: %(session)s, %(day)s", session=session.name,
+              day=format_date(session.day, "long"))
+    return ListTable("assembly-register", title,
+                     [_("Member"), _("Votes"), _("Voting delegate"), _("Alternate"), _("Attendance"), _("Time in")],
+                     sections, widths=[24, 7, 18, 18, 25, 8], landscape=True,
+                     signatures=[_("The chair"), _("The secretary")])
+
+
 def build(kind: str, event: Event, *, day: EventDay | None = None, group_by: str = "name", locale: str = "en",
-          with_names: bool = False) -> ListTable:
-    """The list ``kind`` (one of ``KINDS``) for ``event``."""
+          with_names: bool = False, session: StatutorySession | None = None) -> ListTable:
+    """The list ``kind`` (one of ``KINDS``) for ``event``; ``session`` for the ``SESSION_KINDS``."""
+    if kind in SESSION_KINDS:
+        if session is None or session.event_id != event.id:
+            raise ValueError(f"the list {kind!r} needs one of the event's statutory sessions")
+        return assembly_register(event, session)
     if kind == "participants":
         return participants(event, group_by, locale)
     if kind == "participants-full":
