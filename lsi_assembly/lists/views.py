@@ -6,6 +6,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lsi_assembly.assembly.models import StatutorySession
+from lsi_assembly.assembly.services import AssemblyError, find_session, list_sessions
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.core.event_scope import load_event
@@ -15,7 +17,7 @@ from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.lists.render import MEDIA_TYPES, list_file, list_pdf
-from lsi_assembly.lists.tables import GROUPINGS, KINDS, build
+from lsi_assembly.lists.tables import GROUPINGS, KINDS, SESSION_KINDS, build
 
 bp = Blueprint("manage_lists", __name__, url_prefix="/manage/lists")
 guard_blueprint(bp)
@@ -33,7 +35,13 @@ def _choices(event: Event) -> dict:
     day = next((d for d in event.days if str(d.id) == day_id), None)
     if day_id and day is None:
         abort(404)
-    return {"kind": kind, "fmt": fmt, "group_by": group_by, "day": day,
+    session = None
+    if kind in SESSION_KINDS:
+        try:
+            session = find_session(event, request.args.get("session", ""))
+        except AssemblyError:
+            abort(404)
+    return {"kind": kind, "fmt": fmt, "group_by": group_by, "day": day, "session": session,
             "with_names": request.args.get("with_names") == "1"}
 
 
@@ -42,7 +50,8 @@ def _choices(event: Event) -> dict:
 def index():
     """Every list, with its options and formats."""
     event = g.event
-    return render_template("lists/index.html", event=event, kinds=KINDS, groupings=GROUPINGS)
+    return render_template("lists/index.html", event=event, kinds=KINDS, groupings=GROUPINGS,
+                           sessions=list_sessions(event))
 
 
 @bp.post("/sharing")
@@ -65,15 +74,19 @@ def download():
     event = g.event
     chosen = _choices(event)
     name = f"{chosen['kind']}{'-' + chosen['day'].date.isoformat() if chosen['day'] else ''}.{chosen['fmt']}"
+    if chosen["session"] is not None:
+        name = f"{chosen['kind']}-{chosen['session'].id}.{chosen['fmt']}"
     if chosen["fmt"] == "pdf":
         locale, event_id, day_id = current_language(), event.id, chosen["day"].id if chosen["day"] else None
+        session_id = chosen["session"].id if chosen["session"] else None
 
         def work(progress):
             the_event = db.session.get(Event, event_id)
             the_day = next((d for d in the_event.days if d.id == day_id), None)
+            the_session = db.session.get(StatutorySession, session_id) if session_id else None
             with force_locale(locale):
                 table = build(chosen["kind"], the_event, day=the_day, group_by=chosen["group_by"], locale=locale,
-                              with_names=chosen["with_names"])
+                              with_names=chosen["with_names"], session=the_session)
                 # Steps, in percent: rows chosen, pages laid out (long lists, in parts), file written.
                 progress(5, 100)
                 pdf = list_pdf(table, the_event, progress=lambda _step, _pages: progress(75, 100))
@@ -85,7 +98,7 @@ def download():
         start_job(job, work)
         return redirect(url_for("manage.job", job_id=job.id))
     table = build(chosen["kind"], event, day=chosen["day"], group_by=chosen["group_by"], locale=current_language(),
-                  with_names=chosen["with_names"])
+                  with_names=chosen["with_names"], session=chosen["session"])
     response = make_response(list_file(table, event, chosen["fmt"]))
     response.headers["Content-Type"] = MEDIA_TYPES[chosen["fmt"]]
     response.headers["Content-Disposition"] = f"attachment; filename={name}"

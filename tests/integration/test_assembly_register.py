@@ -3,6 +3,8 @@ through the Assembly's services and ``flask lists render assembly-register --ses
 from __future__ import annotations
 
 import csv
+import io
+import time as clock
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,9 +13,10 @@ import pdfplumber
 import pytest
 
 from lsi_assembly.assembly import services
+from lsi_assembly.auth.models import Role
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Status
-from tests.factories import make_event, make_organization, make_participant
+from tests.factories import make_event, make_organization, make_participant, sign_in
 
 #: 09:40 and 09:55 in Paris (UTC+2 in June).
 MORNING = datetime(2027, 6, 25, 7, 40, tzinfo=UTC)
@@ -109,3 +112,26 @@ def test_the_register_needs_a_known_session(runner, tmp_path, ga, options):
     assert result.exit_code == 2, result.output
     assert "session" in result.output.lower()
     assert not out.exists()
+
+
+def test_organizers_get_the_register_from_the_lists_page(client, ga):
+    sign_in(client, Role.ORGANIZER)
+    page = client.get("/manage/lists/").get_data(as_text=True)
+    assert "Attendance register of a statutory session" in page
+    assert f'<option value="{ga.session.id}">Statutory session 1' in page
+    response = client.get(f"/manage/lists/file?kind=assembly-register&format=csv&session={ga.session.id}")
+    assert response.status_code == 200
+    assert f"assembly-register-{ga.session.id}.csv" in response.headers["Content-Disposition"]
+    assert "Represented by La Strada Polska" in response.get_data(as_text=True)
+    assert client.get("/manage/lists/file?kind=assembly-register&format=csv").status_code == 404
+    assert client.get("/manage/lists/file?kind=assembly-register&format=csv&session=999999").status_code == 404
+    response = client.get(f"/manage/lists/file?kind=assembly-register&format=pdf&session={ga.session.id}")
+    assert response.status_code == 302
+    status = response.headers["Location"]
+    for _ in range(300):
+        if "Download the PDF" in client.get(status).get_data(as_text=True):
+            break
+        clock.sleep(0.1)
+    with pdfplumber.open(io.BytesIO(client.get(status + "/download").data)) as document:
+        text = "\n".join(page.extract_text() for page in document.pages)
+    assert "Attendance register" in text and "The secretary" in text
