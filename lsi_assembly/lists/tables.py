@@ -296,7 +296,7 @@ def assembly_register(event: Event, session: StatutorySession) -> ListTable:
                 str(r.votes_needed), _("Reached") if r.quorum else _("Not reached")]
                for r in assembly.quorum_records(session)]
     sections.append(Section(_("Recorded quorums"), quorums, columns=[
-        _("Time"), _("Present"), _("Represented"), _("Votes present"), _("Votes needed"), _("Quorum")]))
+        _("Time"), _("Members present"), _("Members represented"), _("Votes present"), _("Votes needed"), _("Quorum")]))
     votes = [[_time(event, v.recorded_at), v.motion, str(v.votes_for), str(v.votes_against), str(v.abstentions),
               str(v.votes_present)] for v in assembly.vote_results(session)]
     sections.append(Section(_("Vote results"), votes, columns=[
