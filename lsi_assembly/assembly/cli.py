@@ -161,23 +161,27 @@ def _door(session_id: str, person: str | None, from_file: Path | None, going_in:
         click.echo(f"{len(people)} scans: {moved} {verb}, {len(people) - moved} unchanged ({session.name})")
 
 
+def _door_arguments(command):
+    """SESSION, PERSON or --from-file, and exit status 2 on a refusal: what ``enter`` and ``leave`` share."""
+    for decorate in reversed((
+            click.argument("session"),
+            click.argument("person", required=False),
+            click.option("--from-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                         help="One badge code or e-mail address per line (a scanner's log)."),
+            refusals_exit_2)):
+        command = decorate(command)
+    return command
+
+
 @assembly_cli.command("enter")
-@click.argument("session")
-@click.argument("person", required=False)
-@click.option("--from-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="One badge code or e-mail address per line (a scanner's log).")
-@refusals_exit_2
+@_door_arguments
 def enter_command(session: str, person: str | None, from_file: Path | None) -> None:
     """Let PERSON (a badge code, a voting card's code or an e-mail address) into the hall for SESSION."""
     _door(session, person, from_file, going_in=True)
 
 
 @assembly_cli.command("leave")
-@click.argument("session")
-@click.argument("person", required=False)
-@click.option("--from-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="One badge code or e-mail address per line (a scanner's log).")
-@refusals_exit_2
+@_door_arguments
 def leave_command(session: str, person: str | None, from_file: Path | None) -> None:
     """Let PERSON (a badge code, a voting card's code or an e-mail address) out of the hall for SESSION."""
     _door(session, person, from_file, going_in=False)

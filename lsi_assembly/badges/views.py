@@ -19,7 +19,7 @@ from lsi_assembly.badges.printing import print_and_log
 from lsi_assembly.badges.services import BadgeFilter, badges_for, presets, select_for_print
 from lsi_assembly.core.event_scope import get_in_event_or_404, load_event
 from lsi_assembly.core.i18n import current_language
-from lsi_assembly.core.jobs import Job, new_job, start_job
+from lsi_assembly.core.jobs import new_job, recent_jobs, start_job
 from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
@@ -45,10 +45,10 @@ def _page(event: Event, print_form=None, preset_form=None, info_form=None, statu
         Participant.event_id == event.id, Participant.status == Status.CONFIRMED))
     custom = db.session.scalars(sa.select(BadgePreset).where(BadgePreset.event_id == event.id)
                                 .order_by(BadgePreset.name))
-    recent = db.session.scalars(sa.select(Job).where(Job.kind == "badges").order_by(Job.id.desc()).limit(5))
+    recent = recent_jobs("badges")
     return render_template(
         "badges/index.html", event=event, confirmed=confirmed, printed=printed, custom=list(custom),
-        builtin=PRESETS, recent=list(recent), unprintable=names_the_font_lacks(event),
+        builtin=PRESETS, recent=recent, unprintable=names_the_font_lacks(event),
         print_form=print_form or _print_form(event, formdata=None),
         preset_form=preset_form or PresetForm(formdata=None),
         info_form=info_form or InfoForm(obj=event, formdata=None)), status

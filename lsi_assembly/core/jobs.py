@@ -106,6 +106,11 @@ def remove_old_files(app: Flask) -> None:
 Work = Callable[[Callable[[int, int], None]], tuple[bytes, str, str | None]]
 
 
+def recent_jobs(kind: str, limit: int = 5) -> list[Job]:
+    """Return the latest jobs of a kind, newest first (a page's "recent print runs")."""
+    return list(db.session.scalars(sa.select(Job).where(Job.kind == kind).order_by(Job.id.desc()).limit(limit)))
+
+
 def new_job(kind: str, total: int, user_id: int | None) -> Job:
     """Record a job about to start (queued); the caller commits it, then calls ``start_job``."""
     job = Job(kind=kind, total=total, user_id=user_id)

@@ -13,7 +13,7 @@ from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.core.event_scope import load_event
 from lsi_assembly.core.i18n import current_language
-from lsi_assembly.core.jobs import Job, new_job, start_job
+from lsi_assembly.core.jobs import new_job, recent_jobs, start_job
 from lsi_assembly.documents.forms import CertificatesForm
 from lsi_assembly.documents.render import certificate_text, render_certificates
 from lsi_assembly.documents.services import (
@@ -41,9 +41,9 @@ def _form(event: Event, **kwargs) -> CertificatesForm:
 
 
 def _page(event: Event, form: CertificatesForm | None = None, status: int = 200):
-    recent = db.session.scalars(sa.select(Job).where(Job.kind == "certificates").order_by(Job.id.desc()).limit(5))
+    recent = recent_jobs("certificates")
     return render_template("documents/certificates.html", event=event, eligible=count_eligible(event),
-                           issued=count_issued(event), recent=list(recent),
+                           issued=count_issued(event), recent=recent,
                            form=form or _form(event, formdata=None)), status
 
 
