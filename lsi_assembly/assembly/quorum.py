@@ -179,3 +179,10 @@ def revocation_refusal(giver: Member, proxies: Iterable[Proxy], starts: Iterable
     if session_started(starts, now):
         return ProxyRefusal.SESSION_STARTED
     return None
+
+
+def simple_fraction(fraction: Decimal | str) -> Fraction | None:
+    """``fraction`` as a common fraction with a small denominator (0.6667 -> 2/3), if it is one to four decimals."""
+    exact = Fraction(str(fraction))
+    simple = exact.limit_denominator(12)
+    return simple if abs(simple - exact) < Fraction(1, 20_000) else None

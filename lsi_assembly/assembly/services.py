@@ -71,9 +71,9 @@ def parse_fraction(text: str) -> Decimal:
     return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(Decimal("0.0001"))
 
 
-def add_session(event: Event, name: str, day: date, *, starts_at: time | None = None, ends_at: time | None = None,
-                quorum_fraction: Decimal = quorum.DEFAULT_FRACTION) -> StatutorySession:
-    """Add a statutory session on one of the event's days."""
+def _checked_session_fields(event: Event, name: str, day: date, starts_at: time | None, ends_at: time | None,
+                            quorum_fraction: Decimal, *, excluding: int | None = None) -> str:
+    """Check a session's fields against the rules; return the name, spaces tidied."""
     name = " ".join((name or "").split())
     if not name or len(name) > 200:
         raise AssemblyError(_("Please give the session a name (at most 200 characters)."))
@@ -86,14 +86,58 @@ def add_session(event: Event, name: str, day: date, *, starts_at: time | None = 
     except ValueError:
         raise AssemblyError(_("The quorum fraction must be a number from 0 to less than 1, such as 0.5 or 2/3."
                               )) from None
-    if db.session.scalar(sa.select(StatutorySession.id).where(
-            StatutorySession.event_id == event.id, sa.func.lower(StatutorySession.name) == name.lower())):
+    if session_name_taken(event, name, excluding=excluding):
         raise AssemblyError(_("There is already a session named “%(name)s”.", name=name))
+    return name
+
+
+def session_name_taken(event: Event, name: str, *, excluding: int | None = None) -> bool:
+    """Whether another session of the event has this name (capitals and spaces aside)."""
+    name = " ".join((name or "").split())
+    query = sa.select(StatutorySession.id).where(
+        StatutorySession.event_id == event.id, sa.func.lower(StatutorySession.name) == name.lower())
+    if excluding is not None:
+        query = query.where(StatutorySession.id != excluding)
+    return db.session.scalar(query) is not None
+
+
+def add_session(event: Event, name: str, day: date, *, starts_at: time | None = None, ends_at: time | None = None,
+                quorum_fraction: Decimal = quorum.DEFAULT_FRACTION) -> StatutorySession:
+    """Add a statutory session on one of the event's days."""
+    name = _checked_session_fields(event, name, day, starts_at, ends_at, quorum_fraction)
     session = StatutorySession(event_id=event.id, name=name, day=day, starts_at=starts_at, ends_at=ends_at,
                                quorum_fraction=Decimal(quorum_fraction))
     db.session.add(session)
     db.session.flush()
     return session
+
+
+def change_session(session: StatutorySession, name: str, day: date, *, starts_at: time | None = None,
+                   ends_at: time | None = None, quorum_fraction: Decimal = quorum.DEFAULT_FRACTION) -> None:
+    """Change a session's name, day, times or quorum fraction (the same rules as ``add_session``).
+
+    Quorums and votes recorded before keep the figures and the fraction of their moment.
+    """
+    session.name = _checked_session_fields(session.event, name, day, starts_at, ends_at, quorum_fraction,
+                                           excluding=session.id)
+    session.day, session.starts_at, session.ends_at = day, starts_at, ends_at
+    session.quorum_fraction = Decimal(quorum_fraction)
+    db.session.flush()
+
+
+def session_in_use(session: StatutorySession) -> bool:
+    """Whether anyone entered the hall for ``session`` or a quorum or vote was recorded in it."""
+    return any(db.session.scalar(sa.select(sa.exists().where(model.session_id == session.id)))
+               for model in (HallPresence, QuorumRecord, VoteResult))
+
+
+def delete_session(session: StatutorySession) -> None:
+    """Delete a session nobody entered and in which nothing was recorded (it belongs to the minutes then)."""
+    if session_in_use(session):
+        raise AssemblyError(_("“%(name)s” cannot be deleted: people entered the hall or the quorum or a vote "
+                              "was recorded, and these belong to the minutes.", name=session.name))
+    db.session.delete(session)
+    db.session.flush()
 
 
 def list_sessions(event: Event) -> list[StatutorySession]:

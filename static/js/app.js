@@ -206,7 +206,88 @@
     });
   }
 
+  // The Assembly's live quorum (an element with data-status-url: the chair's pages, the projector):
+  // every data-interval milliseconds, fetch the session's status.json and update in place the figures
+  // ([data-figure]), the outcome ([data-quorum]), the bar ([data-quorum-bar]), the lists of members
+  // ([data-list], each item written from data-item) and the time ([data-updated]). With
+  // data-reload-on-failure the page reloads after failures in a row (a sign-out shows the sign-in page).
+  function liveQuorum(root) {
+    var failures = 0;
+    var interval = parseInt(root.dataset.interval, 10) || 5000;
+
+    function fill(list, members) {
+      var items = members.map(function (member) {
+        var item = document.createElement("li");
+        var by = member.by === "alternate" ? list.dataset.byAlternate : list.dataset.byVoter;
+        item.textContent = list.dataset.item.replace("{name}", member.name).replace("{by}", member.by ? by : "")
+          .replace("{holder}", member.holder || "").replace("{votes}", member.votes);
+        return item;
+      });
+      if (!items.length) {
+        var empty = document.createElement("li");
+        empty.className = "empty";
+        empty.textContent = list.dataset.empty;
+        items.push(empty);
+      }
+      list.replaceChildren.apply(list, items);
+    }
+
+    function update(status) {
+      root.querySelectorAll("[data-figure]").forEach(function (element) {
+        var value = status[element.dataset.figure];
+        if (value !== undefined && String(value) !== element.textContent) {
+          element.textContent = value;
+        }
+      });
+      root.querySelectorAll("[data-quorum]").forEach(function (element) {
+        var text = status.quorum ? element.dataset.reached : element.dataset.notReached;
+        if (element.textContent !== text) {
+          element.textContent = text;
+        }
+        element.classList.toggle("quorum-yes", status.quorum);
+        element.classList.toggle("quorum-no", !status.quorum);
+      });
+      root.querySelectorAll("[data-quorum-bar]").forEach(function (bar) {
+        var total = status.votes_total || 1;
+        var needed = Math.min(100, 100 * status.votes_needed / total).toFixed(2);
+        bar.querySelector(".quorum-bar-present").setAttribute("width", (100 * status.votes_present / total).toFixed(2));
+        var mark = bar.querySelector(".quorum-bar-needed");
+        mark.setAttribute("x1", needed);
+        mark.setAttribute("x2", needed);
+      });
+      root.querySelectorAll("[data-list]").forEach(function (list) {
+        if (status[list.dataset.list]) {
+          fill(list, status[list.dataset.list]);
+        }
+      });
+      root.querySelectorAll("[data-updated]").forEach(function (element) {
+        element.textContent = new Date().toLocaleTimeString(document.documentElement.lang || undefined);
+      });
+    }
+
+    function poll() {
+      fetch(root.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok || (response.headers.get("Content-Type") || "").indexOf("json") < 0) {
+            throw new Error("no figures");
+          }
+          return response.json();
+        })
+        .then(function (status) { failures = 0; update(status); })
+        .catch(function () {
+          failures += 1;
+          if (root.hasAttribute("data-reload-on-failure") && failures >= 5) {
+            window.location.reload();
+          }
+        })
+        .then(function () { window.setTimeout(poll, interval); });
+    }
+
+    window.setTimeout(poll, interval);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-status-url]").forEach(liveQuorum);
     focusErrorSummary();
     document.querySelectorAll("form[data-busy]").forEach(showBusyStatus);
     document.querySelectorAll("fieldset[data-reorder]").forEach(enhanceRanking);

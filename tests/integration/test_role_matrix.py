@@ -5,6 +5,7 @@ from datetime import time
 
 import pytest
 
+from lsi_assembly.assembly.models import StatutorySession
 from lsi_assembly.auth.models import Role
 from lsi_assembly.badges.models import BadgePreset
 from lsi_assembly.core.database import utcnow
@@ -66,6 +67,14 @@ EXPECTED = {
     "manage_lists.sharing": ORGANIZERS,
     "manage_documents.certificates": ORGANIZERS,
     "manage_documents.print_certificates": ORGANIZERS,
+    "manage_assembly.index": ORGANIZERS,
+    "manage_assembly.edit_session": ORGANIZERS,
+    "manage_assembly.delete_session": ORGANIZERS,
+    "manage_assembly.session": ORGANIZERS,
+    "manage_assembly.record_quorum": ORGANIZERS,
+    "manage_assembly.record_vote": ORGANIZERS,
+    "manage_assembly.projector": DESK,
+    "manage_assembly.status_json": DESK,
     "desk.index": DESK,
     "desk.lookup": DESK,
     "desk.participant": DESK,
@@ -125,13 +134,15 @@ def test_role_matrix(app, client, who):
     attendee = PublicAttendee(public_event=public_event, name="Matrix", email="matrix@example.org",
                               privacy_accepted_at=utcnow(), access_key="matrix", confirm_by=utcnow(),
                               status="confirmed", ticket_code="0" * 26)
-    db.session.add_all([preset, finished, public_event, attendee])
+    statutory, spare_session = (StatutorySession(event_id=event.id, name=name, day=event.days[0].date)
+                                for name in ("Matrix session", "Spare session"))
+    db.session.add_all([preset, finished, public_event, attendee, statutory, spare_session])
     (jobs_folder(app) / "matrix-test.pdf").write_bytes(b"%PDF-1.7 matrix")
     db.session.commit()
     values = {"participant_id": participant.id, "organization_id": organization.id, "user_id": other.id,
               "action": "approve", "fmt": "csv", "workshop_id": workshop.id, "run_id": kept.id, "kind": "slots",
               "item_id": 999999, "job_id": finished.id, "preset_id": preset.id,
-              "attendee_id": attendee.id}
+              "attendee_id": attendee.id, "session_id": statutory.id}
     if who is not None:
         make_user(f"{who}@example.org", "correct horse battery", who)
         post_form(client, "/login", {"email": f"{who}@example.org", "password": "correct horse battery"})
@@ -141,6 +152,8 @@ def test_role_matrix(app, client, who):
         arguments = {k: v for k, v in values.items() if k in rule.arguments}
         if rule.endpoint == "manage_programme.delete_run":
             arguments["run_id"] = spare.id  # the other pages need the kept run
+        if rule.endpoint == "manage_assembly.delete_session":
+            arguments["session_id"] = spare_session.id  # the other pages need the kept session
         path = rule.build(arguments)[1]
         if rule.endpoint == "manage_lists.download":
             path += "?kind=participants-full&format=csv"
