@@ -218,9 +218,16 @@
     function fill(list, members) {
       var items = members.map(function (member) {
         var item = document.createElement("li");
-        var by = member.by === "alternate" ? list.dataset.byAlternate : list.dataset.byVoter;
-        item.textContent = list.dataset.item.replace("{name}", member.name).replace("{by}", member.by ? by : "")
-          .replace("{holder}", member.holder || "").replace("{votes}", member.votes);
+        var values = {
+          name: member.name,
+          by: member.by === "alternate" ? list.dataset.byAlternate : member.by ? list.dataset.byVoter : "",
+          holder: member.holder || "",
+          votes: member.votes
+        };
+        // One pass, so that a name holding "{holder}" stays as it is.
+        item.textContent = list.dataset.item.replace(/\{(name|by|holder|votes)\}/g, function (whole, key) {
+          return values[key];
+        });
         return item;
       });
       if (!items.length) {

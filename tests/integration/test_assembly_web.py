@@ -288,6 +288,10 @@ def test_the_projector_reloads_itself_and_shows_the_missing_members(client, ga):
     for name in ("Fondation Samilia", "Stichting Tegen Vrouwenhandel", "ALC Éire"):
         assert f"<li>{name}</li>" in page.replace("&#39;", "'")
     assert "A-voter" not in page and "@example.org" not in page  # no person on the screen
+    ga.c.name = '<b>"Evil"</b> & {holder}'
+    db.session.commit()
+    page = client.get(_session_url(ga, "/projector")).get_data(as_text=True)
+    assert "<b>" not in page and "<li>&lt;b&gt;&#34;Evil&#34;&lt;/b&gt; &amp; {holder}</li>" in page
     assert client.get(_session_url(ga, "/status.json")).status_code == 200
     assert client.get(_session_url(ga)).status_code == 403  # the chair's page is the organizers'
 
