@@ -5,6 +5,7 @@ from datetime import time
 
 import pytest
 
+from lsi_assembly.assembly.models import StatutorySession
 from lsi_assembly.auth.models import Role
 from lsi_assembly.badges.models import BadgePreset
 from lsi_assembly.core.database import utcnow
@@ -30,7 +31,8 @@ def _rows(event, label: str) -> dict[str, int]:
                          badge_height=60)
     public_event = PublicEvent(event=event, title=f"Public {label}", capacity=10, is_open=True, starts_at=utcnow(),
                                ends_at=utcnow())
-    db.session.add_all([workshop, slot, room, preset, public_event])
+    session = StatutorySession(event_id=event.id, name=f"Session {label}", day=event.days[0].date)
+    db.session.add_all([workshop, slot, room, preset, public_event, session])
     db.session.flush()
     run = WorkshopRun(workshop_id=workshop.id, slot_id=slot.id, room_id=room.id, capacity=10)
     attendee = PublicAttendee(public_event=public_event, name=f"Attendee {label}",
@@ -40,7 +42,7 @@ def _rows(event, label: str) -> dict[str, int]:
     db.session.commit()
     return {"participant_id": participant.id, "organization_id": organization.id, "workshop_id": workshop.id,
             "run_id": run.id, "preset_id": preset.id, "attendee_id": attendee.id, "slot_id": slot.id,
-            "room_id": room.id}
+            "room_id": room.id, "session_id": session.id}
 
 
 @pytest.fixture
@@ -71,7 +73,7 @@ def _paths(rule, ids: dict[str, int]) -> list[str]:
 
 def test_every_id_in_a_staff_url_is_covered(app):
     known = {"participant_id", "organization_id", "workshop_id", "run_id", "preset_id", "attendee_id", "item_id",
-             "action", "kind"}
+             "session_id", "action", "kind"}
     rules = _staff_rules_with_ids(app)
     assert len(rules) >= 20
     for rule in rules:
@@ -101,6 +103,7 @@ def test_staff_pages_answer_404_without_an_event_and_send_strangers_to_sign_in(c
     sign_in(client, Role.ADMIN)
     for path in ("/manage/registrations/", "/manage/programme/", "/manage/badges/", "/desk/", "/desk/public/",
                  "/manage/public/", "/manage/lists/", "/manage/organizations/", "/manage/programme/assignment",
+                 "/manage/assembly/",
                  "/register", "/programme", "/public"):
         assert client.get(path).status_code == 404, path
     for path in ("/manage/", "/manage/audit", "/manage/users", "/", "/privacy", "/health"):
