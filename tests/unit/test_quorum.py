@@ -20,6 +20,7 @@ from lsi_assembly.assembly.quorum import (
     proxy_refusal,
     revocation_refusal,
     session_started,
+    simple_fraction,
     votes_needed,
 )
 
@@ -198,3 +199,9 @@ def test_the_core_imports_neither_flask_nor_sqlalchemy():
     code = ("import sys, lsi_assembly.assembly.quorum; "
             "assert not {'flask', 'sqlalchemy', 'flask_sqlalchemy', 'werkzeug'} & set(sys.modules), sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_a_quorum_fraction_is_said_as_a_common_fraction_when_it_is_one():
+    assert [str(simple_fraction(v)) for v in ("0.5", "0.6667", "0.3333", "0.75", "0.0")] == [
+        "1/2", "2/3", "1/3", "3/4", "0"]
+    assert simple_fraction("0.55") is None and simple_fraction("0.1234") is None
