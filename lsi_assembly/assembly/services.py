@@ -107,9 +107,18 @@ def add_session(event: Event, name: str, day: date, *, starts_at: time | None = 
     name = _checked_session_fields(event, name, day, starts_at, ends_at, quorum_fraction)
     session = StatutorySession(event_id=event.id, name=name, day=day, starts_at=starts_at, ends_at=ends_at,
                                quorum_fraction=Decimal(quorum_fraction))
-    db.session.add(session)
-    db.session.flush()
+    _flush_named(session, add=True)
     return session
+
+
+def _flush_named(session: StatutorySession, *, add: bool = False) -> None:
+    """Flush in a savepoint: two organizers saving the same name at once get the refusal, not an error."""
+    try:
+        with db.session.begin_nested():
+            if add:
+                db.session.add(session)
+    except IntegrityError:
+        raise AssemblyError(_("There is already a session named “%(name)s”.", name=session.name)) from None
 
 
 def change_session(session: StatutorySession, name: str, day: date, *, starts_at: time | None = None,
@@ -122,7 +131,7 @@ def change_session(session: StatutorySession, name: str, day: date, *, starts_at
                                            excluding=session.id)
     session.day, session.starts_at, session.ends_at = day, starts_at, ends_at
     session.quorum_fraction = Decimal(quorum_fraction)
-    db.session.flush()
+    _flush_named(session)
 
 
 def session_in_use(session: StatutorySession) -> bool:

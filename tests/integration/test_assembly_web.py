@@ -16,7 +16,7 @@ from lsi_assembly.assembly.models import QuorumRecord, StatutorySession, VoteRes
 from lsi_assembly.auth.models import Role
 from lsi_assembly.extensions import db
 from tests.conftest import count
-from tests.factories import csrf_token, post_form, sign_in
+from tests.factories import csrf_token, post_form, run_at_once, sign_in
 from tests.integration.test_assembly import ga, mandates, snapshot  # noqa: F401 - ga is a fixture
 
 INDEX = "/manage/assembly/"
@@ -311,3 +311,24 @@ def test_the_projector_in_french(client, ga):
     assert "Constater le quorum maintenant" in chair
     sessions = _text(client.get(INDEX))
     assert "plus de 1/2" in sessions and "ven. 25 juin" in sessions
+
+
+@pytest.mark.only_on("postgresql")
+def test_two_organizers_adding_the_same_session_at_once_one_is_told_it_exists(app, ga):
+    event_id, day = ga.event.id, ga.session.day
+
+    def add(ready):
+        with app.app_context():
+            event = db.session.get(type(ga.event), event_id)
+            ready()
+            try:
+                services.add_session(event, "Extraordinary session", day)
+                db.session.commit()
+                return "added"
+            except services.AssemblyError as error:
+                db.session.rollback()
+                return str(error)
+
+    assert sorted(run_at_once([add, add])) == ["There is already a session named “Extraordinary session”.", "added"]
+    db.session.expire_all()
+    assert [s.name for s in services.list_sessions(ga.event)].count("Extraordinary session") == 1
