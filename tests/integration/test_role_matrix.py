@@ -5,6 +5,7 @@ from datetime import time
 
 import pytest
 
+from lsi_assembly.assembly.models import StatutorySession
 from lsi_assembly.auth.models import Role
 from lsi_assembly.badges.models import BadgePreset
 from lsi_assembly.core.database import utcnow
@@ -85,6 +86,12 @@ EXPECTED = {
     "desk_public.check_in": DESK,
     "desk_public.undo": DESK,
     "desk_public.counts": DESK,
+    "desk_assembly.index": DESK,
+    "desk_assembly.open_door": DESK,
+    "desk_assembly.door": DESK,
+    "desk_assembly.scan": DESK,
+    "desk_assembly.move": DESK,
+    "desk_assembly.counts": DESK,
 }
 WHO = [None, Role.DESK, Role.ORGANIZER, Role.ADMIN]
 
@@ -125,13 +132,14 @@ def test_role_matrix(app, client, who):
     attendee = PublicAttendee(public_event=public_event, name="Matrix", email="matrix@example.org",
                               privacy_accepted_at=utcnow(), access_key="matrix", confirm_by=utcnow(),
                               status="confirmed", ticket_code="0" * 26)
-    db.session.add_all([preset, finished, public_event, attendee])
+    statutory = StatutorySession(event_id=event.id, name="Matrix session", day=event.days[0].date)
+    db.session.add_all([preset, finished, public_event, attendee, statutory])
     (jobs_folder(app) / "matrix-test.pdf").write_bytes(b"%PDF-1.7 matrix")
     db.session.commit()
     values = {"participant_id": participant.id, "organization_id": organization.id, "user_id": other.id,
               "action": "approve", "fmt": "csv", "workshop_id": workshop.id, "run_id": kept.id, "kind": "slots",
               "item_id": 999999, "job_id": finished.id, "preset_id": preset.id,
-              "attendee_id": attendee.id}
+              "attendee_id": attendee.id, "session_id": statutory.id}
     if who is not None:
         make_user(f"{who}@example.org", "correct horse battery", who)
         post_form(client, "/login", {"email": f"{who}@example.org", "password": "correct horse battery"})
