@@ -55,6 +55,7 @@ class Outcome(enum.StrEnum):
     ALREADY_IN = "already_in"
     LEFT = "left"
     NOT_IN = "not_in"
+    UNDONE = "undone"
     REFUSED = "refused"
     NOBODY = "nobody"
     CHOICES = "choices"
@@ -124,6 +125,19 @@ def pass_person(session: StatutorySession, participant: Participant, direction: 
     except AssemblyError as refusal:
         return Passage(Outcome.REFUSED, participant.id, str(refusal))
     return _move(session, participant, direction)
+
+
+def undo_entry(session: StatutorySession, participant: Participant) -> Passage:
+    """Take back an entry scanned by mistake: a first entry is erased, so the attendance register does
+    not list the person; someone who had been in before is let out."""
+    presence = db.session.scalar(sa.select(HallPresence).where(
+        HallPresence.session_id == session.id, HallPresence.participant_id == participant.id))
+    if (presence is not None and presence.inside and presence.left_at is None
+            and presence.first_entered_at == presence.entered_at):
+        db.session.delete(presence)
+        db.session.flush()
+        return Passage(Outcome.UNDONE, participant.id)
+    return _move(session, participant, Direction.OUT)
 
 
 def search_people(event: Event, text: str) -> list[Participant]:

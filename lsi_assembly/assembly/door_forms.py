@@ -47,7 +47,11 @@ class ScanForm(FlaskForm):
     submit = SubmitField(_l("Go"))
 
 
-class PersonForm(FlaskForm):
-    """A button on the door page that lets one person in or out."""
+#: The last result's undo button: take back an entry scanned by mistake.
+UNDO = "undo"
 
-    direction = HiddenField(validators=[AnyOf(DIRECTIONS)])
+
+class PersonForm(FlaskForm):
+    """A button on the door page that lets one person in or out, or takes back their entry."""
+
+    direction = HiddenField(validators=[AnyOf([*DIRECTIONS, UNDO])])

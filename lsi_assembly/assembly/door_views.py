@@ -22,9 +22,10 @@ from lsi_assembly.assembly.door import (
     is_inside,
     pass_door,
     pass_person,
+    undo_entry,
     votes_carried,
 )
-from lsi_assembly.assembly.door_forms import DoorSetupForm, PersonForm, ScanForm
+from lsi_assembly.assembly.door_forms import UNDO, DoorSetupForm, PersonForm, ScanForm
 from lsi_assembly.assembly.models import StatutorySession
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.permissions import allow, guard_blueprint
@@ -160,9 +161,10 @@ def move(session_id: int, participant_id: int):
     form = PersonForm()
     if not form.validate_on_submit():
         abort(400)
-    direction = Direction.read(form.direction.data)
     page_direction = Direction.read(request.args.get("back"))
-    return _after(the_session, pass_person(the_session, person, direction), page_direction)
+    if form.direction.data == UNDO:
+        return _after(the_session, undo_entry(the_session, person), page_direction)
+    return _after(the_session, pass_person(the_session, person, Direction.read(form.direction.data)), page_direction)
 
 
 @bp.get("/<int:session_id>/counts.json")

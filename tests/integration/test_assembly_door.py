@@ -128,7 +128,7 @@ def test_a_badge_scan_lets_in_once_and_a_second_scan_is_harmless(client, hall):
     assert "Siobhán Ní Bhriain (ALC Éire) is in." in page
     assert "Voting delegate of ALC Éire (1 vote)" in page
     assert "People inside now: 1" in page and "Votes present: 1 ·" in page
-    assert "Undo: let out" in page
+    assert "Undo (scanned by mistake)" in page
     first = passages()
 
     again = scan(client, hall, code)
@@ -198,11 +198,26 @@ def test_a_name_that_matches_nobody_says_so(client, hall):
     assert "Nobody found for “Zyxwv”." in page and inside(hall) == set()
 
 
-def test_undo_lets_the_person_out_again(client, hall):
+def test_undo_takes_back_a_first_entry_scanned_by_mistake(client, hall):
     scan(client, hall, "gabriel@example.org")
-    page = move(client, hall, hall.guest, "out")
-    assert "Gabriel Dupont is out." in page and inside(hall) == set()
-    assert "Gabriel Dupont is in." in move(client, hall, hall.guest, "in")
+    page = move(client, hall, hall.guest, "undo")
+    assert "The entry of Gabriel Dupont is taken back: not in the hall, not on the attendance register." in page
+    assert passages() == [] and "People inside now: 0" in page
+    # Not on the attendance register: as if never scanned.
+    _figures, first_in = services.attendance(hall.session)
+    assert first_in == {}
+
+
+def test_undo_after_a_return_lets_out_and_the_buttons_let_in_and_out(client, hall):
+    scan(client, hall, "gabriel@example.org")
+    out = move(client, hall, hall.guest, "out")
+    assert "Gabriel Dupont is out." in out and "Undo: let in" in out
+    back = move(client, hall, hall.guest, "in")
+    assert "Gabriel Dupont is in." in back and "Undo (scanned by mistake)" in back
+    # He had been in before: undo lets him out, and he stays on the attendance register.
+    assert "Gabriel Dupont is out." in move(client, hall, hall.guest, "undo")
+    assert inside(hall) == set() and [p[0] for p in passages()] == [hall.guest.id]
+    assert "Let in" in scan(client, hall, "gabriel@example.org", "out")
 
 
 def refused(client, hall, text: str) -> str:
