@@ -88,8 +88,7 @@ def _take_last_passage(the_session: StatutorySession) -> Passage | None:
         return None
     set_session_value(key, LAST_PASSAGE, None)
     db.session.commit()
-    passage = Passage.from_data(data.get("passage") or {}) if data.get("session_id") == the_session.id else None
-    return passage
+    return Passage.from_data(data.get("passage") or {}) if data.get("session_id") == the_session.id else None
 
 
 def _keep_passage(the_session: StatutorySession, passage: Passage) -> None:
