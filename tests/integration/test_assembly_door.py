@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from lsi_assembly.assembly import services
+from lsi_assembly.assembly.door import door_session
 from lsi_assembly.assembly.models import HallPresence
 from lsi_assembly.auth.models import Role
 from lsi_assembly.badges.services import reissue, valid_code
@@ -321,3 +322,13 @@ def test_two_doors_scanning_the_same_badge_at_once_let_in_once(app, client, hall
             said.append(text_of(door_client.get(hall.door).get_data(as_text=True)))
     assert sum("is in." in page for page in said) == 1
     assert sum("was already in" in page for page in said) == 3
+
+
+def test_a_door_opens_on_todays_first_session_else_the_next_else_the_last(hall):
+    afternoon = services.add_session(hall.event, "Afternoon", date(2027, 6, 25), starts_at=time(14))
+    morning = services.add_session(hall.event, "Morning", date(2027, 6, 25), starts_at=time(8))
+    first_day = services.add_session(hall.event, "Opening", date(2027, 6, 24))
+    db.session.commit()
+    assert door_session(hall.event, date(2027, 6, 25)) == morning
+    assert door_session(hall.event, date(2027, 6, 23)) == first_day
+    assert door_session(hall.event, date(2027, 7, 1)) == afternoon  # after the Assembly: the last one

@@ -5,6 +5,7 @@ from datetime import time
 
 import pytest
 
+from lsi_assembly.assembly.models import StatutorySession
 from lsi_assembly.auth.models import Role
 from lsi_assembly.badges.models import BadgePreset
 from lsi_assembly.core.database import utcnow
@@ -36,11 +37,12 @@ def _rows(event, label: str) -> dict[str, int]:
     attendee = PublicAttendee(public_event=public_event, name=f"Attendee {label}",
                               email=f"public-{label}@example.org", privacy_accepted_at=utcnow(), access_key=f"scope-{label}", confirm_by=utcnow(),
                               status="confirmed", ticket_code=label[0].upper() * 26)
-    db.session.add_all([run, attendee])
+    statutory = StatutorySession(event_id=event.id, name=f"Session {label}", day=event.days[0].date)
+    db.session.add_all([run, attendee, statutory])
     db.session.commit()
     return {"participant_id": participant.id, "organization_id": organization.id, "workshop_id": workshop.id,
             "run_id": run.id, "preset_id": preset.id, "attendee_id": attendee.id, "slot_id": slot.id,
-            "room_id": room.id}
+            "room_id": room.id, "session_id": statutory.id}
 
 
 @pytest.fixture
@@ -71,7 +73,7 @@ def _paths(rule, ids: dict[str, int]) -> list[str]:
 
 def test_every_id_in_a_staff_url_is_covered(app):
     known = {"participant_id", "organization_id", "workshop_id", "run_id", "preset_id", "attendee_id", "item_id",
-             "action", "kind"}
+             "action", "kind", "session_id"}
     rules = _staff_rules_with_ids(app)
     assert len(rules) >= 20
     for rule in rules:
@@ -99,7 +101,7 @@ def test_another_events_rows_are_not_found_in_any_staff_url(app, client, two_eve
 def test_staff_pages_answer_404_without_an_event_and_send_strangers_to_sign_in(client, app):
     assert client.get("/manage/registrations/").status_code == 302  # the role guard comes first
     sign_in(client, Role.ADMIN)
-    for path in ("/manage/registrations/", "/manage/programme/", "/manage/badges/", "/desk/", "/desk/public/",
+    for path in ("/manage/registrations/", "/manage/programme/", "/manage/badges/", "/desk/", "/desk/public/", "/desk/assembly/",
                  "/manage/public/", "/manage/lists/", "/manage/organizations/", "/manage/programme/assignment",
                  "/register", "/programme", "/public"):
         assert client.get(path).status_code == 404, path
