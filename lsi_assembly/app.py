@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, Config, config_from_env
+from lsi_assembly.assembly import door_views as assembly_door_views
 from lsi_assembly.assembly import staff_views as assembly_staff_views
 from lsi_assembly.assembly.cli import assembly_cli
 from lsi_assembly.auth import views as auth_views
@@ -82,6 +83,7 @@ BLUEPRINTS = (
     # the desk, under /desk
     checkin_views.bp,                    # desk: the delegates' check-in
     public_desk_views.bp,                # desk_public: the public event's entry
+    assembly_door_views.bp,              # desk_assembly: the hall's door of a statutory session
 )
 
 def create_app(config: Config | None = None) -> Flask:

@@ -127,7 +127,7 @@
     });
   }
 
-  // Desk: the day's counts refresh every 30 seconds while the page stays open.
+  // Desk and door: the counts (each [data-count=key] of the JSON) refresh every 30 seconds while the page stays open.
   function refreshCounts(section) {
     window.setInterval(function () {
       fetch(section.dataset.countsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -136,9 +136,9 @@
           if (!counts) {
             return;
           }
-          ["arrived", "expected"].forEach(function (key) {
+          Object.keys(counts).forEach(function (key) {
             var element = section.querySelector("[data-count=" + key + "]");
-            if (element) {
+            if (element && typeof counts[key] === "number") {
               element.textContent = counts[key];
             }
           });

@@ -101,7 +101,7 @@ def test_another_events_rows_are_not_found_in_any_staff_url(app, client, two_eve
 def test_staff_pages_answer_404_without_an_event_and_send_strangers_to_sign_in(client, app):
     assert client.get("/manage/registrations/").status_code == 302  # the role guard comes first
     sign_in(client, Role.ADMIN)
-    for path in ("/manage/registrations/", "/manage/programme/", "/manage/badges/", "/desk/", "/desk/public/",
+    for path in ("/manage/registrations/", "/manage/programme/", "/manage/badges/", "/desk/", "/desk/public/", "/desk/assembly/",
                  "/manage/public/", "/manage/lists/", "/manage/organizations/", "/manage/programme/assignment",
                  "/manage/assembly/",
                  "/register", "/programme", "/public"):

@@ -94,6 +94,12 @@ EXPECTED = {
     "desk_public.check_in": DESK,
     "desk_public.undo": DESK,
     "desk_public.counts": DESK,
+    "desk_assembly.index": DESK,
+    "desk_assembly.open_door": DESK,
+    "desk_assembly.door": DESK,
+    "desk_assembly.scan": DESK,
+    "desk_assembly.move": DESK,
+    "desk_assembly.counts": DESK,
 }
 WHO = [None, Role.DESK, Role.ORGANIZER, Role.ADMIN]
 
