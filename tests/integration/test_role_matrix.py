@@ -66,6 +66,8 @@ EXPECTED = {
     "manage_lists.sharing": ORGANIZERS,
     "manage_documents.certificates": ORGANIZERS,
     "manage_documents.print_certificates": ORGANIZERS,
+    "manage_voting_cards.index": ORGANIZERS,
+    "manage_voting_cards.print_cards": ORGANIZERS,
     "desk.index": DESK,
     "desk.lookup": DESK,
     "desk.participant": DESK,
