@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lsi_assembly.badges.layout import LINE_HEIGHT, MM_PER_PT, Box, FittedText, Preset, fit_text
+from lsi_assembly.badges.layout import (
+    LINE_HEIGHT,
+    MM_PER_PT,
+    SAFETY,
+    Box,
+    FittedText,
+    Preset,
+    fit_block,
+    fit_text,
+    metrics,
+)
 
 CARD_WIDTH = 105.0
 CARD_HEIGHT = 148.0
@@ -106,6 +116,22 @@ def max_pt(box: Box, lines: int, cap: float) -> float:
     return min(cap, box.height / (lines * LINE_HEIGHT * MM_PER_PT))
 
 
+def fit_name(text: str, box: Box, cap: float, min_pt: float, bold: bool = False) -> FittedText:
+    """``fit_text`` (one or two lines), or more lines when that prints a very long name larger.
+
+    A member's name of a hundred letters reads better on three lines than in tiny type on two; the
+    wrapped lines are used only if every one of them fits the box (a word longer than the box stays
+    with ``fit_text``, which cuts it rather than overflow).
+    """
+    fitted = fit_text(text, box, max_pt(box, 1, cap), min_pt=min_pt, bold=bold)
+    size, lines = fit_block([(" ".join(text.split()), bold)], box, max_pt(box, 1, cap))
+    font = metrics(bold)
+    if (size > fitted.size_pt and len(lines) * size * LINE_HEIGHT * MM_PER_PT <= box.height
+            and all(font.width(line, size) <= box.width * SAFETY for line, _bold in lines)):
+        return FittedText(size, tuple(line for line, _bold in lines))
+    return fitted
+
+
 def place_card(text: CardText, boxes: CardBoxes) -> PlacedCard:
     """Fit every text of a card to its box (long names shrink or break in two, never overflow).
 
@@ -118,12 +144,11 @@ def place_card(text: CardText, boxes: CardBoxes) -> PlacedCard:
         event=fit_text(text.event, boxes.event, max_pt(boxes.event, 2, 14), min_pt=7, bold=True),
         assembly=fit_text(text.assembly, boxes.assembly, max_pt(boxes.assembly, 1, 11), min_pt=6, max_lines=1),
         vote_of=fit_text(text.vote_of, boxes.vote_of, max_pt(boxes.vote_of, 1, 10), min_pt=6, max_lines=1),
-        member=fit_text(text.member, boxes.member, max_pt(boxes.member, 1, 30), min_pt=9, bold=True),
+        member=fit_name(text.member, boxes.member, 30, min_pt=9, bold=True),
         votes=fit_text(text.votes, boxes.votes, max_pt(boxes.votes, 1, 24), min_pt=10, max_lines=1, bold=True),
-        holder=fit_text(text.holder, boxes.holder, max_pt(boxes.holder, 1, 14), min_pt=7),
-        role=fit_text(text.role, boxes.role, max_pt(boxes.role, 1, 10), min_pt=6),
-        proxy=(fit_text(text.proxy, boxes.proxy, max_pt(boxes.proxy, 1, 11), min_pt=6, bold=True)
-               if text.proxy else None),
+        holder=fit_name(text.holder, boxes.holder, 14, min_pt=7),
+        role=fit_name(text.role, boxes.role, 10, min_pt=6),
+        proxy=fit_name(text.proxy, boxes.proxy, 11, min_pt=6, bold=True) if text.proxy else None,
         code_label=fit_text(text.code_label, boxes.code_label, max_pt(boxes.code_label, 1, 8), min_pt=5,
                             max_lines=1),
         code=fit_text(text.code, boxes.code, max_pt(boxes.code, 1, 9), min_pt=5, max_lines=1),
@@ -135,7 +160,7 @@ def crop_marks(sheet: Preset) -> list[Box]:
 
     Four A6 cards fill an A4 sheet to its edges, so there is no margin to draw marks in: they lie
     on the inner cuts themselves, from ``EDGE_BLANK`` mm inside the paper's edge (where printers can
-    print) and as a cross where the cuts meet, inside the cards' blank padding.
+    print) and as a cross where the cuts meet: on the cards, only over the band or the blank padding.
     """
     if sheet.per_page == 1:
         return []
