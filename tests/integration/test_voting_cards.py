@@ -23,8 +23,18 @@ from lsi_assembly.auth.models import Role
 from lsi_assembly.badges.services import CODE_LENGTH
 from lsi_assembly.core.jobs import Job
 from lsi_assembly.extensions import db
-from lsi_assembly.registration.models import Status
-from tests.factories import csrf_token, make_event, make_organization, make_participant, post_form, sign_in
+from lsi_assembly.organizations.models import Organization
+from lsi_assembly.organizations.services import update_organization
+from lsi_assembly.registration.models import Participant, Status
+from tests.factories import (
+    csrf_token,
+    make_event,
+    make_organization,
+    make_participant,
+    post_form,
+    run_at_once,
+    sign_in,
+)
 
 PT_PER_MM = 72 / 25.4
 CODE = re.compile(rf"[0-9A-HJKMNP-TV-Z]{{{CODE_LENGTH}}}")
@@ -205,6 +215,40 @@ def test_importing_the_member_list_voids_the_cards_of_changed_members(runner, tm
     assert new == {k: v for k, v in old.items() if k[1] != ga.samilia.id}
     refused = enter(runner, ga, old[(ga.b_voter.id, ga.samilia.id)])
     assert refused.exit_code == 2 and "This voting card is void" in refused.stderr
+
+
+def test_votes_edited_while_the_holders_mandate_changes_end_on_one_right_card(app, ga):
+    """Real threads: the votes of ALC Éire change while La Strada Polska (holding its proxy) names another
+    voting delegate; whichever goes first, the card carries the new votes and names the new holder."""
+    event_id, eire_id, polska_id, alternate_id = ga.event.id, ga.eire.id, ga.polska.id, ga.a_alternate.id
+
+    def edit_votes(votes: int):
+        def action(ready):
+            with app.app_context():
+                organization = db.session.get(Organization, eire_id)
+                ready()
+                update_organization(organization, {"votes": votes})
+                db.session.commit()
+        return action
+
+    def change_mandate(voter_id: int):
+        def action(ready):
+            with app.app_context():
+                event = db.session.get(type(ga.event), event_id)
+                member = services.find_organization(event, polska_id)
+                voter = db.session.get(Participant, voter_id)
+                ready()
+                services.set_mandate(event, member, voter, None)
+                db.session.commit()
+        return action
+
+    for votes, voter_id in ((5, alternate_id), (2, ga.a_voter.id), (4, alternate_id)):
+        run_at_once([edit_votes(votes), change_mandate(voter_id)])
+        db.session.expire_all()
+        valid = services.valid_voting_cards(ga.event)
+        assert len({card.organization_id for card in valid}) == len(valid) == 3
+        eire = next(card for card in valid if card.organization_id == eire_id)
+        assert (eire.participant_id, eire.votes) == (voter_id, votes)
 
 
 def test_long_names_fit_on_the_card(runner, tmp_path, ga):
