@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, Config, config_from_env
+from lsi_assembly.assembly import cards_views as assembly_cards_views
 from lsi_assembly.assembly import door_views as assembly_door_views
 from lsi_assembly.assembly import staff_views as assembly_staff_views
 from lsi_assembly.assembly.cli import assembly_cli
@@ -80,6 +81,7 @@ BLUEPRINTS = (
     public_staff_views.bp,               # manage_public
     documents_staff_views.bp,            # manage_documents: certificates in bulk
     assembly_staff_views.bp,             # manage_assembly: sessions, live quorum, projector, quorum and votes
+    assembly_cards_views.bp,             # manage_voting_cards: the General Assembly's voting cards
     # the desk, under /desk
     checkin_views.bp,                    # desk: the delegates' check-in
     public_desk_views.bp,                # desk_public: the public event's entry

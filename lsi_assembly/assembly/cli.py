@@ -1,4 +1,4 @@
-"""``flask assembly ...``: statutory sessions, mandates, proxies, the hall's door and the quorum.
+"""``flask assembly ...``: statutory sessions, mandates, proxies, the hall's door, the quorum, voting cards.
 
 For scripts, tests and a door scanner that writes codes to a file. A command that would break a rule
 changes nothing, says why on standard error and exits with status 2 (docs/assembly.md).
@@ -8,20 +8,25 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from lsi_assembly.assembly import services
+from lsi_assembly.assembly.card_layout import SHEETS
+from lsi_assembly.assembly.card_printing import print_and_record
 from lsi_assembly.assembly.quorum import DEFAULT_FRACTION
 from lsi_assembly.assembly.services import AssemblyError
 from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 
-assembly_cli = AppGroup("assembly", help="The General Assembly: sessions, mandates, proxies, the door, the quorum.")
+assembly_cli = AppGroup("assembly", help="The General Assembly: sessions, mandates, proxies, the door, the quorum, "
+                                         "voting cards.")
 
 #: The exit status of a command that a rule refused.
 REFUSED = 2
@@ -211,3 +216,39 @@ def status_command(session: str, as_json: bool) -> None:
             ("represented", [f"{m['name']} (by {m['holder']})" for m in data["members_represented"]]),
             ("missing", [m["name"] for m in data["members_missing"]])):
         click.echo(f"{label}: {'; '.join(rows) if rows else '-'}")
+
+
+@assembly_cli.command("cards")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="The PDF file to write.")
+@click.option("--not-printed", is_flag=True, help="Only the cards not printed yet (the new ones after a change).")
+@click.option("--sheet", type=click.Choice(list(SHEETS)), default="a6", show_default=True,
+              help="a6: one card per A6 page; a4: four cards per A4 page, with crop marks.")
+@click.option("--language", default="en", show_default=True, help="The language printed on the cards (en, fr).")
+def cards_command(out: Path, not_printed: bool, sheet: str, language: str) -> None:
+    """Print the valid voting cards to a PDF file (brought up to date first) and record the print."""
+    if language not in current_app.config["LANGUAGES"]:
+        raise click.BadParameter(f"{language!r}: choose one of {', '.join(current_app.config['LANGUAGES'])}",
+                                 param_hint="--language")
+    event = _event()
+    total = len(services.voting_cards_to_print(event, not_printed=not_printed))
+    db.session.commit()  # the cards brought up to date stay so, whatever happens next
+    if total == 0:
+        raise click.ClickException("every valid voting card is printed already: nothing to print" if not_printed
+                                   else "no voting card: name the voting delegates first (`flask assembly mandate`)")
+    with click.progressbar(length=total, label="Printing voting cards", file=sys.stderr) as bar:
+        shown = 0
+
+        def progress(done: int, _total: int) -> None:
+            nonlocal shown
+            bar.update(done - shown)
+            shown = done
+
+        with force_locale(language):
+            pdf, count = print_and_record(event, SHEETS[sheet], not_printed=not_printed, progress=progress,
+                                          cards_ready=db.session.commit)
+    if count == 0:
+        raise click.ClickException("no voting card left to print")
+    out.write_bytes(pdf)
+    db.session.commit()
+    click.echo(f"{count} voting cards written to {out} ({len(pdf) // 1024} KB), {date.today():%Y-%m-%d}")

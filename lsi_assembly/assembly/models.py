@@ -209,6 +209,7 @@ class VoteResult(db.Model):
 @audit("voting_card", labels={
     "event_id": _l("Event"), "participant_id": _l("Participant"), "organization_id": _l("Member represented"),
     "votes": _l("Votes"), "code": _l("Card code"), "issued_at": _l("Issued at"), "voided_at": _l("Void since"),
+    "printed_at": _l("Printed at"),
 }, hidden={"code"})
 class VotingCard(db.Model):
     """A printed card carrying one member's vote, held by a voting delegate (of that member or of the
@@ -234,6 +235,8 @@ class VotingCard(db.Model):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Set when the mandate or the proxy changed: the card must be reprinted.
     voided_at: Mapped[datetime | None]
+    #: When the card was last printed (None: never; "print the cards not printed yet" picks it).
+    printed_at: Mapped[datetime | None]
 
     participant: Mapped[Participant] = relationship()
     organization: Mapped[Organization] = relationship()

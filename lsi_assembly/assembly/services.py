@@ -577,3 +577,36 @@ def valid_voting_cards(event: Event) -> list[VotingCard]:
     return sorted(cards, key=lambda c: (c.participant.sort_name, c.participant_id,
                                         c.organization_id != c.participant.organization_id, c.organization.search_name))
 
+
+
+def voting_cards_to_print(event: Event, *, not_printed: bool = False,
+                          now: datetime | None = None) -> list[VotingCard]:
+    """Bring the voting cards up to date and return the valid ones to print (``not_printed``: only those
+    never printed, i.e. the new cards issued since the last print run)."""
+    cards = refresh_voting_cards(event, now=now)
+    return [card for card in cards if card.printed_at is None] if not_printed else cards
+
+
+def record_card_prints(cards: list[VotingCard], *, now: datetime | None = None) -> None:
+    """Note that these cards were printed now (a void card keeps the note: it is still out there)."""
+    now = now or utcnow()
+    for card in cards:
+        card.printed_at = now
+    db.session.flush()
+
+
+def voting_cards_to_take_back(event: Event) -> list[VotingCard]:
+    """Printed cards that are void and whose member's vote is not on a printed valid card yet, oldest first.
+
+    Their holders must hand them in (the door refuses them anyway); the list empties as the
+    replacements are printed. A member that no longer has a card (no votes, no longer a full member,
+    no voting delegate) keeps its printed void cards here until a card of it is printed again.
+    """
+    printed_valid = sa.select(VotingCard.organization_id).where(
+        VotingCard.event_id == event.id, VotingCard.voided_at.is_(None), VotingCard.printed_at.is_not(None))
+    return list(db.session.scalars(
+        sa.select(VotingCard).where(VotingCard.event_id == event.id, VotingCard.voided_at.is_not(None),
+                                    VotingCard.printed_at.is_not(None),
+                                    VotingCard.organization_id.not_in(printed_valid))
+        .options(selectinload(VotingCard.participant), selectinload(VotingCard.organization))
+        .order_by(VotingCard.voided_at, VotingCard.id)))

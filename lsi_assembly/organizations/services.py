@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError
 from flask_babel import gettext as _
 
+from lsi_assembly.assembly.services import refresh_voting_cards
 from lsi_assembly.core.countries import country_names
 from lsi_assembly.core.forms import normalize_email
+from lsi_assembly.core.locking import lock
 from lsi_assembly.core.search import fold
 from lsi_assembly.core.tabular import read_csv_rows
 from lsi_assembly.core.text import forbidden_characters, name_problem, normalize_text
@@ -20,6 +22,8 @@ from lsi_assembly.organizations.models import Membership, Organization
 
 MEMBER_COLUMNS = ("name", "country")
 OPTIONAL_MEMBER_COLUMNS = ("delegate_quota", "contact_name", "contact_email", "membership", "votes")
+#: The fields the General Assembly counts: a change of either reissues the event's voting cards.
+ASSEMBLY_FIELDS = ("membership", "votes")
 #: What secrets.token_urlsafe(24) makes (32 characters), with room for longer tokens.
 INVITE_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -136,15 +140,40 @@ def plan_member_import(event: Event, raw: bytes) -> list[MemberLine]:
     return plan
 
 
+def _changes_assembly(organization: Organization | None, values: dict) -> bool:
+    if organization is None:
+        return any(key in values for key in ASSEMBLY_FIELDS)
+    return any(key in values and values[key] != getattr(organization, key) for key in ASSEMBLY_FIELDS)
+
+
+def update_organization(organization: Organization, values: dict) -> None:
+    """Change an organization's fields; a change of its membership or votes voids and reissues the
+    voting cards it concerns (``assembly.services.refresh_voting_cards``)."""
+    counts = _changes_assembly(organization, values)
+    if counts:
+        lock(Event, organization.event_id)  # the lock order: the event before the row is written
+    for key, value in values.items():
+        setattr(organization, key, value)
+    db.session.flush()
+    if counts:
+        refresh_voting_cards(organization.event)
+
+
 def apply_member_import(event: Event, plan: list[MemberLine]) -> tuple[int, int]:
-    """Create and update organizations from a plan without rejected lines; return (created, updated)."""
+    """Create and update organizations from a plan without rejected lines; return (created, updated).
+
+    A line that changes a member's membership or votes voids and reissues the voting cards it concerns.
+    """
     if any(line.action == "reject" for line in plan):
         raise ValueError("the member list has rejected lines")
+    lock(Event, event.id)  # the lock order: the event before organizations are written
     by_name = {o.search_name: o for o in db.session.scalars(sa.select(Organization).where(
         Organization.event_id == event.id))}
     created = updated = 0
+    counts = False
     for line in plan:
         organization = by_name.get(fold(line.values["name"]))
+        counts = counts or _changes_assembly(organization, line.values)
         if organization is None:
             db.session.add(Organization(event_id=event.id, **line.values))
             created += 1
@@ -153,5 +182,7 @@ def apply_member_import(event: Event, plan: list[MemberLine]) -> tuple[int, int]
                 setattr(organization, key, value)
             updated += 1
     db.session.flush()
+    if counts:
+        refresh_voting_cards(event)
     return created, updated
 

@@ -23,6 +23,7 @@ from lsi_assembly.organizations.services import (
     plan_member_import,
     renew_invitation,
     revoke_invitation,
+    update_organization,
 )
 from lsi_assembly.registration.queries import quota_overview
 from lsi_assembly.registration.services import refill_quota, refill_quotas
@@ -67,9 +68,7 @@ def edit(organization_id: int):
     form = OrganizationForm(obj=organization, locale=current_language(),
                             name_taken=lambda name: name_taken(event, name, excluding=organization.id))
     if form.validate_on_submit():
-        for name in FIELDS:
-            setattr(organization, name, getattr(form, name).data)
-        db.session.flush()
+        update_organization(organization, {name: getattr(form, name).data for name in FIELDS})
         promoted = refill_quota(event, organization.id) if organization.is_active else []
         db.session.commit()
         flash(_("The organization is saved."), "success")

@@ -75,6 +75,8 @@ EXPECTED = {
     "manage_assembly.record_vote": ORGANIZERS,
     "manage_assembly.projector": DESK,
     "manage_assembly.status_json": DESK,
+    "manage_voting_cards.index": ORGANIZERS,
+    "manage_voting_cards.print_cards": ORGANIZERS,
     "desk.index": DESK,
     "desk.lookup": DESK,
     "desk.participant": DESK,
