@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, Config, config_from_env
 from lsi_assembly.assembly import cards_views as assembly_cards_views
+from lsi_assembly.assembly import delegation_staff_views, delegation_views
 from lsi_assembly.assembly import door_views as assembly_door_views
 from lsi_assembly.assembly import staff_views as assembly_staff_views
 from lsi_assembly.assembly.cli import assembly_cli
@@ -48,6 +49,7 @@ from lsi_assembly.public import desk_views as public_desk_views
 from lsi_assembly.public import staff_views as public_staff_views
 from lsi_assembly.public import views as public_views
 from lsi_assembly.organizations.cli import organizations_cli
+from lsi_assembly.organizations.models import Membership
 from lsi_assembly.public.cli import public_cli
 from lsi_assembly.public.models import AttendeeStatus
 from lsi_assembly.registration import staff_views as registration_staff_views
@@ -69,6 +71,7 @@ BLUEPRINTS = (
     shared_list_views.bp,                # shared_list: the participant list, from the personal link
     public_views.bp,                     # public: the public event's registration and tickets
     documents_views.bp,                  # documents: /verify and the personal certificate download
+    delegation_views.bp,                 # delegation: a member's delegation page, from its focal point's link
     auth_views.bp,                       # auth: staff sign-in
     # organizers, under /manage
     manage_views.bp,                     # manage: dashboard, audit log, accounts, jobs
@@ -82,6 +85,7 @@ BLUEPRINTS = (
     documents_staff_views.bp,            # manage_documents: certificates in bulk
     assembly_staff_views.bp,             # manage_assembly: sessions, live quorum, projector, quorum and votes
     assembly_cards_views.bp,             # manage_voting_cards: the General Assembly's voting cards
+    delegation_staff_views.bp,           # manage_delegations: mandates, proxies and focal points' links
     # the desk, under /desk
     checkin_views.bp,                    # desk: the delegates' check-in
     public_desk_views.bp,                # desk_public: the public event's entry
@@ -186,6 +190,7 @@ def _register_template_helpers(app: Flask) -> None:
         Decision=Decision,
         Diet=Diet,
         Status=Status,
+        Membership=Membership,
         Role=Role,
         AttendeeStatus=AttendeeStatus,
         actor_labels=ACTOR_LABELS,
@@ -205,7 +210,7 @@ def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     # Personal links carry a token in the path: never leak it in a Referer header.
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.path.startswith(("/registration/", "/manage", "/login", "/desk", "/public")):
+    if request.path.startswith(("/registration/", "/manage", "/login", "/desk", "/public", "/delegation/")):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -1,4 +1,5 @@
-"""Forms of the chair's pages: a statutory session, a vote result."""
+"""Forms of the Assembly's pages: a statutory session and a vote result (the chair's), a member's mandate
+and proxy (its delegation page)."""
 from __future__ import annotations
 
 from datetime import date
@@ -10,7 +11,7 @@ from wtforms import IntegerField, SelectField, StringField, SubmitField, TimeFie
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from lsi_assembly.assembly.services import MAX_MOTION_LENGTH, AssemblyError, parse_fraction
-from lsi_assembly.core.forms import options, text_field
+from lsi_assembly.core.forms import optional_id, options, text_field
 from lsi_assembly.core.text import strip_filter
 
 #: The most votes one count may give (far above any assembly; keeps the numbers within the database's integer).
@@ -77,3 +78,33 @@ class VoteForm(FlaskForm):
     votes_against = _count(_l("Against"))
     abstentions = _count(_l("Abstentions"))
     submit = SubmitField(_l("Record the result"))
+
+
+class MandateForm(FlaskForm):
+    """Name the member's voting delegate and alternate among its confirmed delegates."""
+
+    page_order = ("voter_id", "alternate_id")
+    voter_id = SelectField(_l("Voting delegate"), coerce=optional_id, validate_choice=False,
+                           validators=[InputRequired(_l("Please choose the voting delegate."))],
+                           description=_l("Casts the member's votes at the Assembly."))
+    alternate_id = SelectField(_l("Alternate"), coerce=optional_id, validate_choice=False,
+                               description=_l("Votes while the voting delegate is out of the hall."))
+
+    def __init__(self, delegates, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        people = [(person.id, person.full_name) for person in delegates]
+        self.voter_id.choices = options([("", _l("Choose…")), *people])
+        self.alternate_id.choices = options([("", _l("No alternate")), *people])
+
+
+class ProxyForm(FlaskForm):
+    """Give the member's vote to another full member."""
+
+    page_order = ("holder_id",)
+    holder_id = SelectField(_l("Give our vote to"), coerce=optional_id, validate_choice=False,
+                            validators=[InputRequired(_l("Please choose the member that will hold the proxy."))],
+                            description=_l("Only full members that may still hold a proxy are listed."))
+
+    def __init__(self, holders, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.holder_id.choices = options([("", _l("Choose…")), *((o.id, o.name) for o in holders)])

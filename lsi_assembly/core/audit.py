@@ -57,7 +57,8 @@ class AuditEntry(db.Model):
 
 
 #: How the log names its actors to a reader.
-ACTOR_LABELS = {"participant": _l("the participant"), "command line": _l("command line")}
+ACTOR_LABELS = {"participant": _l("the participant"), "command line": _l("command line"),
+                "focal point": _l("the focal point (delegation link)")}
 
 
 @dataclass(frozen=True)

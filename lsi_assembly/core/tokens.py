@@ -29,6 +29,9 @@ REGISTRATION_LINK = Purpose("lsi-assembly/registration-link", timed=True)
 PUBLIC_LINK = Purpose("lsi-assembly/public-link")
 #: A staff password reset or first-password link (auth.services): expires after one hour or three days.
 PASSWORD_RESET = Purpose("lsi-assembly/password-reset", timed=True)
+#: A member's delegation page for its focal point (assembly.delegation): ``[organization id, key]``,
+#: valid until the organizers send a new link (a new key); no expiry of its own.
+DELEGATION_LINK = Purpose("lsi-assembly/delegation-link")
 #: When a public form was shown, and in which browser session (core.bots).
 FORM_STARTED = Purpose("lsi-assembly/form-started")
 

@@ -29,8 +29,9 @@ class Membership(LabelledEnum):
     "event_id": _l("Event"), "name": _l("Name"), "country": _l("Country"), "delegate_quota": _l("Delegate quota"),
     "contact_name": _l("Contact person"), "contact_email": _l("Contact e-mail address"), "is_active": _l("Active"),
     "is_sample": _l("Sample data"), "invite_token": _l("Invitation link"), "membership": _l("Membership"),
-    "votes": _l("Votes"),
-}, hidden={"invite_token"}, values={"membership": Membership})
+    "votes": _l("Votes"), "delegation_key": _l("Delegation link"),
+    "delegation_link_sent_at": _l("Delegation link last sent"),
+}, hidden={"invite_token", "delegation_key"}, values={"membership": Membership})
 class Organization(db.Model):
     __tablename__ = "organizations"
     __table_args__ = (
@@ -57,6 +58,11 @@ class Organization(db.Model):
     is_sample: Mapped[bool] = mapped_column(default=False)
     #: Secret of the organization's invitation link (None: no link); replacing it revokes the old link.
     invite_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    #: Secret signed into the focal point's delegation link (assembly.delegation); None: no link sent yet.
+    #: Replaced each time the link is e-mailed, which revokes the links sent before.
+    delegation_key: Mapped[str | None] = mapped_column(sa.String(64))
+    #: When the delegation link was last queued for the focal point (None: never).
+    delegation_link_sent_at: Mapped[datetime | None]
     #: ``name`` folded for accent-insensitive search (kept up to date on every save).
     search_name: Mapped[str] = mapped_column(sa.String(200), default="")
     #: Unused: quota decisions lock the row through ``core.locking`` now. Kept until a migration drops it.
