@@ -190,6 +190,7 @@ def delegation(organization: Organization, *, mandate_form: MandateForm | None =
     waiting = sorted((p for p in people if p.status == Status.WAITLISTED and p.category == Category.DELEGATE),
                      key=lambda p: (p.status_changed_at, p.id))
     delegates = [p for p in people if _is_confirmed_delegate(p, organization)]
+
     def count(status: Status) -> int:
         return sum(1 for p in people if p.category == Category.DELEGATE and p.status == status)
     proxies = active_proxies(event)

@@ -37,8 +37,8 @@ def _actions(organization_id: int) -> dict[str, str]:
 
 
 def _page(organization: Organization, status: int = 200, **forms):
-    page = delegation(organization, **forms)
-    return render_template("assembly/delegation_manage.html", page=page, actions=_actions(organization.id),
+    shown = delegation(organization, **forms)
+    return render_template("assembly/delegation_manage.html", page=shown, actions=_actions(organization.id),
                            staff=True, event=g.event), status
 
 

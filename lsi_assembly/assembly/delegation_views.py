@@ -42,8 +42,8 @@ def _actions(token: str) -> dict[str, str]:
 
 
 def _page(token: str, organization: Organization, status: int = 200, **forms):
-    page = delegation(organization, **forms)
-    return render_template("assembly/delegation.html", page=page, actions=_actions(token), staff=False), status
+    shown = delegation(organization, **forms)
+    return render_template("assembly/delegation.html", page=shown, actions=_actions(token), staff=False), status
 
 
 def _back(token: str, anchor: str):
