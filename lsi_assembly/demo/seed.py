@@ -16,13 +16,14 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from lsi_assembly.assembly.services import add_session, give_proxy, set_mandate
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.services import create_user, find_user
 from lsi_assembly.badges.services import new_code
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
-from lsi_assembly.organizations.models import Organization
+from lsi_assembly.organizations.models import Membership, Organization
 from lsi_assembly.public.models import AttendeeStatus, PublicAttendee, PublicEvent
 from lsi_assembly.public.services import set_status
 from lsi_assembly.registration.links import new_access_key
@@ -155,10 +156,39 @@ def seed_demo(participant_count: int = 150, today: date | None = None) -> Event 
     _seed_desk_flags(event, rng)
     _seed_programme(event, rng)
     _seed_public_event(event, rng)
+    _seed_assembly(event, organizations, days, rng)
     if find_user(DEMO_ORGANIZER_EMAIL) is None:
         create_user(DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD, Role.ORGANIZER, name="Demo organizer")
     db.session.flush()
     return event
+
+
+def _seed_assembly(event: Event, organizations: list[Organization], days: list[date], rng: random.Random) -> None:
+    """The statutory side: a few associate members and partners, two sessions, most full members'
+    voting delegate and alternate, and two proxies (so the delegations page, the quorum and the voting
+    cards have something to show)."""
+    for organization in organizations[-4:-1]:
+        organization.membership = Membership.ASSOCIATE
+    organizations[-1].membership = Membership.PARTNER
+    organizations[0].votes = 2
+    db.session.flush()
+    add_session(event, "Statutory session 1", days[0], starts_at=time(14), ends_at=time(17, 30))
+    add_session(event, "Statutory session 2", days[2], starts_at=time(9, 30), ends_at=time(12, 30))
+    full = [o for o in organizations if o.membership == Membership.FULL]
+    confirmed: dict[int, list[Participant]] = {}
+    for participant in db.session.scalars(sa.select(Participant).where(
+            Participant.event_id == event.id, Participant.category == Category.DELEGATE,
+            Participant.status == Status.CONFIRMED).order_by(Participant.id)):
+        confirmed.setdefault(participant.organization_id, []).append(participant)
+    named = []
+    for organization in full:
+        delegates = confirmed.get(organization.id, [])
+        if delegates and rng.random() < 0.8:
+            set_mandate(event, organization, delegates[0], delegates[1] if len(delegates) > 1 else None)
+            named.append(organization)
+    givers = [o for o in full if o not in named][:2]
+    for giver, holder in zip(givers, named[:2]):
+        give_proxy(event, giver, holder)
 
 
 def _seed_participants(event: Event, organizations: list[Organization], participant_count: int, days: list[date],
