@@ -60,7 +60,7 @@ def test_the_sessions_page_shows_each_session_with_its_live_quorum(client, ga):
     assert 'class="quorum-bar-present" x="0" y="0" height="10" width="100.0"' in page
     assert 'x1="60.0"' in page
     # The room the other pages need, and the way in from the dashboard.
-    assert 'href="/manage/assembly/delegations/"' in page and 'href="/manage/assembly/cards"' in page
+    assert 'href="/manage/assembly/delegations/"' in page and 'href="/manage/assembly/cards/"' in page
     assert 'href="/manage/assembly/"' in client.get("/manage/").get_data(as_text=True)
 
 
