@@ -11,6 +11,7 @@ from flask import g
 from lsi_assembly.auth.models import Role
 from lsi_assembly.core.audit import AuditEntry
 from lsi_assembly.extensions import db
+from tests.conftest import body
 from tests.factories import make_event, make_organization, make_participant, sign_in
 from tests.integration.test_public import confirmed_registration, make_public_event, press, register, token
 
@@ -110,3 +111,11 @@ def test_public_event_pages_leave_out_the_delegates_navigation(client, mailbox):
         assert 'href="/register"' not in header and 'href="/programme"' not in header, url
         assert "My registration" not in header, url
         assert "Français" in header  # the language switch stays
+
+
+def test_the_public_event_is_shown_at_its_venue_time_on_personal_pages_and_in_mails(client, mailbox):
+    make_public_event(make_event(timezone="Europe/Lisbon"))  # 16:00 UTC is 17:00 in Lisbon in June
+    confirmed_registration(client, "zoe@example.org")
+    assert "Friday, 25 June 2027, 17:00–19:30" in page(client, f"/public/ticket/{token('zoe@example.org')}")
+    ticket = mailbox.wait_for(2)[1]
+    assert "Friday, 25 June 2027, 17:00–19:30" in body(ticket)
