@@ -119,3 +119,17 @@ def test_the_public_event_is_shown_at_its_venue_time_on_personal_pages_and_in_ma
     assert "Friday, 25 June 2027, 17:00–19:30" in page(client, f"/public/ticket/{token('zoe@example.org')}")
     ticket = mailbox.wait_for(2)[1]
     assert "Friday, 25 June 2027, 17:00–19:30" in body(ticket)
+
+
+def test_french_pages_put_a_no_break_space_before_a_colon_also_between_pieces(client, mailbox):
+    event = make_event()
+    event.days[0].label = "Plénière"
+    db.session.commit()
+    make_public_event(event)
+    assert "jeudi 24 juin 2027</strong>\u00a0: Plénière" in page(client, "/", "fr")
+    assert "<strong>Thursday, 24 June 2027</strong>: Plénière" in page(client, "/")
+    confirmed_registration(client, "zoe@example.org")
+    ticket = page(client, f"/public/ticket/{token('zoe@example.org')}", "fr")
+    assert re.search(r"Code d(&#39;|')entrée\u00a0: <code>[0-9A-Z]{26}</code>", ticket)
+    french = page(client, "/public", "fr")
+    assert re.search(r"\w [:;!?](\s|<)", french.split("<main", 1)[1]) is None
