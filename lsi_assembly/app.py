@@ -5,7 +5,7 @@ import io
 import logging
 
 import sqlalchemy as sa
-from flask import Flask, Request, current_app, render_template, request
+from flask import Flask, Request, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -31,6 +31,7 @@ from lsi_assembly.core import views as core_views
 from lsi_assembly.core.audit import ACTOR_LABELS, field_label, shown_value
 from lsi_assembly.core.countries import country_name
 from lsi_assembly.core.database import render_migration_item
+from lsi_assembly.core.dates import install_filters
 from lsi_assembly.core.forms import MAX_DATABASE_ID
 from lsi_assembly.core.i18n import current_language, language_choices, select_locale
 from lsi_assembly.core.locking import Busy, is_busy
@@ -121,7 +122,7 @@ def create_app(config: Config | None = None) -> Flask:
         count = app.config["TRUSTED_PROXY_COUNT"]
         # Not X-Forwarded-Host: links are built on BASE_URL, and a forged host must not change them.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=_timezone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
@@ -181,6 +182,12 @@ def _register_blueprints(app: Flask) -> None:
     login_manager.user_loader(user_for_session)
 
 
+def _timezone() -> str | None:
+    """Show times in the time zone of the request's event, else in BABEL_DEFAULT_TIMEZONE."""
+    event = g.get("event")
+    return event.timezone if event is not None else None
+
+
 def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         language_choices=language_choices,
@@ -197,6 +204,8 @@ def _register_template_helpers(app: Flask) -> None:
         audit_field_label=field_label,
         audit_value=shown_value,
     )
+    # Dates the European way ("24 June 2027", 18:30) in the event's time zone: core.dates.
+    install_filters(app.jinja_env)
     app.jinja_env.filters["country_name"] = lambda code: country_name(code, current_language())
 
 

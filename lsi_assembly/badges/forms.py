@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from lsi_assembly.core.dates import format_day
 from lsi_assembly.core.forms import FiniteDecimalField, optional_id, options, text_field
 from lsi_assembly.registration.models import Category
 
@@ -38,7 +38,7 @@ class PrintForm(FlaskForm):
                                                 *((o.id, o.name) for o in organizations)])
         self.category.choices = options([("", _l("All categories")),
                                          *Category.choices()])
-        self.day_id.choices = options([("", _l("Any day")), *((d.id, format_date(d.date, "full")) for d in days)])
+        self.day_id.choices = options([("", _l("Any day")), *((d.id, format_day(d.date, "full")) for d in days)])
 
 
 def _millimetres(label, low, high):

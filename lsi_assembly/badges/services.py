@@ -7,7 +7,6 @@ import secrets
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from babel.dates import format_date
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -15,6 +14,7 @@ from lsi_assembly.badges.layout import PRESETS, Preset, metrics
 from lsi_assembly.badges.models import BadgeCode, BadgePreset, BadgePrint
 from lsi_assembly.core.countries import country_name
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.dates import format_day
 from lsi_assembly.core.locking import lock
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
@@ -167,7 +167,7 @@ def badge_content(participant: Participant, code: BadgeCode, locale: str,
         category=str(participant.category),
         photo_consent=participant.photo_consent,
         code=code.code,
-        schedule=[(f"{format_date(run.slot.day.date, 'EEE d MMM', locale=locale)} "
+        schedule=[(f"{format_day(run.slot.day.date, 'EEE d MMM', locale)} "
                    f"{run.slot.starts_at:%H:%M}–{run.slot.ends_at:%H:%M}", run.workshop.title, run.room.name)
                   for run in schedule],
         schedule_key=[(f"{run.slot.day.date.isoformat()} {run.slot.starts_at:%H:%M}", run.workshop.title,

@@ -1,13 +1,13 @@
 """Forms of the check-in desk: the one lookup input, the desk's settings, a walk-in registration."""
 from __future__ import annotations
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from lsi_assembly.core.countries import country_names
+from lsi_assembly.core.dates import format_day
 from lsi_assembly.core.forms import ValidEmail, optional_id, options, text_field
 from lsi_assembly.core.text import CleanText, strip_filter
 from lsi_assembly.registration.fields import FIELDS
@@ -43,7 +43,7 @@ class DeskSettingsForm(FlaskForm):
 
     def __init__(self, *args, days=(), presets=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.day_id.choices = options((day.id, format_date(day.date, "full")) for day in days)
+        self.day_id.choices = options((day.id, format_day(day.date, "full")) for day in days)
         self.preset.choices = options((name, preset.label) for name, preset in (presets or {}).items())
 
 

@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.dates import format_day, format_moment
 from lsi_assembly.core.enums import LabelledEnum
 from lsi_assembly.extensions import db
 
@@ -187,14 +188,31 @@ def shown_value(entity_type: str, field: str, value) -> Markup:
 
 
 def display_value(value) -> str:
-    """Show a logged value to a person: lists joined, yes/no for booleans, a dash for nothing."""
+    """Show a logged value to a person: lists joined, yes/no for booleans, dates written out, a dash for nothing."""
     if value is None or value == [] or value == "":
         return "–"
     if isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(display_value(v) for v in value)
+    if isinstance(value, str):
+        return _written_date(value)
     return str(value)
+
+
+def _written_date(value: str) -> str:
+    """Dates and moments are logged in ISO form (``_plain``): show them as the rest of the app does."""
+    if len(value) == 10 and value[4] == value[7] == "-":
+        try:
+            return format_day(date.fromisoformat(value), "medium")
+        except ValueError:
+            return value
+    if len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return format_moment(datetime.fromisoformat(value), "medium")
+        except ValueError:
+            return value
+    return value
 
 
 def entries_for(entity_type: str, entity_id: int) -> list[AuditEntry]:

@@ -11,9 +11,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from babel.dates import format_date, format_interval
 from flask import render_template
 
+from lsi_assembly.core.dates import format_day, format_days
 from lsi_assembly.core.pdf import PartFailed, join_pdfs, render_numbered_parts, render_pdf, workers
 from lsi_assembly.documents.models import Certificate
 from lsi_assembly.documents.services import grouped, venue_date
@@ -48,9 +48,7 @@ def _dates(certificate: Certificate, locale: str) -> str:
     start, end = certificate.event_start, certificate.event_end
     if start is None:
         return ""
-    if end is None or end == start:
-        return format_date(start, "long", locale=locale)
-    return format_interval(start, end, "yMMMMd", locale=locale)
+    return format_days(start, end or start, locale)
 
 
 def certificate_text(certificate: Certificate, locale: str, url: str) -> CertificateText:
@@ -62,11 +60,11 @@ def certificate_text(certificate: Certificate, locale: str, url: str) -> Certifi
         organization=certificate.organization,
         event_name=certificate.event_name,
         place_and_dates=", ".join(filter(None, (certificate.event_place, _dates(certificate, locale)))),
-        days=[format_date(day, "full", locale=locale) for day in certificate.day_dates],
-        issued=format_date(venue_date(certificate, certificate.issued_at), "long", locale=locale),
+        days=[format_day(day, "full", locale) for day in certificate.day_dates],
+        issued=format_day(venue_date(certificate, certificate.issued_at), "long", locale),
         signatory=certificate.signatory,
         signatory_title=certificate.signatory_title,
-        superseded=(format_date(venue_date(certificate, certificate.superseded_at), "long", locale=locale)
+        superseded=(format_day(venue_date(certificate, certificate.superseded_at), "long", locale)
                     if certificate.superseded_at else None),
     )
 

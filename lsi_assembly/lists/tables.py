@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from lsi_assembly.assembly import services as assembly
 from lsi_assembly.assembly.models import StatutorySession
 from lsi_assembly.core.countries import country_name
+from lsi_assembly.core.dates import format_day
 from lsi_assembly.core.search import fold
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
@@ -140,7 +140,7 @@ def participants_full(event: Event, group_by: str, locale: str) -> ListTable:
         _grouped(people, group_by, lambda p: [
             p.full_name, p.organization_label or "", country_name(p.country, locale),
             str(Category.label_of(p.category)), str(Status.label_of(p.status)),
-            ", ".join(format_date(d.date, "d MMM") for d in p.days)], locale),
+            ", ".join(format_day(d.date, "d MMM") for d in p.days)], locale),
         landscape=True)
 
 
@@ -156,7 +156,7 @@ def sign_in(event: Event, day: EventDay | None) -> ListTable:
         present = sorted((p for p in people if any(d.id == the_day.id for d in p.days)),
                          key=lambda p: (p.sort_name, p.id))
         sections.append(Section(
-            format_date(the_day.date, "full"),
+            format_day(the_day.date, "full"),
             [[str(number), p.full_name, p.organization_label or "", ""] for number, p in enumerate(present, 1)],
             blank_rows=WALK_IN_LINES, new_page=index > 0))
     return ListTable("sign-in", _("Sign-in sheet"), [_("No."), _("Name"), _("Organization"), _("Signature")],
@@ -188,7 +188,7 @@ def _seated(runs: list[WorkshopRun]) -> dict[int, list[Participant]]:
 
 
 def _slot_text(run: WorkshopRun) -> str:
-    return f"{format_date(run.slot.day.date, 'EEE d MMM')}, {run.slot.starts_at:%H:%M}–{run.slot.ends_at:%H:%M}"
+    return f"{format_day(run.slot.day.date, 'EEE d MMM')}, {run.slot.starts_at:%H:%M}–{run.slot.ends_at:%H:%M}"
 
 
 def rosters(event: Event, day: EventDay | None, locale: str) -> ListTable:
@@ -229,7 +229,7 @@ def catering(event: Event, day: EventDay | None, with_names: bool) -> ListTable:
             counts, key=lambda d: str(Diet.label_of(d)))]
         notes = sorted(((p.sort_name, p.full_name, p.dietary_notes) for p in present if p.dietary_notes))
         rows += [[_("Other needs"), "1", f"{name}: {text}" if with_names else text] for _key, name, text in notes]
-        sections.append(Section(format_date(the_day.date, "full"), rows))
+        sections.append(Section(format_day(the_day.date, "full"), rows))
     return ListTable("catering", _("Catering") if not with_names else _("Catering (organizers, with names)"),
                      [_("Diet"), _("People"), _("Details")], sections, widths=[30, 12, 58])
 
@@ -249,7 +249,7 @@ def accessibility(event: Event, day: EventDay | None) -> ListTable:
     for the_day in _days(event, day):
         present = sorted((p for p in people if any(d.id == the_day.id for d in p.days)),
                          key=lambda p: (p.sort_name, p.id))
-        sections.append(Section(format_date(the_day.date, "full"), [
+        sections.append(Section(format_day(the_day.date, "full"), [
             [p.full_name, p.accessibility_needs or "", ", ".join(sorted(set(rooms_of[p.id, the_day.id])))]
             for p in present]))
     return ListTable("accessibility", _("Accessibility needs"), [_("Name"), _("Needs"), _("Workshop rooms")],
@@ -303,7 +303,7 @@ def assembly_register(event: Event, session: StatutorySession) -> ListTable:
         _("Time"), _("Motion"), _("For"), _("Against"), _("Abstentions"), _("Votes present")],
         widths=[10, 50, 10, 10, 10, 10]))
     title = _("Attendance register: %(session)s, %(day)s", session=session.name,
-              day=format_date(session.day, "long"))
+              day=format_day(session.day, "long"))
     return ListTable("assembly-register", title,
                      [_("Member"), _("Votes"), _("Voting delegate"), _("Alternate"), _("Attendance"), _("Time in")],
                      sections, widths=[24, 7, 18, 18, 25, 8], landscape=True,

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from lsi_assembly.core.bots import BotTraps
 from lsi_assembly.core.countries import country_names
+from lsi_assembly.core.dates import format_day
 from lsi_assembly.core.forms import MultiCheckboxField, ValidEmail, database_id, optional_id, options, text_field
 from lsi_assembly.core.text import CleanText, strip_filter
 from lsi_assembly.registration.fields import (
@@ -95,7 +95,7 @@ class ParticipantDetailsForm(FlaskForm):
         self.country.choices = options([("", _l("Choose a country")), *country_names(locale).items()])
         days = event.days if event is not None else []
         self.days.choices = options(
-            (day.id, format_date(day.date, "full") + (f" – {day.label}" if day.label else ""))
+            (day.id, format_day(day.date, "full") + (f" – {day.label}" if day.label else ""))
             for day in days
         )
         self._event = event
@@ -110,7 +110,7 @@ class ParticipantDetailsForm(FlaskForm):
             earliest, latest = days[0].date - TRAVEL_WINDOW, days[-1].date + TRAVEL_WINDOW
             if not earliest <= field.data <= latest:
                 raise ValidationError(_l("Please give a date between %(start)s and %(end)s.",
-                                         start=format_date(earliest, "long"), end=format_date(latest, "long")))
+                                         start=format_day(earliest, "long"), end=format_day(latest, "long")))
 
     def validate_arrival_date(self, field) -> None:
         self._check_travel_date(field)

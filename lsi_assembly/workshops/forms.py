@@ -1,12 +1,12 @@
 """Forms for the programme: time slots, rooms, workshops and their runs."""
 from __future__ import annotations
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SubmitField, TimeField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from lsi_assembly.core.dates import format_day
 from lsi_assembly.core.forms import BoundedFieldList, optional_id, options, text_field
 
 #: Most workshops the organizers may let each person rank.
@@ -31,7 +31,7 @@ class TimeSlotForm(FlaskForm):
 
     def __init__(self, *args, event=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.day_id.choices = options((day.id, format_date(day.date, "full")) for day in event.days)
+        self.day_id.choices = options((day.id, format_day(day.date, "full")) for day in event.days)
 
     def validate_ends_at(self, field) -> None:
         if field.data and self.starts_at.data and field.data <= self.starts_at.data:

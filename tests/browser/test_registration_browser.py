@@ -5,9 +5,9 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from babel.dates import format_date
 from playwright.sync_api import expect
 
+from lsi_assembly.core.dates import format_day
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Participant, Status
 from tests.conftest import body, count
@@ -18,7 +18,7 @@ ORGANIZATION = "La Strada Česko"
 
 def day_label(index: int) -> str:
     """The label of a day's checkbox, as the English form shows it."""
-    return format_date(ASSEMBLY_DAYS[index], "full", locale="en")
+    return format_day(ASSEMBLY_DAYS[index], "full", "en")
 
 
 @pytest.mark.browser

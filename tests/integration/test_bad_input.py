@@ -43,7 +43,7 @@ CASES = [
     ({"email": "not-an-address"}, "email", "This e-mail address is not valid."),
     ({"email": "a@b"}, "email", "This e-mail address is not valid."),
     ({"email": "a\x00b@example.org"}, "email", "Contains characters that are not allowed (U+0000)"),
-    ({"arrival_date": "0001-01-01"}, "arrival_date", "Please give a date between May 25, 2027 and July 26, 2027."),
+    ({"arrival_date": "0001-01-01"}, "arrival_date", "Please give a date between 25 May 2027 and 26 July 2027."),
     ({"departure_date": "9999-12-31"}, "departure_date", "Please give a date between"),
     ({"email": ""}, "email", "Please fill in this field."),
     ({"country": ""}, "country", "Please choose your country."),

@@ -91,8 +91,8 @@ def test_the_personal_page_offers_the_certificate_which_says_who_when_and_what(c
     [certificate] = current_certificates()
     assert "Certificate of attendance" in text
     assert "Ngozi Okonkwo" in text and "CCEM" in text
-    assert "Thursday, June 24, 2027" in text and "Saturday, June 26, 2027" in text
-    assert "Friday, June 25, 2027" not in text  # the day she was not checked in
+    assert "Thursday, 24 June 2027" in text and "Saturday, 26 June 2027" in text
+    assert "Friday, 25 June 2027" not in text  # the day she was not checked in
     assert "LSI General Assembly 2027" in text and "Maison des Associations, Paris" in text
     assert "Secretariat of La Strada International" in text
     assert grouped(certificate.code) in text
@@ -106,7 +106,7 @@ def test_the_personal_page_offers_the_certificate_which_says_who_when_and_what(c
 def test_an_organization_left_off_the_badge_is_left_off_the_certificate(client, people):
     _event, _ngozi, jan, _absent = people
     [text] = pdf_text(client.get(personal_page(jan) + "/certificate.pdf").data)
-    assert "Jan Kowalski-Żółć" in text and "Friday, June 25, 2027" in text
+    assert "Jan Kowalski-Żółć" in text and "Friday, 25 June 2027" in text
     assert "Polska" not in text
     [certificate] = current_certificates()
     assert certificate.organization is None
@@ -139,8 +139,8 @@ def test_verify_shows_what_the_certificate_says_as_issued(client, people):
     assert '<meta name="robots" content="noindex, nofollow">' in page and response.headers["X-Robots-Tag"]
     assert "Ngozi Okonkwo" in page and "Changed" not in page
     assert "CCEM" in page and "LSI General Assembly 2027" in page and "Renamed" not in page
-    assert "Thursday, June 24, 2027" in page and "Saturday, June 26, 2027" in page
-    assert "Friday, June 25, 2027" not in page
+    assert "Thursday, 24 June 2027" in page and "Saturday, 26 June 2027" in page
+    assert "Friday, 25 June 2027" not in page
     assert "Secretariat of La Strada International" in page and code in page
     assert "replaced" not in page
     # ...but a corrected name is a new certificate, and the old code says it was replaced.

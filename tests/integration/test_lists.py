@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from flask_babel import format_date
 from openpyxl import load_workbook
 
 from lsi_assembly.auth.models import Role
+from lsi_assembly.core.dates import format_day
 from lsi_assembly.extensions import db
 from lsi_assembly.lists.tables import build
 from lsi_assembly.registration.links import make_token
@@ -289,7 +289,7 @@ def test_a_section_cut_between_parts_keeps_its_name_and_its_blank_lines_at_the_e
     day = event.days[0]
     pdf = render(runner, tmp_path, "sign-in", "pdf", "--day", day.date.isoformat())
     texts = pages_text(pdf)
-    heading = format_date(day.date, "full")
+    heading = format_day(day.date, "full")
     assert len(texts) >= 3
     for number, text in enumerate(texts, start=1):
         assert f"Page {number} of {len(texts)}" in text

@@ -49,7 +49,7 @@ def test_build_a_programme_and_see_it_public(organizer, client, event):
     page = client.get("/programme").get_data(as_text=True)
     assert "Labour exploitation at big sporting events" in page and "14:00–15:30" in page
     assert "Salle Olympe de Gouges" in page and "Annexe" not in page  # only rooms in use that day
-    assert "Friday, June 25, 2027" in page
+    assert "Friday, 25 June 2027" in page
     edit = organizer.get(f"/manage/programme/workshops/{workshop.id}").get_data(as_text=True)
     assert "&lt;b&gt;Not bold&lt;/b&gt;" in edit and "<b>Not bold</b>" not in edit
 
