@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from babel.dates import format_interval
 from flask import render_template
-from flask_babel import format_date, ngettext
+from flask_babel import ngettext
 from flask_babel import gettext as _
 
 from lsi_assembly.assembly import services
 from lsi_assembly.assembly.card_layout import CardText, PlacedCard, card_boxes, crop_marks, place_card
 from lsi_assembly.assembly.models import VotingCard
 from lsi_assembly.badges.layout import Preset
+from lsi_assembly.core.dates import format_days
 from lsi_assembly.core.i18n import current_language
 from lsi_assembly.core.pdf import join_pdfs, render_pdf
 from lsi_assembly.events.models import Event
@@ -31,9 +31,7 @@ def event_dates(event: Event) -> str:
     start, end = event.first_day, event.last_day
     if start is None:
         return ""
-    if end is None or end == start:
-        return format_date(start, "long")
-    return format_interval(start, end, "yMMMMd", locale=current_language())
+    return format_days(start, end or start)
 
 
 def card_text(card: VotingCard, event: Event) -> CardText:

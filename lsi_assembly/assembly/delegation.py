@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from babel.dates import format_date, format_interval, format_time
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -33,6 +32,7 @@ from lsi_assembly.assembly.services import (
     set_mandate,
 )
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.dates import format_clock, format_day, format_days
 from lsi_assembly.core.forms import parse_id
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
@@ -314,15 +314,13 @@ def _event_dates(event: Event, locale: str) -> str:
     first, last = event.first_day, event.last_day
     if first is None:
         return ""
-    if last is None or last == first:
-        return format_date(first, "long", locale=locale)
-    return format_interval(first, last, "yMMMMd", locale=locale)
+    return format_days(first, last or first, locale)
 
 
 def _session_line(session: StatutorySession, locale: str) -> str:
-    text = f"{session.name}, {format_date(session.day, 'full', locale=locale)}"
+    text = f"{session.name}, {format_day(session.day, 'full', locale)}"
     if session.starts_at:
-        text += f", {format_time(session.starts_at, 'short', locale=locale)}"
+        text += f", {format_clock(session.starts_at, locale)}"
     return text
 
 

@@ -1,13 +1,13 @@
 """Forms of the hall's door: which session and which way, the one scan input, a person's button."""
 from __future__ import annotations
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, SubmitField
 from wtforms.validators import AnyOf, InputRequired
 
 from lsi_assembly.assembly.door import Direction
+from lsi_assembly.core.dates import format_day
 from lsi_assembly.core.forms import optional_id, options, text_field
 
 #: The door staff type about someone else: the browser must not offer its own saved entries.
@@ -33,7 +33,7 @@ class DoorSetupForm(FlaskForm):
     def __init__(self, *args, sessions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.session_id.choices = options(
-            (s.id, f"{s.name} · {format_date(s.day, 'full')}") for s in sessions)
+            (s.id, f"{s.name} · {format_day(s.day, 'full')}") for s in sessions)
 
 
 class ScanForm(FlaskForm):

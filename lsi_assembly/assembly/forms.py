@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TimeField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from lsi_assembly.assembly.services import MAX_MOTION_LENGTH, AssemblyError, parse_fraction
+from lsi_assembly.core.dates import format_day
 from lsi_assembly.core.forms import optional_id, options, text_field
 from lsi_assembly.core.text import strip_filter
 
@@ -39,7 +39,7 @@ class SessionForm(FlaskForm):
     def __init__(self, *args, event=None, name_taken=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.day.choices = options([("", _l("Choose a day")),
-                                    *((d.date.isoformat(), format_date(d.date, "full")) for d in event.days)])
+                                    *((d.date.isoformat(), format_day(d.date, "full")) for d in event.days)])
         self._name_taken = name_taken
 
     @property

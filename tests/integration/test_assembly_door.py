@@ -97,7 +97,7 @@ def test_the_setup_page_chooses_the_session_and_opens_a_named_door(client, hall)
     db.session.commit()
     page = client.get("/desk/assembly/").get_data(as_text=True)
     # Before the Assembly no session is today's: the next one is chosen, and a door is an entrance.
-    assert re.search(rf'<option selected value="{hall.session.id}">Statutory session 1 · Friday, June 25, 2027',
+    assert re.search(rf'<option selected value="{hall.session.id}">Statutory session 1 · Friday, 25 June 2027',
                      page)
     assert 'value="in" checked' in page or re.search(r'checked[^>]*value="in"', page)
     token = csrf_token(client, "/desk/assembly/")

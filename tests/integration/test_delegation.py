@@ -419,7 +419,7 @@ def test_the_proxy_form_names_both_members_in_english_and_french(client, ga):
     text = pdf_text(response.data)
     assert "Proxy for the General Assembly of La Strada International" in text
     assert "La Strada Polska" in text and "ALC Éire" in text
-    assert "Statutory session 1" in text and "Friday, June 25, 2027" in text
+    assert "Statutory session 1" in text and "Friday, 25 June 2027" in text
     assert "Signature" in text and "Stamp of the organization" in text
     french = pdf_text(client.get(path + "/proxy.pdf?lang=fr").data)
     assert "Procuration pour l'Assemblée générale de La Strada International" in french

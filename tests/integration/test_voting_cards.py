@@ -104,7 +104,7 @@ def test_one_card_per_vote_held_read_back_from_the_a6_pdf(runner, tmp_path, ga):
     # In the holders' order (family, given name), a delegate's own member's card first.
     own, proxy, samilia = texts
     assert "VOTING CARD" in own and "LSI General Assembly 2027" in own
-    assert "General Assembly · Jun 24 – 26, 2027" in own
+    assert "General Assembly · 24–26 June 2027" in own
     assert "La Strada Polska" in own and "1 vote\n" in own + "\n" and "Held by A-Voter Kowalska" in own
     assert "Voting delegate of La Strada Polska" in own and "By proxy" not in own
     assert codes[(ga.a_voter.id, ga.polska.id)] in own
