@@ -31,6 +31,8 @@ PUBLIC_LINK = Purpose("lsi-assembly/public-link")
 PASSWORD_RESET = Purpose("lsi-assembly/password-reset", timed=True)
 #: When a public form was shown, and in which browser session (core.bots).
 FORM_STARTED = Purpose("lsi-assembly/form-started")
+#: A check-in desk's settings, kept in a cookie on its laptop or phone (checkin.station).
+DESK_STATION = Purpose("lsi-assembly/desk-station")
 
 
 class BadToken(Exception):

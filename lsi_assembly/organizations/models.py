@@ -57,7 +57,7 @@ class Organization(db.Model):
     is_sample: Mapped[bool] = mapped_column(default=False)
     #: Secret of the organization's invitation link (None: no link); replacing it revokes the old link.
     invite_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    #: ``name`` folded for accent-insensitive search (kept up to date on every save).
+    #: ``name`` folded for accent- and script-insensitive search (``core.search.fold``, kept up to date on every save).
     search_name: Mapped[str] = mapped_column(sa.String(200), default="")
     #: Unused: quota decisions lock the row through ``core.locking`` now. Kept until a migration drops it.
     quota_version: Mapped[int] = mapped_column(default=0)
@@ -75,5 +75,5 @@ class Organization(db.Model):
     @validates("name")
     def _fold_name(self, _key: str, name: str) -> str:
         """Keep ``search_name`` in step with the name, as it is set."""
-        self.search_name = fold(name)
+        self.search_name = fold(name)[:200]  # in Latin letters, a name in another script may grow
         return name
