@@ -404,3 +404,17 @@ def test_an_organization_named_in_cyrillic_is_found_in_latin_letters(client, des
                               status=Status.CONFIRMED)
     page = scan(client, token, "strada makedonija")
     assert "Ana Ivanova" in page and check_ins() == [(person.id, event.days[0].id, "Desk 2")]
+
+
+def test_the_setup_step_and_the_reasons_read_in_french(client):
+    event = make_event()
+    person = make_participant(event, status=Status.WAITLISTED)
+    client.set_cookie("lsi_lang", "fr")  # before any request: the tests' requests share one app context
+    sign_in(client, Role.DESK)
+    page = client.get(f"/desk/participants/{person.id}").get_data(as_text=True)
+    assert "Configurer cet accueil" in page and "Commencer l’accueil" in page and "Choisissez un jour" in page
+    assert "Sur la liste d’attente : pas encore de place, donc ni arrivée ni badge." in page
+    token = csrf_token(client, "/desk/")
+    answer = set_up_desk(client, token, event, name="Accueil 1")
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Cet accueil est configuré : Accueil 1, arrivées du jeudi 24 juin 2027." in page
