@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, SubmitField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from lsi_assembly.core.countries import country_names
@@ -31,7 +31,11 @@ class LookupForm(FlaskForm):
 
 
 class DeskSettingsForm(FlaskForm):
-    """Which desk this is, which day it checks in for, which badge size its printer takes."""
+    """Which desk this is, which day it checks in for, which badge size its printer takes.
+
+    ``blank_day``: the day list starts with "Choose a day" (the setup step, when today is no event day),
+    so that no day looks chosen before someone chooses it.
+    """
 
     page_order = ("desk", "day_id", "preset")
     desk = text_field(_l("Desk name"), 60, required=True, description=_l("Shown with each check-in, e.g. Desk 2."),
@@ -39,12 +43,19 @@ class DeskSettingsForm(FlaskForm):
     day_id = SelectField(_l("Checking in for"), coerce=optional_id,
                          validators=[InputRequired(_l("Please choose a day."))])
     preset = SelectField(_l("Badge printer"), validators=[InputRequired(_l("Please choose a badge size."))])
+    #: The desk page to go back to once the desk is set up (a person's page opened before the setup).
+    next = HiddenField()
     submit = SubmitField(_l("Save"))
 
-    def __init__(self, *args, days=(), presets=None, **kwargs):
+    def __init__(self, *args, days=(), presets=None, blank_day=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.day_id.choices = options((day.id, format_day(day.date, "full")) for day in days)
+        blank = [("", _l("Choose a day"))] if blank_day else []
+        self.day_id.choices = options([*blank, *((day.id, format_day(day.date, "full")) for day in days)])
         self.preset.choices = options((name, preset.label) for name, preset in (presets or {}).items())
+
+    def validate_day_id(self, field) -> None:
+        if field.data is None:
+            raise ValidationError(_l("Please choose a day."))
 
 
 class WalkInForm(FlaskForm):

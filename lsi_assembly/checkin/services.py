@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -24,6 +25,16 @@ from lsi_assembly.registration.services import change_status, erase_registration
 
 #: At most this many people are listed for a name search (the desk narrows down by typing more).
 MAX_MATCHES = 25
+#: Why the desk cannot check someone in, by status: what the desk tells the person, and where to send them.
+WHY_NO_CHECK_IN = {
+    Status.PENDING: _l("Awaiting the organizers' confirmation: no check-in and no badge yet. "
+                       "Send the person to the organizers."),
+    Status.WAITLISTED: _l("On the waiting list: no place yet, so no check-in and no badge. "
+                          "Send the person to the organizers."),
+    Status.CANCELLED: _l("Registration cancelled: no check-in and no badge. Send the person to the organizers."),
+    Status.UNCONFIRMED: _l("The e-mail address was never confirmed: no registration yet. "
+                           "Send the person to the organizers."),
+}
 
 
 def venue_today(event: Event) -> date:
@@ -73,6 +84,15 @@ def check_in_of(participant: Participant, day: EventDay) -> CheckIn | None:
     """The participant's check-in on ``day``, if any."""
     return db.session.scalar(sa.select(CheckIn).where(CheckIn.participant_id == participant.id,
                                                       CheckIn.day_id == day.id))
+
+
+def check_ins_on(day: EventDay, participants: list[Participant]) -> dict[int, CheckIn]:
+    """The check-ins on ``day`` of ``participants``, by participant id (one query, for a list of matches)."""
+    ids = [p.id for p in participants]
+    if not ids:
+        return {}
+    rows = db.session.scalars(sa.select(CheckIn).where(CheckIn.day_id == day.id, CheckIn.participant_id.in_(ids)))
+    return {row.participant_id: row for row in rows}
 
 
 def check_in(participant: Participant, day: EventDay, desk: str, user_id: int | None) -> tuple[CheckIn, bool]:

@@ -7,7 +7,8 @@ organizers marked the person for desk attention.
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,17 +18,19 @@ from lsi_assembly.badges.printing import print_and_log
 from lsi_assembly.badges.services import BadgeFilter, presets, reissue
 from lsi_assembly.checkin.forms import DeskSettingsForm, LookupForm, WalkInForm
 from lsi_assembly.checkin.services import (
+    WHY_NO_CHECK_IN,
     check_in,
+    check_ins_on,
     day_counts,
     desk_day,
     desk_view,
     look_up,
     register_walk_in,
     undo_check_in,
-    venue_today,
 )
+from lsi_assembly.checkin.station import DEFAULT_PRESET, read_station, save_station
 from lsi_assembly.core.event_scope import get_in_event_or_404, load_event
-from lsi_assembly.core.i18n import current_language
+from lsi_assembly.core.i18n import current_language, safe_next
 from lsi_assembly.events.models import EventDay
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
@@ -40,34 +43,55 @@ guard_blueprint(bp)
 load_event(bp, current_event)
 
 DESK = (Role.DESK, Role.ORGANIZER)
-DEFAULT_PRESET = "card-86x54"
 
 
 def _settings(event) -> tuple[str, EventDay | None, str]:
-    """This browser's desk name, the day it checks in for, its printer's badge size.
+    """This device's desk name, the day it checks in for, its printer's badge size (``checkin.station``).
 
-    A day chosen by hand holds only on the date it was chosen: on each day of the Assembly the desk
-    checks in for that day, even if yesterday's choice is still in the session.
+    Before the desk's setup step: the staff member's address and no day (nothing is checked in).
     """
-    desk = session.get("desk_name") or current_user.email
-    chosen_id, chosen_on = session.get("desk_day") or (None, None)
-    today = venue_today(event)
-    chosen = next((d for d in event.days if d.id == chosen_id), None) if chosen_on == today.isoformat() else None
-    day = chosen or desk_day(event, today) or next((d for d in event.days if d.id == chosen_id), None)
-    preset = session.get("desk_preset")
-    if preset not in presets(event):
-        preset = DEFAULT_PRESET
-    return desk, day, preset
+    station = read_station(event)
+    if station is None:
+        return current_user.email, None, DEFAULT_PRESET
+    preset = station.preset if station.preset in presets(event) else DEFAULT_PRESET
+    return station.name, station.day(event), preset
 
 
-def _desk_page(event, lookup_form=None, lookup=None, shown=None, status=200):
+def _settings_form(event, formdata=None, next_url: str | None = None) -> DeskSettingsForm:
+    """The desk's settings: as saved on this device, or for the setup step, today's day if it is an event day."""
+    station = read_station(event)
+    if formdata is not None:
+        return DeskSettingsForm(days=event.days, presets=presets(event), blank_day=desk_day(event) is None)
+    if station is None:
+        today = desk_day(event)
+        data = {"desk": "", "day_id": today.id if today else None, "preset": DEFAULT_PRESET, "next": next_url}
+        form = DeskSettingsForm(days=event.days, presets=presets(event), blank_day=today is None, formdata=None,
+                                data=data)
+        form.desk.render_kw = {**form.desk.render_kw, "autofocus": True}  # the setup step is the page's task
+        return form
     desk, day, preset = _settings(event)
-    settings_form = DeskSettingsForm(days=event.days, presets=presets(event), formdata=None,
-                                     data={"desk": desk, "day_id": day.id if day else None, "preset": preset})
+    return DeskSettingsForm(days=event.days, presets=presets(event), formdata=None,
+                            data={"desk": desk, "day_id": day.id if day else None, "preset": preset})
+
+
+def _desk_page(event, lookup_form=None, lookup=None, shown=None, settings_form=None, status=200):
+    desk, day, preset = _settings(event)
+    set_up = read_station(event) is not None
+    settings_form = settings_form or _settings_form(event, next_url=request.full_path.rstrip("?")
+                                                    if request.method == "GET" else None)
+    matches = (lookup.matches or []) if lookup else []
     return render_template(
-        "checkin/desk.html", event=event, day=day, desk=desk, lookup_form=lookup_form or LookupForm(formdata=None),
-        lookup=lookup, shown=shown, counts=day_counts(event, day) if day else None, settings_form=settings_form,
+        "checkin/desk.html", event=event, day=day, desk=desk, set_up=set_up,
+        lookup_form=lookup_form or LookupForm(formdata=None), lookup=lookup, shown=shown,
+        counts=day_counts(event, day) if day else None, settings_form=settings_form,
+        arrived=check_ins_on(day, matches) if day else {}, why_no_check_in=WHY_NO_CHECK_IN,
         has_public_event=public_event_of(event) is not None), status
+
+
+def _not_set_up():
+    """A desk that has not been set up on this device: back to its setup step, saying why."""
+    flash(_("Set up this desk first: its name and the day it checks in for."), "error")
+    return redirect(url_for("desk.index"))
 
 
 def _person_at_desk(participant_id: int) -> tuple[Participant, str, EventDay | None, str]:
@@ -122,6 +146,8 @@ def participant(participant_id: int):
 def check_in_person(participant_id: int):
     """Check someone in by hand (also someone not registered for today, after the desk's warning)."""
     person, desk, day, _preset = _person_at_desk(participant_id)
+    if read_station(g.event) is None:
+        return _not_set_up()
     if day is None:
         flash(_("Choose the day this desk checks in for first."), "error")
     elif person.status != Status.CONFIRMED:
@@ -184,19 +210,19 @@ def reissue_badge(participant_id: int):
 @bp.post("/settings")
 @allow(*DESK)
 def settings():
-    """Remember this desk's name, day and badge printer (in this browser's session)."""
+    """Set up this desk, or change its settings: name, day and badge printer, kept on this device (a cookie)."""
     event = g.event
-    form = DeskSettingsForm(days=event.days, presets=presets(event))
-    if form.validate_on_submit():
-        session["desk_name"] = form.desk.data
-        session["desk_day"] = (form.day_id.data, venue_today(event).isoformat())
-        session["desk_preset"] = form.preset.data
-        flash(_("Saved."), "success")
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
-    return redirect(url_for("desk.index"))
+    form = _settings_form(event, formdata=request.form)
+    if not form.validate_on_submit():
+        return _desk_page(event, settings_form=form, status=422)
+    first_time = read_station(event) is None
+    back = form.next.data or ""
+    response = redirect(back if safe_next(back) == back and back.startswith("/desk/") else url_for("desk.index"))
+    save_station(response, event, form.desk.data, form.day_id.data, form.preset.data)
+    day = next(d for d in event.days if d.id == form.day_id.data)
+    flash(_("This desk is set up: %(desk)s, checking in for %(day)s.", desk=form.desk.data,
+            day=format_date(day.date, "full")) if first_time else _("Saved."), "success")
+    return response
 
 
 @bp.route("/walk-in", methods=["GET", "POST"])
@@ -205,6 +231,8 @@ def walk_in():
     """Register someone at the desk, check them in, and go straight to printing their badge."""
     event = g.event
     desk, day, _preset = _settings(event)
+    if read_station(event) is None:
+        return _desk_page(event) if request.method == "GET" else _not_set_up()
     form = WalkInForm(locale=current_language())
     if day is not None and form.validate_on_submit():
         person, created = register_walk_in(event, day, form, desk, current_user.id, current_language())

@@ -142,6 +142,32 @@ def _build(message: OutboxMessage) -> EmailMessage:
     return email
 
 
+#: A link in a mail's text, without the punctuation that ends a sentence after it.
+_LINK = re.compile(r"https?://\S+?(?=[.,;:!?)\]]*(?:\s|$))")
+
+
+def console_text(message: OutboxMessage) -> str:
+    """Write ``message`` as a person reads it, for the console of a development server without MAIL_SERVER.
+
+    The headers, then the text as written (not quoted-printable: no line cut by ``=``), each link whole
+    on a line of its own so that it can be copied or clicked in a terminal, then the attachments by name.
+    """
+    email = _build(message)
+    headers = [f"{name}: {email[name]}" for name in ("From", "To", "Subject", "Date")]
+    lines = []
+    for line in email.get_body(("plain",)).get_content().splitlines():
+        links = _LINK.findall(line)
+        if not links or line.strip() in links:
+            lines.append(line)
+            continue
+        texts = [text.strip() for text in _LINK.split(line)]  # text beside a link: the link on a line of its own
+        for text, link in zip(texts, [*links, None]):
+            lines += [piece for piece in (text, link) if piece]
+    attachments = [f"Attachment: {part.get_filename()} ({part.get_content_type()}, "
+                   f"{len(part.get_payload(decode=True) or b'')} bytes)" for part in email.iter_attachments()]
+    return "\n".join([*headers, "", *lines, *([""] + attachments if attachments else [])])
+
+
 class _SMTP(smtplib.SMTP):
     """smtplib's client whose every wait on the server (connect, each command, each reply) lasts at
     most what ``step_timeout`` returns at that moment, so that a deadline holds for the whole batch."""
@@ -338,7 +364,7 @@ def deliver_due(limit: int = 50, now: datetime | None = None, deadline: float | 
                     connection.open()
                     connection.send(message)
                 else:
-                    log.info("MAIL_SERVER is not set; mail written here instead of sent:\n%s", _build(message))
+                    log.info("MAIL_SERVER is not set; mail written here instead of sent:\n%s", console_text(message))
             except (OSError, _Undeliverable) as error:  # smtplib's errors are OSErrors
                 kind = _failure_kind(error)
                 _record_failure(message, error, kind, now)

@@ -1,26 +1,52 @@
-"""Accent- and case-insensitive search keys: "jose" finds "José", "ole" finds "Ølé".
+"""Accent-, case- and script-insensitive search keys: "jose" finds "José", "ole" finds "Ølé",
+"stojanovska" finds "Стојановска", "papadopoulos" finds "Παπαδόπουλος" (and the other way round).
 
 Pure functions; the key is stored beside the searched text so both databases compare plain strings.
+Every key is ASCII: letters of any script are written in Latin letters by ``anyascii``, so a name
+typed in either script finds the other (the stored keys are recomputed by a migration when this changes).
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 
-#: Letters that Unicode does not decompose into a base letter and an accent.
-_EXTRA_FOLDS = str.maketrans({
-    "ø": "o", "đ": "d", "ł": "l", "ħ": "h", "ı": "i", "ŧ": "t", "ŀ": "l",
-    "æ": "ae", "œ": "oe", "ß": "ss", "þ": "th", "ð": "d", "ĳ": "ij",
-    "’": "'", "‘": "'", "ʼ": "'", "‐": "-", "‑": "-", "–": "-",
-})
+from anyascii import anyascii
+
+_COMBINING_DIAERESIS = "\u0308"
+_VOICELESS = "θκξπστφχψ"
+#: Greek letter pairs written as one sound in Latin (ELOT 743, the transliteration of Greek passports),
+#: which letter-by-letter transliteration gets wrong: "ου" is "ou" (Papadopoulos, not Papadopoylos),
+#: "ευ" is "ev" or "ef" (Evangelos, Efthymios). A diaeresis on the second letter keeps them apart.
+_GREEK_PAIRS = (
+    (re.compile(f"ου(?!{_COMBINING_DIAERESIS})"), "ou"),
+    (re.compile(f"([αεη])υ(?!{_COMBINING_DIAERESIS})(?=[{_VOICELESS}]|$|\\W)"),
+     lambda m: {"α": "a", "ε": "e", "η": "i"}[m.group(1)] + "f"),
+    (re.compile(f"([αεη])υ(?!{_COMBINING_DIAERESIS})"), lambda m: {"α": "a", "ε": "e", "η": "i"}[m.group(1)] + "v"),
+    (re.compile("γ([γξχ])"), lambda m: "n" + {"γ": "g", "ξ": "x", "χ": "ch"}[m.group(1)]),
+)
+
+
+#: Cyrillic soft and hard signs: passports leave them out (Olga, not Ol'ga), and nobody types the apostrophe.
+_SILENT = str.maketrans({"ь": None, "ъ": None})
+
+
+def _greek_pairs(text: str) -> str:
+    """Write the Greek letter pairs of ``text`` (case-folded, decomposed) in Latin letters."""
+    text = text.replace("\u0301", "")  # the accent (tonos) would stand between a pair and the next letter
+    for pattern, latin in _GREEK_PAIRS:
+        text = pattern.sub(latin, text)
+    return text
 
 
 def fold(text: str | None) -> str:
-    """Return ``text`` lower-cased, without accents, with runs of spaces folded."""
+    """Return ``text`` in lower-case ASCII: without accents, in Latin letters, with runs of spaces folded."""
     if not text:
         return ""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(unicodedata.normalize("NFC", stripped.translate(_EXTRA_FOLDS)).split())
+    if any("\u0370" <= c <= "\u03ff" for c in decomposed):
+        decomposed = _greek_pairs(decomposed)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_SILENT)
+    return " ".join(anyascii(stripped).lower().split())
 
 
 def like_pattern(term: str) -> str:

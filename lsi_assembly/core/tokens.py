@@ -34,6 +34,8 @@ PASSWORD_RESET = Purpose("lsi-assembly/password-reset", timed=True)
 DELEGATION_LINK = Purpose("lsi-assembly/delegation-link")
 #: When a public form was shown, and in which browser session (core.bots).
 FORM_STARTED = Purpose("lsi-assembly/form-started")
+#: A check-in desk's settings, kept in a cookie on its laptop or phone (checkin.station).
+DESK_STATION = Purpose("lsi-assembly/desk-station")
 
 
 class BadToken(Exception):

@@ -63,7 +63,7 @@ class Organization(db.Model):
     delegation_key: Mapped[str | None] = mapped_column(sa.String(64))
     #: When the delegation link was last queued for the focal point (None: never).
     delegation_link_sent_at: Mapped[datetime | None]
-    #: ``name`` folded for accent-insensitive search (kept up to date on every save).
+    #: ``name`` folded for accent- and script-insensitive search (``core.search.fold``, kept up to date on every save).
     search_name: Mapped[str] = mapped_column(sa.String(200), default="")
     #: Unused: quota decisions lock the row through ``core.locking`` now. Kept until a migration drops it.
     quota_version: Mapped[int] = mapped_column(default=0)
@@ -81,5 +81,5 @@ class Organization(db.Model):
     @validates("name")
     def _fold_name(self, _key: str, name: str) -> str:
         """Keep ``search_name`` in step with the name, as it is set."""
-        self.search_name = fold(name)
+        self.search_name = fold(name)[:200]  # in Latin letters, a name in another script may grow
         return name

@@ -2,9 +2,9 @@
 (``checkin.views``), where a ticket scanned by mistake lets the person in all the same."""
 from __future__ import annotations
 
-from flask import render_template, session
-from flask_login import current_user
+from flask import render_template
 
+from lsi_assembly.checkin.station import desk_name
 from lsi_assembly.extensions import db
 from lsi_assembly.public import services
 from lsi_assembly.public.forms import ActionForm, TicketLookupForm
@@ -13,11 +13,6 @@ from lsi_assembly.public.models import AttendeeStatus, PublicAttendee, PublicEve
 #: Whom the entry desk can find: people with a seat, an offer or a place in line, or a cancelled one.
 AT_THE_DESK = (AttendeeStatus.CONFIRMED, AttendeeStatus.OFFERED, AttendeeStatus.WAITING,
                AttendeeStatus.CANCELLED)
-
-
-def desk_name() -> str:
-    """Return this browser's desk name (chosen at the delegates' desk), else the staff member's address."""
-    return session.get("desk_name") or current_user.email
 
 
 def desk_page(public_event: PublicEvent, form=None, shown: PublicAttendee | None = None, admitted=None,

@@ -169,7 +169,8 @@ class Participant(db.Model):
     privacy_accepted_at: Mapped[datetime | None]
     #: Language of the e-mails this person receives.
     locale: Mapped[str] = mapped_column(_text("locale"), default="en")
-    #: Names, badge name and e-mail folded for accent-insensitive search (kept up to date on every save).
+    #: Names, badge name and e-mail folded for accent- and script-insensitive search (``core.search.fold``,
+    #: kept up to date on every save).
     search_text: Mapped[str] = mapped_column(sa.String(700), default="")
     #: Family then given name, folded: sorts "Åsa" with "A" and "Ødegaard" with "O" on every database.
     sort_name: Mapped[str] = mapped_column(sa.String(210), default="")
@@ -209,5 +210,5 @@ class Participant(db.Model):
         names = {name: getattr(self, name) for name in _SEARCHED}
         names[key] = value
         self.sort_name = fold(f"{names['family_name']} {names['given_name']}")[:210]
-        self.search_text = fold(" ".join(filter(None, names.values())))
+        self.search_text = fold(" ".join(filter(None, names.values())))[:700]  # Latin letters may be more
         return value

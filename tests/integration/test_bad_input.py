@@ -308,8 +308,9 @@ def test_the_desk_refuses_a_day_beyond_the_database_integer(client):
     sign_in(client, Role.DESK)
     token = csrf_token(client, "/desk/")
     response = client.post("/desk/settings", data={"csrf_token": token, "desk": "Desk 1", "day_id": HUGE,
-                                                   "preset": "card-86x54"}, follow_redirects=True)
-    assert response.status_code == 200 and "Invalid Choice: could not coerce." in response.get_data(as_text=True)
+                                                   "preset": "card-86x54"})
+    assert response.status_code == 422 and "Invalid Choice: could not coerce." in response.get_data(as_text=True)
+    assert "lsi_desk" not in response.headers.get("Set-Cookie", "")  # the desk is not set up
 
 
 @pytest.mark.parametrize(("query", "status"), [

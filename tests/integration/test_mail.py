@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -83,8 +84,35 @@ def test_without_mail_server_mail_goes_to_the_log(app, caplog):
     db.session.commit()
     with caplog.at_level(logging.INFO, logger="lsi_assembly.core.mail"):
         assert deliver_due() == (1, 0)
-    assert "Link: http://x/1" in caplog.text and "To: x@example.org" in caplog.text
+    assert "Link:\nhttp://x/1\n" in caplog.text and "To: x@example.org" in caplog.text
     assert db.session.scalar(sa.select(OutboxMessage.sent_at)) is not None
+
+
+def test_mail_written_to_the_console_is_readable_with_whole_links(app, client, capsys):
+    """In development without MAIL_SERVER: decoded text (no quoted-printable "=" cutting a link), each link
+    whole on a line of its own, the attachments named."""
+    app.config["MAIL_SERVER"] = None
+    long_link = "https://assembly.example.org/registration/" + "Ab3-_x" * 20 + "?lang=fr&next=%2Fprogramme"
+    db.session.add(OutboxMessage(
+        recipient="łucja@example.org", subject="Votre lien personnel — Assemblée générale",
+        body_text=f"Bonjour Łucja,\n\nVotre lien : {long_link}. Gardez-le.\n{long_link}\nÀ bientôt,\n",
+        attachments=[{"filename": "billet.png", "content_type": "image/png", "data": "iVBORw0KGgo="}]))
+    db.session.commit()
+    handler = logging.StreamHandler(sys.stdout)  # what the development server's console shows
+    logger = logging.getLogger("lsi_assembly.core.mail")
+    logger.addHandler(handler)
+    try:
+        assert deliver_due() == (1, 0)
+    finally:
+        logger.removeHandler(handler)
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert "Subject: Votre lien personnel — Assemblée générale" in lines and "To: łucja@example.org" in lines
+    assert "Bonjour Łucja," in lines and "À bientôt," in lines
+    assert lines.count(long_link) == 2  # whole, alone on its line, the sentence's full stop left beside it
+    assert "Votre lien :" in lines and ". Gardez-le." in lines
+    assert "=\n" not in out and "=C3" not in out and "Content-Transfer-Encoding" not in out
+    assert "Attachment: billet.png (image/png, 8 bytes)" in lines
 
 
 def test_mail_headers_and_language_follow_the_registrant(app, client, mailbox):

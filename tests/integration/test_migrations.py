@@ -8,8 +8,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from lsi_assembly.core.database import render_migration_item
+from lsi_assembly.core.database import render_migration_item, utcnow
 from lsi_assembly.extensions import db
+from lsi_assembly.public.models import PublicAttendee, PublicEvent
+from tests.factories import make_event, make_organization, make_participant
 
 
 def _differences():
@@ -71,4 +73,33 @@ def test_upgrading_fills_the_search_and_sort_keys_of_existing_rows(app):
         # Rebuilding tables on SQLite must not cascade: every link survives every migration.
         assert connection.execute(sa.text("SELECT organization_id FROM participants")).scalar() == 1
         assert connection.execute(sa.text("SELECT count(*) FROM participant_days")).scalar() == 1
+    assert _differences() == []
+
+
+def test_upgrading_writes_the_stored_search_keys_in_latin_letters(app):
+    """Keys folded before names of other scripts were written in Latin letters are recomputed, in batches."""
+    event = make_event()
+    organization = make_organization(event, name="Ла Страда Македонија", country="MK")
+    people = [make_participant(event, given_name="Марија", family_name=f"Стојановска {n}", organization_id=organization.id,
+                               email=f"m{n}@example.org").id for n in range(3)]
+    public_event = PublicEvent(event=event, title="Public", capacity=10, is_open=True, starts_at=utcnow(),
+                               ends_at=utcnow())
+    db.session.add_all([public_event, PublicAttendee(
+        public_event=public_event, name="Νίκος Παπαδόπουλος", email="nikos@example.org", privacy_accepted_at=utcnow(),
+        access_key="migration", confirm_by=utcnow(), status="confirmed")])
+    db.session.commit()
+    db.session.remove()
+    with db.engine.begin() as connection:  # what the folding stored before: the letters of their own script
+        connection.execute(sa.text("UPDATE participants SET search_text = 'марија стојановска', sort_name = 'стојановска'"))
+        connection.execute(sa.text("UPDATE organizations SET search_name = 'ла страда македонија'"))
+        connection.execute(sa.text("UPDATE public_attendees SET search_text = 'νικος παπαδοπουλος'"))
+    downgrade(revision="3c7e1f0a9b52-1")
+    upgrade()
+    with db.engine.connect() as connection:
+        keys = connection.execute(sa.text("SELECT id, search_text, sort_name FROM participants ORDER BY id")).all()
+        assert keys == [(person_id, f"marija stojanovska {n} m{n}@example.org", f"stojanovska {n} marija")
+                        for n, person_id in enumerate(people)]
+        assert connection.execute(sa.text("SELECT search_name FROM organizations")).scalar() == "la strada makedonija"
+        assert connection.execute(sa.text("SELECT search_text FROM public_attendees")).scalar() == (
+            "nikos papadopoulos nikos@example.org")
     assert _differences() == []

@@ -485,3 +485,21 @@ def test_the_desk_lets_ticket_holders_in_once_and_counts_them(app, client):
 def test_forged_links_find_nothing(client, path):
     make_public_event(make_event())
     assert client.get(path).status_code == 404
+
+
+def test_the_entry_desk_finds_a_greek_name_typed_in_latin_letters_and_records_the_desks_name(client):
+    event = make_event()
+    public_event = make_public_event(event)
+    db.session.add(PublicAttendee(public_event=public_event, name="Νίκος Παπαδόπουλος", email="nikos@example.org",
+                                  privacy_accepted_at=utcnow(), access_key="greek", confirm_by=utcnow(),
+                                  status=AttendeeStatus.CONFIRMED, ticket_code="1" * 26))
+    db.session.commit()
+    sign_in(client, Role.DESK)
+    token = csrf(client, "/desk/")
+    client.post("/desk/settings", data={"csrf_token": token, "desk": "Door 3", "day_id": event.days[0].id,
+                                        "preset": "card-86x54"})
+    page = client.post("/desk/public/", data={"csrf_token": token, "q": "papadopoulos"}).get_data(as_text=True)
+    assert "Νίκος Παπαδόπουλος" in page
+    client.post("/desk/public/", data={"csrf_token": token, "q": "1" * 26})
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(PublicAttendee.checked_in_by)) == "Door 3"  # the name this device was given

@@ -174,9 +174,12 @@ def test_the_desk_keeps_its_name_and_day_through_a_remembered_sign_in(app):
         client.post("/desk/settings", data={"csrf_token": token, "desk": "Desk 7", "day_id": event.days[0].id,
                                             "preset": "card-86x54"})
         assert "Desk 7" in client.get("/desk/").get_data(as_text=True)
-        copied = {"session": client.get_cookie("session").value}
+        # The browser closed and opened again: the session cookie is gone, the lasting cookies stay.
+        copied = {"remember_token": client.get_cookie("remember_token").value,
+                  "lsi_desk": client.get_cookie("lsi_desk", path="/desk").value}
     with browser(app, cookies=copied) as same_browser:
-        assert "Desk 7" in same_browser.get("/desk/").get_data(as_text=True)
+        page = same_browser.get("/desk/").get_data(as_text=True)
+        assert "Desk 7" in page and "Set up this desk" not in page
 
 
 def test_a_message_naming_a_participant_waits_on_the_server_not_in_the_cookie(app):
