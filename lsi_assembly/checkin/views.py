@@ -8,7 +8,6 @@ organizers marked the person for desk attention.
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, jsonify, make_response, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -29,6 +28,7 @@ from lsi_assembly.checkin.services import (
     undo_check_in,
 )
 from lsi_assembly.checkin.station import DEFAULT_PRESET, read_station, save_station
+from lsi_assembly.core.dates import format_day
 from lsi_assembly.core.event_scope import get_in_event_or_404, load_event
 from lsi_assembly.core.i18n import current_language, safe_next
 from lsi_assembly.events.models import EventDay
@@ -221,7 +221,7 @@ def settings():
     save_station(response, event, form.desk.data, form.day_id.data, form.preset.data)
     day = next(d for d in event.days if d.id == form.day_id.data)
     flash(_("This desk is set up: %(desk)s, checking in for %(day)s.", desk=form.desk.data,
-            day=format_date(day.date, "full")) if first_time else _("Saved."), "success")
+            day=format_day(day.date, "full")) if first_time else _("Saved."), "success")
     return response
 
 

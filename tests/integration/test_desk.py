@@ -254,7 +254,7 @@ def test_before_its_first_check_in_a_desk_asks_for_its_name_and_day(client):
     answer = set_up_desk(client, token, event, name="Desk 3", day_index=1)
     assert answer.status_code == 302 and answer.headers["Location"] == "/desk/"
     page = client.get("/desk/").get_data(as_text=True)
-    assert "This desk is set up: Desk 3, checking in for Friday, June 25, 2027." in page
+    assert "This desk is set up: Desk 3, checking in for Friday, 25 June 2027." in page
     assert 'name="q"' in page and "Set up this desk" not in page
     person.days = [event.days[1]]
     db.session.commit()
@@ -412,9 +412,9 @@ def test_the_setup_step_and_the_reasons_read_in_french(client):
     client.set_cookie("lsi_lang", "fr")  # before any request: the tests' requests share one app context
     sign_in(client, Role.DESK)
     page = client.get(f"/desk/participants/{person.id}").get_data(as_text=True)
-    assert "Configurer cet accueil" in page and "Commencer l’accueil" in page and "Choisissez un jour" in page
-    assert "Sur la liste d’attente : pas encore de place, donc ni arrivée ni badge." in page
+    assert "Configurer cet accueil" in page and "Commencer l’accueil" in page and "Choisir un jour" in page
+    assert "Sur la liste d’attente\u00a0: pas encore de place, donc ni arrivée ni badge." in page
     token = csrf_token(client, "/desk/")
     answer = set_up_desk(client, token, event, name="Accueil 1")
     page = client.get(answer.headers["Location"]).get_data(as_text=True)
-    assert "Cet accueil est configuré : Accueil 1, arrivées du jeudi 24 juin 2027." in page
+    assert "Cet accueil est configuré\u00a0: Accueil 1, arrivées du jeudi 24 juin 2027." in page
