@@ -69,3 +69,36 @@ def test_the_chairs_page_updates_the_figures_and_keeps_a_half_typed_motion(app, 
     expect(page.get_by_text("Vote result recorded: 1 for, 0 against, 0 abstentions.")).to_be_visible()
     page.get_by_role("button", name="Record the quorum now").click()
     expect(page.get_by_text("Quorum recorded: 1 votes present, 3 needed: not reached.")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_a_scan_at_the_door_page_moves_the_projector_in_the_next_tab(page, ga):
+    """The hall as it runs: the door's laptop scans, the projector (another tab, the same desk account) follows."""
+    mandates(ga)
+    session_id = ga.session.id
+    sign_in_page(page, Role.DESK)
+    projector = page.context.new_page()
+    projector.goto(f"/manage/assembly/sessions/{session_id}/projector")
+    figure = lambda name: projector.locator(f'[data-figure="{name}"]')  # noqa: E731
+    expect(figure("present")).to_have_text("0")
+    projector.evaluate("window.projectorMark = 'not reloaded'")
+
+    page.goto(f"/desk/assembly/{session_id}/door?direction=in")
+    scan = page.get_by_label("Badge code, voting card code, e-mail or name")
+    scan.fill("d.voter@example.org")  # ALC Éire's voting delegate: 2 votes
+    scan.press("Enter")
+    expect(page.get_by_role("status").filter(has_text="is in.")).to_be_visible()
+    expect(figure("present")).to_have_text("1", timeout=UPDATE_MS)
+    expect(figure("votes_present")).to_have_text("2")
+    expect(projector.locator('[data-list="members_missing"]')).not_to_contain_text("ALC Éire")
+
+    scan = page.get_by_label("Badge code, voting card code, e-mail or name")
+    scan.fill("d.voter@example.org")  # a double scan changes nothing on the projector
+    scan.press("Enter")
+    expect(page.get_by_text("was already in: nothing changed, counted once.")).to_be_visible()
+    page.goto(f"/desk/assembly/{session_id}/door?direction=out")
+    scan = page.get_by_label("Badge code, voting card code, e-mail or name")
+    scan.fill("d.voter@example.org")
+    scan.press("Enter")
+    expect(figure("present")).to_have_text("0", timeout=UPDATE_MS)
+    assert projector.evaluate("window.projectorMark") == "not reloaded"
