@@ -338,6 +338,16 @@ def test_csrf_is_required(client, hall):
     assert passages() == []
 
 
+def test_bad_input_without_csrf_protection_is_a_422_not_a_500(app, client, hall):
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        response = client.post(hall.door, data={"q": "  ", "direction": "in"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+    assert response.status_code == 422 and "Please fill in this field." in response.get_data(as_text=True)
+    assert passages() == []
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(app, hall):
     with app.app_context():  # another browser: its own context, not the signed-in desk's
         anonymous = app.test_client()
