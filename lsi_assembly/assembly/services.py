@@ -9,6 +9,7 @@ person) under a unique constraint makes double scans and two doors at once harml
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -58,12 +59,19 @@ def _lock_for_decision(event_id: int) -> None:
 # Statutory sessions
 
 
+#: What a quorum fraction may look like (after "," became "."): digits, decimals, or a ratio of whole numbers.
+#: Checked before ``Fraction`` reads it, which would spend seconds on an exponent like ``1e-99999999``.
+_FRACTION = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:/[0-9]+)?")
+
+
 def parse_fraction(text: str) -> Decimal:
     """Read a quorum fraction typed as ``0.5``, ``0,5`` or ``2/3`` (kept to four decimals)."""
     cleaned = (text or "").strip().replace(",", ".")
     try:
+        if len(cleaned) > 20 or not _FRACTION.fullmatch(cleaned):
+            raise ValueError(cleaned)
         exact = Fraction(cleaned)
-        if len(cleaned) > 20 or not 0 <= exact < 1:
+        if not 0 <= exact < 1:
             raise ValueError(cleaned)
     except (ValueError, ZeroDivisionError):
         raise AssemblyError(_("The quorum fraction must be a number from 0 to less than 1, such as 0.5 or 2/3."
