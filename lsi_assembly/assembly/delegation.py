@@ -257,7 +257,7 @@ def apply_mandate(organization: Organization, form: MandateForm) -> bool:
     try:
         set_mandate(organization.event, organization, voter, alternate)
     except AssemblyError as error:
-        form.voter_id.errors.append(str(error))
+        (form.alternate_id if error.about == "alternate" else form.voter_id).errors.append(str(error))
         return False
     return True
 

@@ -47,7 +47,14 @@ MAX_MOTION_LENGTH = 2000
 
 
 class AssemblyError(Exception):
-    """A rule of the Assembly refused a change; nothing was changed. ``str()`` is the reason, translated."""
+    """A rule of the Assembly refused a change; nothing was changed. ``str()`` is the reason, translated.
+
+    ``about`` names what the reason is about when a form should show it on one field (e.g. "alternate").
+    """
+
+    def __init__(self, message: str = "", *, about: str | None = None):
+        super().__init__(message)
+        self.about = about
 
 
 def _lock_for_decision(event_id: int) -> None:
@@ -238,11 +245,12 @@ def set_mandate(event: Event, organization: Organization, voter: Participant,
     _lock_for_decision(event.id)
     _require_full_member(organization)
     if alternate is not None and alternate.id == voter.id:
-        raise AssemblyError(_("The voting delegate and the alternate must be two different people."))
-    for person in (voter, alternate):
+        raise AssemblyError(_("The voting delegate and the alternate must be two different people."),
+                            about="alternate")
+    for person, about in ((voter, "voter"), (alternate, "alternate")):
         if person is not None and not _is_confirmed_delegate(person, organization.id):
             raise AssemblyError(_("%(person)s is not a confirmed delegate of %(organization)s.",
-                                  person=person.full_name, organization=organization.name))
+                                  person=person.full_name, organization=organization.name), about=about)
     mandate = db.session.scalar(sa.select(Mandate).where(Mandate.organization_id == organization.id))
     if mandate is None:
         mandate = Mandate(event_id=event.id, organization_id=organization.id, voter_id=voter.id,

@@ -211,13 +211,14 @@ def test_the_focal_point_names_and_withdraws_the_mandate(client, ga):
     assert count(Mandate) == 0
 
 
-@pytest.mark.parametrize("who, alternate, message", [
-    ("pending", None, "Ewa Pending is not a confirmed delegate of La Strada Polska."),
-    ("voter", "voter", "The voting delegate and the alternate must be two different people."),
-    ("samilia_delegate", None, "Please choose one of the confirmed delegates."),
-    (None, None, "Please choose the voting delegate."),
+@pytest.mark.parametrize("who, alternate, message, field", [
+    ("pending", None, "Ewa Pending is not a confirmed delegate of La Strada Polska.", "voter_id"),
+    ("voter", "pending", "Ewa Pending is not a confirmed delegate of La Strada Polska.", "alternate_id"),
+    ("voter", "voter", "The voting delegate and the alternate must be two different people.", "alternate_id"),
+    ("samilia_delegate", None, "Please choose one of the confirmed delegates.", "voter_id"),
+    (None, None, "Please choose the voting delegate.", "voter_id"),
 ])
-def test_a_refused_mandate_says_why_and_changes_nothing(client, ga, who, alternate, message):
+def test_a_refused_mandate_says_why_and_changes_nothing(client, ga, who, alternate, message, field):
     path = link_path(ga.polska)
     before = snapshot()
     data = {"csrf_token": csrf_token(client, path), "voter_id": getattr(ga, who).id if who else "",
@@ -226,6 +227,8 @@ def test_a_refused_mandate_says_why_and_changes_nothing(client, ga, who, alterna
     assert response.status_code == 422
     text = page_text(response)
     assert message in text and 'class="field-error"' in text
+    # The reason is on the field it is about, tied to it for screen readers.
+    assert re.search(rf'<p class="field-error" id="{field}-error"> <span>{re.escape(message)}</span>', text), text
     assert "Sandrine Outsider" not in text  # another member's person is never named
     assert snapshot() == before
 
