@@ -112,6 +112,14 @@ def test_the_setup_page_chooses_the_session_and_opens_a_named_door(client, hall)
     bad = client.post("/desk/assembly/", data={"csrf_token": token, "session_id": "", "direction": "sideways"})
     assert bad.status_code == 422
     assert "Please choose a session." in text_of(bad.get_data(as_text=True))
+    unchosen = client.post("/desk/assembly/", data={"csrf_token": token, "session_id": hall.session.id})
+    html = unchosen.get_data(as_text=True)
+    assert unchosen.status_code == 422
+    # The direction's error is tied to its group of radio buttons, as on every form.
+    assert re.search(r'<fieldset class="field choices has-error" id="direction"\s+aria-describedby="direction-error">',
+                     html), html
+    assert re.search(r'<p class="field-error" id="direction-error">\s*<span>Please choose which way this door lets',
+                     html)
     other = older_event()
     elsewhere = services.add_session(other, "Elsewhere", date(2025, 6, 24))
     db.session.commit()
