@@ -41,6 +41,7 @@ from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Membership, Organization
 from lsi_assembly.registration.models import Category, Participant, Status
+from lsi_assembly.registration.signals import participants_changed
 
 #: Longest motion text recorded with a vote result.
 MAX_MOTION_LENGTH = 2000
@@ -372,6 +373,10 @@ def find_person(event: Event, text: str) -> Participant:
             VotingCard.code == code, VotingCard.event_id == event.id))
         if card is not None and card.voided_at is not None:
             raise AssemblyError(_("This voting card is void: the mandate or a proxy changed since it was printed."))
+        if card is not None and _card_holders(event).get(card.organization_id) != (card.participant_id, card.votes):
+            # Not voided yet, but its holder is no longer the member's voting delegate (registration changed).
+            raise AssemblyError(_("This voting card is no longer valid: its holder is no longer the voting "
+                                  "delegate it was printed for."))
         participant = badge.participant if badge else card.participant if card else None
     elif "@" in text:
         participant = db.session.scalar(sa.select(Participant).where(
@@ -571,6 +576,22 @@ def _refresh_cards(event: Event, now: datetime) -> None:
             db.session.add(VotingCard(event_id=event.id, participant_id=participant_id, organization_id=member_id,
                                       votes=votes, code=new_code(), issued_at=now))
     db.session.flush()
+
+
+@participants_changed.connect
+def cards_follow_participants(event: Event, *, participant_ids: list[int], **_ignored) -> None:
+    """Receiver of ``participants_changed``: when a changed participant holds a valid voting card or is
+    named by a mandate (a cancellation, a new category or organization), the event's voting cards are
+    brought up to date in the same transaction (a card no longer held rightly is voided)."""
+    if not participant_ids:
+        return
+    concerned = db.session.scalar(sa.select(sa.or_(
+        sa.exists().where(VotingCard.event_id == event.id, VotingCard.voided_at.is_(None),
+                          VotingCard.participant_id.in_(participant_ids)),
+        sa.exists().where(Mandate.event_id == event.id, Mandate.voter_id.in_(participant_ids)))))
+    if concerned:
+        _lock_for_decision(event.id)
+        _refresh_cards(event, utcnow())
 
 
 def refresh_voting_cards(event: Event, *, now: datetime | None = None) -> list[VotingCard]:
