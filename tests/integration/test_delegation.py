@@ -289,7 +289,9 @@ def test_proxy_refusals_say_why_and_change_nothing(app, client, ga):
     services.give_proxy(ga.event, ga.samilia, ga.eire)
     db.session.commit()
     path = link_path(ga.polska)
-    other = make_organization(make_event(slug="other", name="Other"), name="Elsewhere")
+    older = make_event(slug="other", name="Other")
+    older.days = [EventDay(date=date(2025, 6, 24))]  # an older event: this one stays the current one
+    other = make_organization(older, name="Elsewhere")
     before = snapshot()
     for holder, message in ((ga.samilia, "Fondation Samilia has given its own proxy, so it cannot hold one."),
                             (ga.associate, "Partner Network is not a full member: only full members hold a proxy."),
