@@ -35,6 +35,7 @@ from lsi_assembly.core.dates import install_filters
 from lsi_assembly.core.forms import MAX_DATABASE_ID
 from lsi_assembly.core.i18n import current_language, language_choices, select_locale
 from lsi_assembly.core.locking import Busy, is_busy
+from lsi_assembly.core.log_privacy import PATH_LOGGERS, install_token_filter, token_prefixes
 from lsi_assembly.demo.seed import seed_demo_command
 from lsi_assembly.documents.cli import documents_cli
 from lsi_assembly.documents import staff_views as documents_staff_views
@@ -139,6 +140,9 @@ def create_app(config: Config | None = None) -> Flask:
     app.before_request(restore_staff_flashes)
     app.after_request(_keep_staff_flashes)
     _register_commands(app)
+    # After the blueprints: the personal links' token segments are hidden in the logs (core.log_privacy).
+    install_token_filter(token_prefixes(rule.rule for rule in app.url_map.iter_rules()),
+                         (app.logger.name, *PATH_LOGGERS))
     return app
 
 

@@ -4,7 +4,8 @@ organizers' overview of every member, and the proxy form as a PDF.
 The focal point is the organization's contact (``contact_name``, ``contact_email``). Its link signs
 ``[organization id, delegation key]`` (``core.tokens.DELEGATION_LINK``): nothing personal, no expiry
 of its own. Each e-mail sends a new key, so the links sent before stop working: sending the link
-again is how organizers revoke one. Like every service, these functions flush and never commit.
+again is how organizers replace one; "Revoke the link" stops it without sending another, and a change
+of the contact e-mail address (``organizations.services``) does so too. Like every service, these functions flush and never commit.
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.core.pdf import render_pdf
 from lsi_assembly.core.tokens import DELEGATION_LINK, BadToken, sign, unsign
 from lsi_assembly.events.models import Event
+from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Membership, Organization
 from lsi_assembly.registration.models import Category, Participant, Status
@@ -62,7 +64,8 @@ def delegation_link(organization: Organization) -> str | None:
 
 
 def organization_from_token(token: str) -> Organization | None:
-    """The organization a delegation link names, if the link is genuine and still the latest sent."""
+    """The organization a delegation link names, if the link is genuine and still the latest sent, and the
+    organization is active and of the event being organized (an old event's links no longer open)."""
     try:
         value = unsign(DELEGATION_LINK, token)
     except BadToken:
@@ -75,7 +78,23 @@ def organization_from_token(token: str) -> Organization | None:
         return None
     if not secrets.compare_digest(organization.delegation_key.encode(), value[1].encode()):
         return None
+    if not organization.is_active:
+        return None
+    event = current_event()
+    if event is None or organization.event_id != event.id:
+        return None
     return organization
+
+
+def revoke_delegation_link(organization: Organization) -> bool:
+    """Make the member's delegation link stop working without sending a new one (e.g. the focal point
+    left); False when it had none. The audit log shows the change, not the key."""
+    if not organization.delegation_key:
+        return False
+    organization.delegation_key = organization.delegation_link_sent_at = None
+    db.session.flush()
+    return True
+
 
 
 def mail_locale(organization: Organization) -> str:
@@ -238,7 +257,7 @@ def apply_mandate(organization: Organization, form: MandateForm) -> bool:
     try:
         set_mandate(organization.event, organization, voter, alternate)
     except AssemblyError as error:
-        form.voter_id.errors.append(str(error))
+        (form.alternate_id if error.about == "alternate" else form.voter_id).errors.append(str(error))
         return False
     return True
 

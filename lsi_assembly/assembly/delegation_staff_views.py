@@ -11,6 +11,7 @@ from lsi_assembly.assembly.delegation import (
     delegation_rows,
     pdf_locale,
     proxy_form_pdf,
+    revoke_delegation_link,
     send_delegation_link,
     send_delegation_links,
     take_back_proxy,
@@ -33,7 +34,8 @@ load_event(bp, current_event)
 
 def _actions(organization_id: int) -> dict[str, str]:
     return {name: url_for(f"manage_delegations.{name}", organization_id=organization_id)
-            for name in ("mandate", "remove_mandate", "proxy", "revoke_proxy", "proxy_pdf", "send_link")}
+            for name in ("mandate", "remove_mandate", "proxy", "revoke_proxy", "proxy_pdf", "send_link",
+                                                                   "revoke_link")}
 
 
 def _page(organization: Organization, status: int = 200, **forms):
@@ -83,6 +85,19 @@ def send_link(organization_id: int):
     else:
         flash(_("%(organization)s has no contact e-mail address: add one to send the link.",
                 organization=organization.name), "error")
+    return _back(organization)
+
+
+@bp.post("/<int:organization_id>/revoke-link")
+@allow(Role.ORGANIZER)
+def revoke_link(organization_id: int):
+    """Stop the member's delegation link without sending a new one (the focal point left, or the link leaked)."""
+    organization = get_in_event_or_404(Organization, organization_id)
+    if revoke_delegation_link(organization):
+        db.session.commit()
+        flash(_("The delegation link no longer works; no new link was sent."), "success")
+    else:
+        flash(_("%(organization)s has no delegation link to revoke.", organization=organization.name), "warning")
     return _back(organization)
 
 

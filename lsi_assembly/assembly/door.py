@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -16,9 +16,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from lsi_assembly.assembly import services
-from lsi_assembly.assembly.models import HallPresence, StatutorySession
+from lsi_assembly.assembly.models import HallPresence, QuorumRecord, StatutorySession
 from lsi_assembly.assembly.services import AssemblyError
 from lsi_assembly.badges.services import normalize_code
+from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.enums import LabelledEnum
 from lsi_assembly.core.search import like_pattern, search_terms
 from lsi_assembly.events.models import Event
@@ -28,6 +29,11 @@ from lsi_assembly.registration.models import Category, Participant, Status
 
 #: At most this many people are offered for a name (the door narrows down by typing more).
 MAX_CHOICES = 12
+#: At a Toggle door, a second scan of the same person this soon after their last passage is taken for
+#: the scanner sending the code twice: it changes nothing.
+TOGGLE_REPEAT = timedelta(seconds=10)
+#: How long after an entry the staff member who made it may take it back (erase it) with Undo.
+UNDO_WINDOW = timedelta(seconds=60)
 
 
 class Direction(LabelledEnum):
@@ -108,13 +114,20 @@ def _check_may_pass(participant: Participant) -> None:
         raise AssemblyError(_("The registration of %(person)s is cancelled.", person=participant.full_name))
 
 
-def _move(session: StatutorySession, participant: Participant, direction: Direction) -> Passage:
+def _move(session: StatutorySession, participant: Participant, direction: Direction,
+          now: datetime | None = None) -> Passage:
     if direction == Direction.TOGGLE:
-        direction = Direction.OUT if is_inside(session, participant) else Direction.IN
+        presence = services._presence(session, participant)
+        inside = presence is not None and presence.inside
+        last_change = max(filter(None, (presence.entered_at, presence.left_at))) if presence is not None else None
+        if last_change is not None and (now or utcnow()) - last_change < TOGGLE_REPEAT:
+            # The scanner sent the code twice: the person just went through, nothing changes.
+            return Passage(Outcome.ALREADY_IN if inside else Outcome.NOT_IN, participant.id)
+        direction = Direction.OUT if inside else Direction.IN
     if direction == Direction.IN:
-        outcome = Outcome.ENTERED if services.enter(session, participant) else Outcome.ALREADY_IN
+        outcome = Outcome.ENTERED if services.enter(session, participant, now=now) else Outcome.ALREADY_IN
     else:
-        outcome = Outcome.LEFT if services.leave(session, participant) else Outcome.NOT_IN
+        outcome = Outcome.LEFT if services.leave(session, participant, now=now) else Outcome.NOT_IN
     return Passage(outcome, participant.id)
 
 
@@ -127,17 +140,42 @@ def pass_person(session: StatutorySession, participant: Participant, direction: 
     return _move(session, participant, direction)
 
 
-def undo_entry(session: StatutorySession, participant: Participant) -> Passage:
-    """Take back an entry scanned by mistake: a first entry is erased, so the attendance register does
-    not list the person; someone who had been in before is let out."""
-    presence = db.session.scalar(sa.select(HallPresence).where(
-        HallPresence.session_id == session.id, HallPresence.participant_id == participant.id))
-    if (presence is not None and presence.inside and presence.left_at is None
-            and presence.first_entered_at == presence.entered_at):
-        db.session.delete(presence)
-        db.session.flush()
-        return Passage(Outcome.UNDONE, participant.id)
-    return _move(session, participant, Direction.OUT)
+def entry_made(session: StatutorySession, passage: Passage) -> dict | None:
+    """What a staff member keeps of the entry they just made (for their Undo): None unless it let someone in."""
+    if passage.outcome != Outcome.ENTERED or passage.participant_id is None:
+        return None
+    entered_at = db.session.scalar(sa.select(HallPresence.entered_at).where(
+        HallPresence.session_id == session.id, HallPresence.participant_id == passage.participant_id))
+    return {"session_id": session.id, "participant_id": passage.participant_id,
+            "entered_at": entered_at.isoformat() if entered_at else None}
+
+
+def undo_entry(session: StatutorySession, participant: Participant, just_made: dict | None, *,
+               now: datetime | None = None) -> Passage:
+    """Take back an entry scanned by mistake.
+
+    Only the entry this staff member just made (``just_made``, from ``entry_made``), within
+    UNDO_WINDOW, and only a first entry, is erased, so the attendance register does not list the
+    person; once a quorum was recorded after it, it is refused. Otherwise Undo lets the person out.
+    """
+    now = now or utcnow()
+    presence = services._presence(session, participant)
+    erasable = (presence is not None and presence.inside and presence.left_at is None
+                and presence.first_entered_at == presence.entered_at
+                and isinstance(just_made, dict) and just_made.get("session_id") == session.id
+                and just_made.get("participant_id") == participant.id
+                and just_made.get("entered_at") == presence.entered_at.isoformat()
+                and now - presence.entered_at <= UNDO_WINDOW)
+    if not erasable:
+        return _move(session, participant, Direction.OUT, now)
+    if db.session.scalar(sa.select(sa.func.count()).select_from(QuorumRecord).where(
+            QuorumRecord.session_id == session.id, QuorumRecord.recorded_at >= presence.entered_at)):
+        return Passage(Outcome.REFUSED, participant.id, _(
+            "A quorum was recorded after %(person)s came in: the entry cannot be taken back. "
+            "Use “Let out” if they are leaving.", person=participant.full_name))
+    db.session.delete(presence)
+    db.session.flush()
+    return Passage(Outcome.UNDONE, participant.id)
 
 
 def search_people(event: Event, text: str) -> list[Participant]:

@@ -18,6 +18,7 @@ from lsi_assembly.assembly.door import (
     Outcome,
     Passage,
     door_session,
+    entry_made,
     hall_count,
     is_inside,
     pass_door,
@@ -43,6 +44,8 @@ load_event(bp, current_event)
 DESK = (Role.DESK, Role.ORGANIZER)
 #: Where the last passage waits for the door page, in the staff member's server-side session.
 LAST_PASSAGE = "door_passage"
+#: The entry this staff member just made (their Undo may take it back), in the same session.
+LAST_ENTRY = "door_entry"
 
 
 def _door_url(the_session: StatutorySession, direction: Direction):
@@ -94,6 +97,7 @@ def _take_last_passage(the_session: StatutorySession) -> Passage | None:
 def _keep_passage(the_session: StatutorySession, passage: Passage) -> None:
     set_session_value(current_user.session_key, LAST_PASSAGE,
                       {"session_id": the_session.id, "passage": passage.as_data()})
+    set_session_value(current_user.session_key, LAST_ENTRY, entry_made(the_session, passage))
 
 
 def _people(ids: list[int]) -> list[Participant]:
@@ -144,7 +148,8 @@ def scan(session_id: int):
     the_session = get_in_event_or_404(StatutorySession, session_id)
     form = ScanForm()
     if not form.validate_on_submit():
-        if form.direction.errors or form.csrf_token.errors:
+        csrf = getattr(form, "csrf_token", None)  # absent when CSRF protection is switched off
+        if form.direction.errors or (csrf is not None and csrf.errors):
             abort(400)
         return _door_page(the_session, Direction.read(form.direction.data), form=form, status=422)
     direction = Direction.read(form.direction.data)
@@ -162,7 +167,8 @@ def move(session_id: int, participant_id: int):
         abort(400)
     page_direction = Direction.read(request.args.get("back"))
     if form.direction.data == UNDO:
-        return _after(the_session, undo_entry(the_session, person), page_direction)
+        just_made = session_value(current_user.session_key, LAST_ENTRY)
+        return _after(the_session, undo_entry(the_session, person, just_made), page_direction)
     return _after(the_session, pass_person(the_session, person, Direction.read(form.direction.data)), page_direction)
 
 

@@ -9,6 +9,7 @@ person) under a unique constraint makes double scans and two doors at once harml
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -40,13 +41,21 @@ from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Membership, Organization
 from lsi_assembly.registration.models import Category, Participant, Status
+from lsi_assembly.registration.signals import participants_changed
 
 #: Longest motion text recorded with a vote result.
 MAX_MOTION_LENGTH = 2000
 
 
 class AssemblyError(Exception):
-    """A rule of the Assembly refused a change; nothing was changed. ``str()`` is the reason, translated."""
+    """A rule of the Assembly refused a change; nothing was changed. ``str()`` is the reason, translated.
+
+    ``about`` names what the reason is about when a form should show it on one field (e.g. "alternate").
+    """
+
+    def __init__(self, message: str = "", *, about: str | None = None):
+        super().__init__(message)
+        self.about = about
 
 
 def _lock_for_decision(event_id: int) -> None:
@@ -58,12 +67,19 @@ def _lock_for_decision(event_id: int) -> None:
 # Statutory sessions
 
 
+#: What a quorum fraction may look like (after "," became "."): digits, decimals, or a ratio of whole numbers.
+#: Checked before ``Fraction`` reads it, which would spend seconds on an exponent like ``1e-99999999``.
+_FRACTION = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:/[0-9]+)?")
+
+
 def parse_fraction(text: str) -> Decimal:
     """Read a quorum fraction typed as ``0.5``, ``0,5`` or ``2/3`` (kept to four decimals)."""
     cleaned = (text or "").strip().replace(",", ".")
     try:
+        if len(cleaned) > 20 or not _FRACTION.fullmatch(cleaned):
+            raise ValueError(cleaned)
         exact = Fraction(cleaned)
-        if len(cleaned) > 20 or not 0 <= exact < 1:
+        if not 0 <= exact < 1:
             raise ValueError(cleaned)
     except (ValueError, ZeroDivisionError):
         raise AssemblyError(_("The quorum fraction must be a number from 0 to less than 1, such as 0.5 or 2/3."
@@ -230,11 +246,12 @@ def set_mandate(event: Event, organization: Organization, voter: Participant,
     _lock_for_decision(event.id)
     _require_full_member(organization)
     if alternate is not None and alternate.id == voter.id:
-        raise AssemblyError(_("The voting delegate and the alternate must be two different people."))
-    for person in (voter, alternate):
+        raise AssemblyError(_("The voting delegate and the alternate must be two different people."),
+                            about="alternate")
+    for person, about in ((voter, "voter"), (alternate, "alternate")):
         if person is not None and not _is_confirmed_delegate(person, organization.id):
             raise AssemblyError(_("%(person)s is not a confirmed delegate of %(organization)s.",
-                                  person=person.full_name, organization=organization.name))
+                                  person=person.full_name, organization=organization.name), about=about)
     mandate = db.session.scalar(sa.select(Mandate).where(Mandate.organization_id == organization.id))
     if mandate is None:
         mandate = Mandate(event_id=event.id, organization_id=organization.id, voter_id=voter.id,
@@ -356,6 +373,10 @@ def find_person(event: Event, text: str) -> Participant:
             VotingCard.code == code, VotingCard.event_id == event.id))
         if card is not None and card.voided_at is not None:
             raise AssemblyError(_("This voting card is void: the mandate or a proxy changed since it was printed."))
+        if card is not None and _card_holders(event).get(card.organization_id) != (card.participant_id, card.votes):
+            # Not voided yet, but its holder is no longer the member's voting delegate (registration changed).
+            raise AssemblyError(_("This voting card is no longer valid: its holder is no longer the voting "
+                                  "delegate it was printed for."))
         participant = badge.participant if badge else card.participant if card else None
     elif "@" in text:
         participant = db.session.scalar(sa.select(Participant).where(
@@ -555,6 +576,22 @@ def _refresh_cards(event: Event, now: datetime) -> None:
             db.session.add(VotingCard(event_id=event.id, participant_id=participant_id, organization_id=member_id,
                                       votes=votes, code=new_code(), issued_at=now))
     db.session.flush()
+
+
+@participants_changed.connect
+def cards_follow_participants(event: Event, *, participant_ids: list[int], **_ignored) -> None:
+    """Receiver of ``participants_changed``: when a changed participant holds a valid voting card or is
+    named by a mandate (a cancellation, a new category or organization), the event's voting cards are
+    brought up to date in the same transaction (a card no longer held rightly is voided)."""
+    if not participant_ids:
+        return
+    concerned = db.session.scalar(sa.select(sa.or_(
+        sa.exists().where(VotingCard.event_id == event.id, VotingCard.voided_at.is_(None),
+                          VotingCard.participant_id.in_(participant_ids)),
+        sa.exists().where(Mandate.event_id == event.id, Mandate.voter_id.in_(participant_ids)))))
+    if concerned:
+        _lock_for_decision(event.id)
+        _refresh_cards(event, utcnow())
 
 
 def refresh_voting_cards(event: Event, *, now: datetime | None = None) -> list[VotingCard]:

@@ -146,12 +146,21 @@ def _changes_assembly(organization: Organization | None, values: dict) -> bool:
     return any(key in values and values[key] != getattr(organization, key) for key in ASSEMBLY_FIELDS)
 
 
+def _forget_link_of_former_contact(organization: Organization, values: dict) -> None:
+    """A new contact e-mail address: the delegation link sent to the former focal point stops working
+    (the organizers send one to the new address)."""
+    if "contact_email" in values and (values["contact_email"] or None) != (organization.contact_email or None):
+        organization.delegation_key = organization.delegation_link_sent_at = None
+
+
 def update_organization(organization: Organization, values: dict) -> None:
     """Change an organization's fields; a change of its membership or votes voids and reissues the
-    voting cards it concerns (``assembly.services.refresh_voting_cards``)."""
+    voting cards it concerns (``assembly.services.refresh_voting_cards``), and a change of its contact
+    e-mail address revokes its delegation link."""
     counts = _changes_assembly(organization, values)
     if counts:
         lock(Event, organization.event_id)  # the lock order: the event before the row is written
+    _forget_link_of_former_contact(organization, values)
     for key, value in values.items():
         setattr(organization, key, value)
     db.session.flush()
@@ -162,7 +171,8 @@ def update_organization(organization: Organization, values: dict) -> None:
 def apply_member_import(event: Event, plan: list[MemberLine]) -> tuple[int, int]:
     """Create and update organizations from a plan without rejected lines; return (created, updated).
 
-    A line that changes a member's membership or votes voids and reissues the voting cards it concerns.
+    A line that changes a member's membership or votes voids and reissues the voting cards it concerns;
+    one that changes its contact e-mail address revokes its delegation link.
     """
     if any(line.action == "reject" for line in plan):
         raise ValueError("the member list has rejected lines")
@@ -178,6 +188,7 @@ def apply_member_import(event: Event, plan: list[MemberLine]) -> tuple[int, int]
             db.session.add(Organization(event_id=event.id, **line.values))
             created += 1
         else:
+            _forget_link_of_former_contact(organization, line.values)
             for key, value in line.values.items():
                 setattr(organization, key, value)
             updated += 1

@@ -458,6 +458,8 @@ def edit_registration(participant: Participant, answers: dict[str, object], *, o
             setattr(participant, name, value)
         participant.organization_id = organization_id
         participant.organization_name = None if organization_id else organization_name
+        if (participant.organization_id, participant.category) != (old_organization_id, old_category):
+            changes.note(participant)  # e.g. the voting cards follow a delegate who moved
         db.session.flush()
         change = keep_quota(event, participant, old_organization_id, old_category)
         if participant.email != old_email:

@@ -242,7 +242,7 @@ def apply_import(event: Event, plan: ImportPlan, valid_only: bool = False, notif
     created = updated = 0
     now = utcnow()
     lock(Event, event.id)
-    with participant_changes():
+    with participant_changes() as changes:
         for result in plan.lines:
             if result.action == "reject":
                 continue
@@ -256,6 +256,8 @@ def apply_import(event: Event, plan: ImportPlan, valid_only: bool = False, notif
                     change_days(participant, days, by="import")
                 for key, value in values.items():
                     setattr(participant, key, value)
+                if (participant.organization_id, participant.category) != before:
+                    changes.note(participant)  # e.g. the voting cards follow a delegate who moved
                 db.session.flush()
                 keep_quota(event, participant, *before)
                 updated += 1

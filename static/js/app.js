@@ -2,6 +2,13 @@
 (function () {
   "use strict";
 
+  // A time of day as the page's language writes it, on the 24-hour clock (13:05): English as in
+  // Britain, like the dates the server writes (core.dates).
+  function clockTime(date, lang) {
+    var locale = !lang || lang === "en" ? "en-GB" : lang;
+    return date.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  }
+
   // After a form comes back with errors, move focus to the error summary so keyboard and
   // screen-reader users start from the list of problems.
   function focusErrorSummary() {
@@ -268,7 +275,7 @@
         }
       });
       root.querySelectorAll("[data-updated]").forEach(function (element) {
-        element.textContent = new Date().toLocaleTimeString(document.documentElement.lang || undefined);
+        element.textContent = clockTime(new Date(), document.documentElement.lang);
       });
     }
 

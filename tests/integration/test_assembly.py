@@ -3,6 +3,7 @@ voting cards, through the services and the `flask assembly` commands, with races
 from __future__ import annotations
 
 import json
+import time as time_module
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -109,6 +110,22 @@ def test_session_add_prints_the_id_on_its_last_line_and_sessions_lists_them(runn
 ])
 def test_session_add_refusals(runner, ga, args, reason):
     assert reason in refused(runner, "session-add", *args)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("0.5", "0.5"), ("0,5", "0.5"), (" 0.5 ", "0.5"), ("2/3", "0.6667"), (".75", "0.75"), ("0", "0"), ("1/2", "0.5"),
+])
+def test_quorum_fractions_as_typed(app, text, value):
+    assert services.parse_fraction(text) == Decimal(value)
+
+
+@pytest.mark.parametrize("text", ["1e-9999999", "5e-1", "1E-2", "0x1", "½", "٠.٥", "1/0", "0.5/2", "1_0/20",
+                                  "-1/2", "+0.5", "inf", "nan", "1/" + "9" * 30, ""])
+def test_odd_quorum_fractions_are_refused_at_once(app, text):
+    started = time_module.perf_counter()
+    with pytest.raises(services.AssemblyError, match="The quorum fraction must be"):
+        services.parse_fraction(text)
+    assert time_module.perf_counter() - started < 0.05
 
 
 # Mandates

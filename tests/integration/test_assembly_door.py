@@ -3,7 +3,7 @@ change nothing, the result is shown once after a redirect, the count and the vot
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, time, timedelta
 from html import unescape
 from types import SimpleNamespace
 
@@ -15,6 +15,7 @@ from lsi_assembly.assembly.door import door_session
 from lsi_assembly.assembly.models import HallPresence
 from lsi_assembly.auth.models import Role
 from lsi_assembly.badges.services import reissue, valid_code
+from lsi_assembly.core.database import utcnow
 from lsi_assembly.events.models import EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Status
@@ -111,6 +112,14 @@ def test_the_setup_page_chooses_the_session_and_opens_a_named_door(client, hall)
     bad = client.post("/desk/assembly/", data={"csrf_token": token, "session_id": "", "direction": "sideways"})
     assert bad.status_code == 422
     assert "Please choose a session." in text_of(bad.get_data(as_text=True))
+    unchosen = client.post("/desk/assembly/", data={"csrf_token": token, "session_id": hall.session.id})
+    html = unchosen.get_data(as_text=True)
+    assert unchosen.status_code == 422
+    # The direction's error is tied to its group of radio buttons, as on every form.
+    assert re.search(r'<fieldset class="field choices has-error" id="direction"\s+aria-describedby="direction-error">',
+                     html), html
+    assert re.search(r'<p class="field-error" id="direction-error">\s*<span>Please choose which way this door lets',
+                     html)
     other = older_event()
     elsewhere = services.add_session(other, "Elsewhere", date(2025, 6, 24))
     db.session.commit()
@@ -153,13 +162,39 @@ def test_an_e_mail_at_an_exit_lets_out_and_the_count_drops(client, hall):
     assert "was not in: nothing changed." in scan(client, hall, "lucja@example.org", "out")
 
 
+def seconds_ago(hall, person, seconds: int) -> None:
+    """Move the person's last passage (and first entry) back in time, as if it was made ``seconds`` ago."""
+    presence = db.session.scalar(sa.select(HallPresence).where(HallPresence.participant_id == person.id))
+    when = utcnow() - timedelta(seconds=seconds)
+    if presence.first_entered_at == presence.entered_at:
+        presence.first_entered_at = when
+    presence.entered_at = when
+    presence.left_at = when if presence.left_at else None
+    db.session.commit()
+
+
 def test_toggle_lets_in_then_out(client, hall):
     code = valid_code(hall.guest).code
     db.session.commit()
     assert "Gabriel Dupont is in." in scan(client, hall, code, "toggle")
+    seconds_ago(hall, hall.guest, 11)
     assert "Carries no vote." in scan(client, hall, code, "toggle") and inside(hall) == set()
+    seconds_ago(hall, hall.guest, 11)
     assert "Gabriel Dupont is in." in scan(client, hall, code, "toggle")
     assert inside(hall) == {hall.guest.id}
+
+
+def test_a_toggle_scanner_sending_twice_does_not_let_the_person_out(client, hall):
+    code = valid_code(hall.guest).code
+    db.session.commit()
+    assert "Gabriel Dupont is in." in scan(client, hall, code, "toggle")
+    twice = scan(client, hall, code, "toggle")
+    assert "Gabriel Dupont was already in: nothing changed, counted once." in twice
+    assert inside(hall) == {hall.guest.id}
+    seconds_ago(hall, hall.guest, 11)
+    assert "Gabriel Dupont is out." in scan(client, hall, code, "toggle")
+    assert "Gabriel Dupont was not in: nothing changed." in scan(client, hall, code, "toggle")
+    assert inside(hall) == set()
 
 
 def test_the_votes_a_person_carries_and_the_quorum_follow(client, hall):
@@ -221,6 +256,39 @@ def test_undo_after_a_return_lets_out_and_the_buttons_let_in_and_out(client, hal
     assert "Let in" in scan(client, hall, "gabriel@example.org", "out")
 
 
+def test_undo_erases_only_the_entry_this_staff_member_just_made(app, client, hall):
+    scan(client, hall, "gabriel@example.org")
+    scan(client, hall, "lucja@example.org")
+    # Gabriel's entry is no longer the last one made here: Undo lets him out, he stays on the register.
+    assert "Gabriel Dupont is out." in move(client, hall, hall.guest, "undo")
+    assert [p[0] for p in passages()] == [hall.a_voter.id, hall.guest.id]
+    # Another desk's Undo for Łucja, whose entry it did not make, lets her out too.
+    with app.app_context():
+        other = app.test_client()
+        sign_in(other, Role.DESK, email="desk2@example.org")
+        response = other.post(f"{hall.door}/people/{hall.a_voter.id}?back=in",
+                              data={"csrf_token": csrf_token(other, hall.door), "direction": "undo"})
+        assert response.status_code == 302
+        assert "is out." in text_of(other.get(response.headers["Location"]).get_data(as_text=True))
+    assert inside(hall) == set() and len(passages()) == 2
+
+
+def test_undo_after_a_minute_lets_out_instead_of_erasing(client, hall):
+    scan(client, hall, "gabriel@example.org")
+    seconds_ago(hall, hall.guest, 61)
+    assert "Gabriel Dupont is out." in move(client, hall, hall.guest, "undo")
+    assert [p[0] for p in passages()] == [hall.guest.id] and inside(hall) == set()
+
+
+def test_undo_is_refused_once_a_quorum_was_recorded_after_the_entry(client, hall):
+    scan(client, hall, "gabriel@example.org")
+    services.record_quorum(hall.session)
+    db.session.commit()
+    page = move(client, hall, hall.guest, "undo")
+    assert "A quorum was recorded after Gabriel Dupont came in: the entry cannot be taken back." in page
+    assert inside(hall) == {hall.guest.id} and [p[0] for p in passages()] == [hall.guest.id]
+
+
 def refused(client, hall, text: str) -> str:
     before = passages()
     page = scan(client, hall, text)
@@ -275,6 +343,16 @@ def test_bad_input_changes_nothing(client, hall):
 def test_csrf_is_required(client, hall):
     assert client.post(hall.door, data={"q": "gabriel@example.org", "direction": "in"}).status_code == 400
     assert client.post(f"{hall.door}/people/{hall.guest.id}", data={"direction": "in"}).status_code == 400
+    assert passages() == []
+
+
+def test_bad_input_without_csrf_protection_is_a_422_not_a_500(app, client, hall):
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        response = client.post(hall.door, data={"q": "  ", "direction": "in"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+    assert response.status_code == 422 and "Please fill in this field." in response.get_data(as_text=True)
     assert passages() == []
 
 

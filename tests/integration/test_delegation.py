@@ -19,8 +19,10 @@ from lsi_assembly.assembly.models import Mandate, Proxy
 from lsi_assembly.core.audit import AuditEntry
 from lsi_assembly.core.mail import OutboxMessage
 from lsi_assembly.core.tokens import DELEGATION_LINK, REGISTRATION_LINK, sign
+from lsi_assembly.events.models import EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
+from lsi_assembly.organizations.services import apply_member_import, plan_member_import
 from lsi_assembly.registration.models import Category, Status
 from tests.conftest import body, count
 from tests.factories import csrf_token, links_in, make_event, make_organization, make_participant, post_form, sign_in
@@ -209,13 +211,14 @@ def test_the_focal_point_names_and_withdraws_the_mandate(client, ga):
     assert count(Mandate) == 0
 
 
-@pytest.mark.parametrize("who, alternate, message", [
-    ("pending", None, "Ewa Pending is not a confirmed delegate of La Strada Polska."),
-    ("voter", "voter", "The voting delegate and the alternate must be two different people."),
-    ("samilia_delegate", None, "Please choose one of the confirmed delegates."),
-    (None, None, "Please choose the voting delegate."),
+@pytest.mark.parametrize("who, alternate, message, field", [
+    ("pending", None, "Ewa Pending is not a confirmed delegate of La Strada Polska.", "voter_id"),
+    ("voter", "pending", "Ewa Pending is not a confirmed delegate of La Strada Polska.", "alternate_id"),
+    ("voter", "voter", "The voting delegate and the alternate must be two different people.", "alternate_id"),
+    ("samilia_delegate", None, "Please choose one of the confirmed delegates.", "voter_id"),
+    (None, None, "Please choose the voting delegate.", "voter_id"),
 ])
-def test_a_refused_mandate_says_why_and_changes_nothing(client, ga, who, alternate, message):
+def test_a_refused_mandate_says_why_and_changes_nothing(client, ga, who, alternate, message, field):
     path = link_path(ga.polska)
     before = snapshot()
     data = {"csrf_token": csrf_token(client, path), "voter_id": getattr(ga, who).id if who else "",
@@ -224,6 +227,8 @@ def test_a_refused_mandate_says_why_and_changes_nothing(client, ga, who, alterna
     assert response.status_code == 422
     text = page_text(response)
     assert message in text and 'class="field-error"' in text
+    # The reason is on the field it is about, tied to it for screen readers.
+    assert re.search(rf'<p class="field-error" id="{field}-error"> <span>{re.escape(message)}</span>', text), text
     assert "Sandrine Outsider" not in text  # another member's person is never named
     assert snapshot() == before
 
@@ -284,7 +289,9 @@ def test_proxy_refusals_say_why_and_change_nothing(app, client, ga):
     services.give_proxy(ga.event, ga.samilia, ga.eire)
     db.session.commit()
     path = link_path(ga.polska)
-    other = make_organization(make_event(slug="other", name="Other"), name="Elsewhere")
+    older = make_event(slug="other", name="Other")
+    older.days = [EventDay(date=date(2025, 6, 24))]  # an older event: this one stays the current one
+    other = make_organization(older, name="Elsewhere")
     before = snapshot()
     for holder, message in ((ga.samilia, "Fondation Samilia has given its own proxy, so it cannot hold one."),
                             (ga.associate, "Partner Network is not a full member: only full members hold a proxy."),
@@ -441,3 +448,69 @@ def test_without_a_proxy_the_form_leaves_the_holder_blank(client, ga):
     for other in ("La Strada Polska", "ALC Éire", "Partner Network"):
         assert other not in text
     assert "……" in text
+
+
+# Revoking the link
+
+
+def test_organizers_revoke_the_link_without_sending_a_new_one(app, client, ga):
+    path = link_path(ga.polska)
+    assert count(OutboxMessage) == 1
+    sign_in(client)
+    page = client.get(f"{STAFF}/{ga.polska.id}").get_data(as_text=True)
+    assert f'action="{STAFF}/{ga.polska.id}/revoke-link"' in page
+    response = client.post(f"{STAFF}/{ga.polska.id}/revoke-link",
+                           data={"csrf_token": csrf_token(client, f"{STAFF}/{ga.polska.id}")}, follow_redirects=True)
+    assert "The delegation link no longer works; no new link was sent." in page_text(response)
+    assert app.test_client().get(path).status_code == 404
+    db.session.expire_all()
+    polska = db.session.get(Organization, ga.polska.id)
+    assert polska.delegation_key is None and polska.delegation_link_sent_at is None
+    assert count(OutboxMessage) == 1  # nothing sent
+    entry = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.entity_type == "organization", AuditEntry.entity_id == ga.polska.id)
+        .order_by(AuditEntry.id.desc())).first()
+    assert "delegation_key" in entry.changes and entry.actor == "organizer@example.org"
+    assert polska.delegation_key is None and "revoke-link" not in client.get(
+        f"{STAFF}/{ga.polska.id}").get_data(as_text=True)
+    # Again: nothing to revoke; without the CSRF token: refused.
+    again = client.post(f"{STAFF}/{ga.polska.id}/revoke-link",
+                        data={"csrf_token": csrf_token(client, f"{STAFF}/{ga.polska.id}")}, follow_redirects=True)
+    assert "La Strada Polska has no delegation link to revoke." in page_text(again)
+    assert client.post(f"{STAFF}/{ga.samilia.id}/revoke-link").status_code == 400
+
+
+def test_a_new_contact_address_revokes_the_link(app, client, ga):
+    path = link_path(ga.polska)
+    samilia = link_path(ga.samilia)
+    sign_in(client)
+    # The edit form: the same address keeps the link, a new one revokes it.
+    fields = {"name": "La Strada Polska", "country": "PL", "delegate_quota": "3", "is_active": "y",
+              "contact_name": "Irena Focal", "membership": "full", "votes": "1"}
+    post_form(client, f"/manage/organizations/{ga.polska.id}", {**fields, "contact_email": "focal@lastrada.example.org"})
+    assert app.test_client().get(path).status_code == 200
+    post_form(client, f"/manage/organizations/{ga.polska.id}", {**fields, "contact_email": "new@lastrada.example.org"})
+    assert app.test_client().get(path).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Organization, ga.polska.id).delegation_link_sent_at is None
+    # The member list import: a new address revokes, the same keeps.
+    plan = plan_member_import(ga.event, (
+        "name,country,contact_name,contact_email\n"
+        "Fondation Samilia,FR,Sami Point,someone.else@samilia.example.org\n").encode())
+    apply_member_import(ga.event, plan)
+    db.session.commit()
+    assert app.test_client().get(samilia).status_code == 404
+
+
+def test_a_link_of_an_inactive_member_or_of_another_event_does_not_open(app, ga):
+    path = link_path(ga.polska)
+    ga.polska.is_active = False
+    db.session.commit()
+    assert app.test_client().get(path).status_code == 404
+    ga.polska.is_active = True
+    db.session.commit()
+    assert app.test_client().get(path).status_code == 200
+    newer = make_event(slug="ga-2029")
+    newer.days = [EventDay(date=date(2029, 6, 24))]
+    db.session.commit()
+    assert app.test_client().get(path).status_code == 404

@@ -81,6 +81,7 @@ EXPECTED = {
     "manage_delegations.send_all": ORGANIZERS,
     "manage_delegations.organization": ORGANIZERS,
     "manage_delegations.send_link": ORGANIZERS,
+    "manage_delegations.revoke_link": ORGANIZERS,
     "manage_delegations.mandate": ORGANIZERS,
     "manage_delegations.remove_mandate": ORGANIZERS,
     "manage_delegations.proxy": ORGANIZERS,

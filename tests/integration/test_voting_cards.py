@@ -25,7 +25,8 @@ from lsi_assembly.core.jobs import Job
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.organizations.services import update_organization
-from lsi_assembly.registration.models import Participant, Status
+from lsi_assembly.registration.models import Category, Participant, Status
+from lsi_assembly.registration.services import change_status, edit_registration, participant_changes
 from tests.factories import (
     csrf_token,
     make_event,
@@ -180,6 +181,46 @@ def test_a_changed_mandate_voids_the_cards_the_door_refuses_them_and_only_the_ne
     nothing = runner.invoke(args=["assembly", "cards", "--out", str(tmp_path / "none.pdf"), "--not-printed"])
     assert nothing.exit_code == 1 and "nothing to print" in nothing.output
     assert not (tmp_path / "none.pdf").exists()
+
+
+def test_a_card_whose_holder_is_no_longer_the_voting_delegate_is_refused_at_the_door(runner, ga):
+    old = valid_codes(ga)
+    # Changed behind the services' back (no signal): the card is still marked valid, the door refuses it.
+    ga.a_voter.category = Category.OBSERVER
+    db.session.commit()
+    refused = enter(runner, ga, old[(ga.a_voter.id, ga.polska.id)])
+    assert refused.exit_code == 2 and "This voting card is no longer valid" in refused.stderr
+    assert services.inside(ga.session) == set()
+    # Its badge still lets the person in (as an observer, without the vote).
+    assert enter(runner, ga, old[(ga.b_voter.id, ga.samilia.id)]).exit_code == 0
+
+
+def test_cards_follow_a_holder_who_is_cancelled_or_moves_organization(runner, ga):
+    old = valid_codes(ga)
+    with participant_changes():
+        change_status(ga.a_voter, Status.CANCELLED, by="organizer", reason="cancelled")
+    db.session.commit()
+    # Polska's voting delegate is cancelled: its card and the Éire proxy's card are void at once.
+    assert sorted(valid_codes(ga)) == [(ga.b_voter.id, ga.samilia.id)]
+    assert "This voting card is void" in enter(runner, ga, old[(ga.a_voter.id, ga.eire.id)]).stderr
+    # Samilia's voting delegate moves to Polska: Samilia's card is void too.
+    edit_registration(ga.b_voter, {}, organization_id=ga.polska.id, organization_name=None,
+                      days=list(ga.b_voter.days))
+    db.session.commit()
+    assert valid_codes(ga) == {}
+    assert "This voting card is void" in enter(runner, ga, old[(ga.b_voter.id, ga.samilia.id)]).stderr
+
+
+def test_a_change_of_someone_without_a_card_leaves_the_cards_alone(ga):
+    before = valid_codes(ga)
+    cards = db.session.scalar(sa.select(sa.func.count()).select_from(VotingCard))
+    outsider = make_participant(ga.event, organization_id=ga.samilia.id, status=Status.CONFIRMED,
+                                email="new@example.org")
+    with participant_changes():
+        change_status(outsider, Status.CANCELLED, by="organizer", reason="cancelled")
+    db.session.commit()
+    assert valid_codes(ga) == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(VotingCard)) == cards
 
 
 def test_editing_an_organizations_votes_voids_and_reissues_its_card(runner, client, ga):

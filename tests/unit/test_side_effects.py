@@ -73,3 +73,9 @@ def test_the_workshop_seats_follow_participants_through_a_named_signal():
 
     assert participants_changed.name == "participants-changed"
     assert seats.seats_follow_participants in participants_changed.receivers_for(object())
+
+
+def test_the_voting_cards_follow_participants_through_the_same_signal():
+    import lsi_assembly.assembly.services as assembly
+
+    assert assembly.cards_follow_participants in participants_changed.receivers_for(object())

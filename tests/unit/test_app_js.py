@@ -1,0 +1,36 @@
+"""static/js/app.js: the small pure helpers, run with Node when it is installed."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+APP_JS = Path(__file__).resolve().parents[2] / "static" / "js" / "app.js"
+
+
+def js_function(name: str) -> str:
+    """The source of a top-level helper function of app.js (up to its closing brace at the same indent)."""
+    match = re.search(rf"^( *)function {name}\(.*?^\1\}}", APP_JS.read_text(encoding="utf-8"), re.M | re.S)
+    assert match, name
+    return match.group(0)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node is not installed")
+def test_the_refresh_time_is_on_the_24_hour_clock_in_english_and_french():
+    script = js_function("clockTime") + """
+    var at = new Date(Date.UTC(2027, 5, 25, 13, 5, 9));
+    var early = new Date(Date.UTC(2027, 5, 25, 0, 7));
+    console.log(JSON.stringify([clockTime(at, "en"), clockTime(at, "fr"), clockTime(at, ""), clockTime(early, "en")]));
+    """
+    result = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=30, check=True,
+                            env={"TZ": "UTC", "PATH": "/usr/bin:/bin"})
+    assert json.loads(result.stdout) == ["13:05", "13:05", "13:05", "00:07"]
+
+
+def test_no_time_is_written_with_the_browsers_12_hour_default():
+    source = APP_JS.read_text(encoding="utf-8")
+    assert "toLocaleTimeString(document" not in source and '"en-GB"' in source
