@@ -17,9 +17,11 @@ load_event(bp, current_event)
 
 @bp.get("/programme")
 def programme():
-    """Show the programme grid: day x slot x room (readable on a phone, printable)."""
+    """Show the programme: a list by day and time slot, each workshop with its room and description."""
     event = g.event
-    return render_template("workshops/programme.html", event=event, grid=programme_grid(event))
+    grid = programme_grid(event)
+    with_steps = any(not room.step_free for day in grid for room in day.rooms)
+    return render_template("workshops/programme.html", event=event, grid=grid, with_steps=with_steps)
 
 
 @bp.route("/registration/<token>/workshops", methods=["GET", "POST"])
