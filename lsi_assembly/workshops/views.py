@@ -35,7 +35,7 @@ def ranking(token: str):
     current = ranking_of(participant)
     if request.method == "POST" and not can_rank:
         # Refused before reading what was sent; the page says why (not confirmed, closed, nothing to rank).
-        return _ranking_page(participant, None, current, token, can_rank=False), 403
+        return _ranking_page(participant, None, current, token, can_rank=False, workshops=workshops), 403
     form = RankingForm(workshops=workshops, places=event.max_preferences)
     if request.method == "GET":
         for entry, workshop in zip(form.ranks, current, strict=False):
@@ -45,14 +45,16 @@ def ranking(token: str):
         db.session.commit()
         flash(_("Your choices are saved. You can change them until the organizers close the choices."), "success")
         return redirect(url_for("workshops.ranking", token=token))
-    return _ranking_page(participant, form, current, token, can_rank), 422 if form.errors else 200
+    return _ranking_page(participant, form, current, token, can_rank, workshops), 422 if form.errors else 200
 
 
-def _ranking_page(participant, form: RankingForm | None, current, token: str, can_rank: bool) -> str:
+def _ranking_page(participant, form: RankingForm | None, current, token: str, can_rank: bool,
+                  workshops=()) -> str:
     event = participant.event
     schedule = schedule_of(participant) if event.assignment_published_at else []
     return render_template("workshops/ranking.html", participant=participant, event=event, form=form,
-                           current=current, can_rank=can_rank, token=token, schedule=schedule)
+                           current=current, can_rank=can_rank, token=token, schedule=schedule,
+                           workshops=workshops if can_rank else ())
 
 
 @bp.get("/registration/<token>/workshops.ics")
