@@ -116,3 +116,33 @@ def test_the_programme_on_a_phone_is_a_list_no_wider_than_the_screen(phone):
     for title in phone.locator(".programme-item h4, td strong").all():
         box = title.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], title.text_content()
+
+
+@pytest.mark.browser
+def test_ranking_choices_fit_a_phone(phone):
+    from datetime import time as clock
+
+    from lsi_assembly.registration.links import make_token
+    from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
+    from tests.factories import make_participant
+
+    event = make_event(preferences_open=True, max_preferences=3)
+    slot = TimeSlot(event_id=event.id, day_id=event.days[0].id, starts_at=clock(14), ends_at=clock(15, 30))
+    db.session.add(slot)
+    for number in range(3):
+        room = Room(event_id=event.id, name=f"Salle {number}", capacity=20)
+        workshop = Workshop(event_id=event.id, title=f"Labour exploitation at big sporting events and what "
+                                                     f"organizations can do about it, part {number}",
+                            description="Organizers write this description.")
+        db.session.add_all([room, workshop])
+        db.session.flush()
+        db.session.add(WorkshopRun(workshop_id=workshop.id, slot_id=slot.id, room_id=room.id, capacity=20))
+    person = make_participant(event, status=Status.CONFIRMED)
+    db.session.commit()
+    phone.goto(f"/registration/{make_token(person.access_key)}/workshops")
+    expect(phone.get_by_role("button", name="Move down").first).to_be_visible()
+    assert page_width(phone) <= PHONE["width"]
+    for control in phone.locator("fieldset[data-reorder] select, fieldset[data-reorder] button").all():
+        box = control.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    expect(phone.get_by_text("Organizers write this description.").first).to_be_visible()

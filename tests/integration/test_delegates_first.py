@@ -69,6 +69,10 @@ def test_the_form_says_who_must_choose_a_member_organization(client):
     label = html.split('<label for="organization_id">', 1)[1].split("</label>", 1)[0]
     assert "(required for delegates)" in label
     assert "Not a member? Leave this empty and write your organization&#39;s name below." in html
+
+
+def test_the_form_says_it_in_french_too(client):
+    make_organization(make_event())
     client.get("/language/fr")
     french = client.get("/register").get_data(as_text=True)
     assert "(obligatoire pour les délégué·es)" in french
