@@ -76,6 +76,7 @@ def test_an_observer_of_a_non_member_organization_registers_on_a_phone(phone, li
     assert error_box["y"] >= box["y"] + box["height"]
     assert error_box["width"] > field_box["width"] * 0.8
     assert page_width(phone) <= PHONE["width"]
+    screenshot(phone, "register_privacy_error_390.png")
     phone.get_by_label("I have read the privacy notice").check()
     phone.get_by_role("button", name="Register").click()
 
@@ -83,6 +84,7 @@ def test_an_observer_of_a_non_member_organization_registers_on_a_phone(phone, li
     expect(phone.locator(".sent-to")).to_have_text("amira.haddad@example.org")
     expect(phone.get_by_role("heading", name="What comes next")).to_be_visible()
     assert page_width(phone) <= PHONE["width"]
+    screenshot(phone, "register_done_390.png")
     [message] = mailbox.wait_for(1)
     assert message["To"] == "amira.haddad@example.org" and "Amira" in body(message)
     db.session.remove()
