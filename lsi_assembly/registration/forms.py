@@ -157,6 +157,8 @@ class RegistrationForm(BotTraps, ParticipantDetailsForm):
     category = SelectField(FIELDS["category"].form_label, choices=options(Category.choices(SELF_SERVICE_CATEGORIES)),
                            default=Category.DELEGATE.value)
     organization_id = SelectField(FIELDS["organization_id"].form_label, coerce=optional_id,
+                                  description=_l("Not a member? Leave this empty and write your "
+                                                 "organization's name below."),
                                   render_kw={"autocomplete": "off"})
     organization_name = _text("organization_name", render_kw={"autocomplete": "organization"})
     privacy = BooleanField(
@@ -176,13 +178,15 @@ class RegistrationForm(BotTraps, ParticipantDetailsForm):
     def validate_organization_id(self, field) -> None:
         if self.category.data == Category.DELEGATE and not field.data:
             raise ValidationError(_l("Delegates register for a member organization: please choose yours."))
-        if field.data is None:
-            raise ValidationError(_l("Please choose your organization, or “None of these”."))
+        # Someone outside the members who typed their organization's name need not also pick
+        # "None of these": the name says it.
+        if field.data is None and not (self.organization_name.data or "").strip():
+            raise ValidationError(_l("Please choose your organization, or name it below."))
 
     def validate(self, extra_validators=None) -> bool:
         """Check the fields, then require an organization name from someone outside the members."""
         valid = super().validate(extra_validators)
-        if (self.organization_id.data == NOT_A_MEMBER and not self.organization_id.errors
+        if (not self.organization_id.data and not self.organization_id.errors
                 and self.category.data != Category.DELEGATE and not self.organization_name.data):
             self.organization_name.errors = [
                 *self.organization_name.errors,

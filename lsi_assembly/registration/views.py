@@ -86,7 +86,7 @@ def register_form():
     if verdict == Verdict.TRAPPED:
         # A program filled the hidden field: answer as to anyone, store nothing, send nothing.
         log.info("registration refused: the hidden field was filled")
-        session["registration_submitted"] = True
+        _remember_address(form.email.data)
         return redirect(url_for("registration.done"))
     if form.validate_on_submit() and verdict == Verdict.PASSED:
         organization_id = form.organization_id.data or None
@@ -100,7 +100,7 @@ def register_form():
         db.session.commit()
         # The same page whether the address was new or already registered: the page must not tell a
         # stranger who is registered. The e-mail, which only the address's owner reads, says which.
-        session["registration_submitted"] = True
+        _remember_address(form.email.data)
         return redirect(url_for("registration.done"))
     form.stamp()
     status = 422 if form.is_submitted() else 200
@@ -108,13 +108,23 @@ def register_form():
                            invite=invite if invited else None, too_quick=verdict == Verdict.TOO_QUICK), status
 
 
+def _remember_address(email: str | None) -> None:
+    """Keep the address typed for the next page, in this browser's session (never in the URL)."""
+    session["registration_submitted"] = True
+    session["registration_address"] = (email or "").strip()[:254]
+
+
 @bp.get("/register/done")
 def done():
-    """Thank the person and point them to the e-mail (no personal data in the URL or on the page)."""
+    """Name the address written to and say what comes next (no personal data in the URL).
+
+    The page is the same for a new and an already registered address: it shows only what the
+    person typed themselves, and the e-mail, which only the address's owner reads, says which it was.
+    """
     event = g.event
     if not session.get("registration_submitted"):
         return redirect(url_for("registration.register_form"))
-    return render_template("registration/done.html", event=event)
+    return render_template("registration/done.html", event=event, address=session.get("registration_address"))
 
 
 def _unconfirmed_page(participant, token: str):

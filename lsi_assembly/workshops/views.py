@@ -17,9 +17,11 @@ load_event(bp, current_event)
 
 @bp.get("/programme")
 def programme():
-    """Show the programme grid: day x slot x room (readable on a phone, printable)."""
+    """Show the programme: a list by day and time slot, each workshop with its room and description."""
     event = g.event
-    return render_template("workshops/programme.html", event=event, grid=programme_grid(event))
+    grid = programme_grid(event)
+    with_steps = any(not room.step_free for day in grid for room in day.rooms)
+    return render_template("workshops/programme.html", event=event, grid=grid, with_steps=with_steps)
 
 
 @bp.route("/registration/<token>/workshops", methods=["GET", "POST"])
@@ -33,7 +35,7 @@ def ranking(token: str):
     current = ranking_of(participant)
     if request.method == "POST" and not can_rank:
         # Refused before reading what was sent; the page says why (not confirmed, closed, nothing to rank).
-        return _ranking_page(participant, None, current, token, can_rank=False), 403
+        return _ranking_page(participant, None, current, token, can_rank=False, workshops=workshops), 403
     form = RankingForm(workshops=workshops, places=event.max_preferences)
     if request.method == "GET":
         for entry, workshop in zip(form.ranks, current, strict=False):
@@ -43,14 +45,16 @@ def ranking(token: str):
         db.session.commit()
         flash(_("Your choices are saved. You can change them until the organizers close the choices."), "success")
         return redirect(url_for("workshops.ranking", token=token))
-    return _ranking_page(participant, form, current, token, can_rank), 422 if form.errors else 200
+    return _ranking_page(participant, form, current, token, can_rank, workshops), 422 if form.errors else 200
 
 
-def _ranking_page(participant, form: RankingForm | None, current, token: str, can_rank: bool) -> str:
+def _ranking_page(participant, form: RankingForm | None, current, token: str, can_rank: bool,
+                  workshops=()) -> str:
     event = participant.event
     schedule = schedule_of(participant) if event.assignment_published_at else []
     return render_template("workshops/ranking.html", participant=participant, event=event, form=form,
-                           current=current, can_rank=can_rank, token=token, schedule=schedule)
+                           current=current, can_rank=can_rank, token=token, schedule=schedule,
+                           workshops=workshops if can_rank else ())
 
 
 @bp.get("/registration/<token>/workshops.ics")

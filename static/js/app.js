@@ -300,7 +300,28 @@
     window.setTimeout(poll, interval);
   }
 
+  // A field required for one category only (data-required-for="delegate"): the "*" follows the
+  // category chosen, in place of the words "(required for delegates)" shown without JavaScript.
+  function requiredForCategory(field) {
+    var category = document.getElementById(field.dataset.category);
+    var note = field.querySelector(".required-when");
+    var star = field.querySelector(".required");
+    var control = field.querySelector("select, input");
+    if (!category || !note || !star || !control) {
+      return;
+    }
+    function update() {
+      var required = category.value === field.dataset.requiredFor;
+      note.hidden = true;
+      star.hidden = !required;
+      control.setAttribute("aria-required", required ? "true" : "false");
+    }
+    category.addEventListener("change", update);
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-required-for]").forEach(requiredForCategory);
     document.querySelectorAll("[data-status-url]").forEach(liveQuorum);
     focusErrorSummary();
     document.querySelectorAll("form[data-busy]").forEach(showBusyStatus);

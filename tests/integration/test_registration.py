@@ -42,7 +42,10 @@ def test_register_stores_the_registration_and_mails_the_link_to_confirm_the_addr
     assert participant.locale == "en"
 
     done = client.get("/register/done").get_data(as_text=True)
-    assert "please check your e-mail" in done and "confirm your address within 48 hours" in done
+    assert "please check your e-mail" in done and "“Confirm my address” within 48 hours" in done
+    # The page names the address written to, and what comes next.
+    assert '<p class="sent-to"><strong>lucja.wisniewska@example.org</strong></p>' in done
+    assert "What comes next" in done and "choose your workshops" in done
 
     [message] = mailbox.wait_for(1)
     assert message["To"] == "lucja.wisniewska@example.org"
