@@ -323,8 +323,26 @@
     });
   }
 
+  // A header checkbox (shown only with JavaScript) ticks or clears every box of its column on the page.
+  function selectAllOnPage(master) {
+    var boxes = master.form ? master.form.querySelectorAll("input[type=checkbox][name='" + master.dataset.selectAll + "']")
+      : document.querySelectorAll("input[type=checkbox][name='" + master.dataset.selectAll + "']");
+    function sync() {
+      var ticked = Array.prototype.filter.call(boxes, function (box) { return box.checked; }).length;
+      master.checked = ticked > 0 && ticked === boxes.length;
+      master.indeterminate = ticked > 0 && ticked < boxes.length;
+    }
+    master.hidden = false;
+    master.addEventListener("change", function () {
+      boxes.forEach(function (box) { box.checked = master.checked; });
+    });
+    boxes.forEach(function (box) { box.addEventListener("change", sync); });
+    sync();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     scrollWideTables();
+    document.querySelectorAll("input[data-select-all]").forEach(selectAllOnPage);
     document.querySelectorAll("[data-status-url]").forEach(liveQuorum);
     focusErrorSummary();
     document.querySelectorAll("form[data-busy]").forEach(showBusyStatus);
