@@ -15,6 +15,7 @@ from lsi_assembly.registration.models import Participant, Status
 from lsi_assembly.workshops.assignment import run_assignment
 from lsi_assembly.workshops.models import Workshop, WorkshopRun
 from tests.browser.conftest import sign_in_page
+from tests.factories import make_event, make_organization, make_participant
 
 PHONE = {"width": 390, "height": 844}
 
@@ -88,3 +89,47 @@ def test_every_backoffice_page_fits_a_phone_and_wide_tables_scroll_in_a_named_fo
         assert not unnamed, unnamed
     finally:
         context.close()
+
+
+#: What makes a field look like the others: its border, its padding, its font.
+FIELD_STYLE = """element => { const s = getComputedStyle(element);
+  return [s.borderTopWidth, s.borderTopStyle, s.borderTopColor, s.paddingTop, s.paddingLeft, s.fontSize,
+          s.fontFamily, s.borderTopLeftRadius]; }"""
+
+
+@pytest.mark.browser
+def test_number_time_and_select_fields_look_like_the_text_fields(page, live_server, app):
+    event = make_event()
+    organization = make_organization(event)
+    sign_in_page(page, Role.ORGANIZER)
+    page.goto(f"/manage/organizations/{organization.id}")
+    text = page.locator(".field input[type=text]").first.evaluate(FIELD_STYLE)
+    for selector in (".field input[type=number]", ".field select"):
+        assert page.locator(selector).first.evaluate(FIELD_STYLE) == text, selector
+    page.goto("/manage/programme/")
+    assert page.locator(".field input[type=time]").first.evaluate(FIELD_STYLE) == text
+    assert page.locator(".field select").first.evaluate(FIELD_STYLE) == text
+
+
+@pytest.mark.browser
+def test_the_header_checkbox_ticks_the_page_and_the_bulk_actions_are_above_and_below(page, live_server, app):
+    event = make_event()
+    for i in range(3):
+        make_participant(event, email=f"p{i}@example.org", family_name=f"Nowak{i}", status=Status.PENDING)
+    sign_in_page(page, Role.ORGANIZER)
+    page.goto("/manage/registrations/")
+    master = page.get_by_role("checkbox", name="Select all on this page")
+    boxes = page.locator("tbody input[name=ids]")
+    expect(master).to_be_visible()  # shown by app.js only
+    master.check()
+    for box in boxes.all():
+        expect(box).to_be_checked()
+    boxes.first.uncheck()
+    assert master.evaluate("element => element.indeterminate")
+    master.check()
+    page.get_by_label("With the selected registrations").first.select_option("approve")
+    page.get_by_role("button", name="Apply").first.click()
+    expect(page.get_by_role("status").filter(has_text="approved")).to_contain_text("3 registrations approved.")
+    expect(page.get_by_label("With the selected registrations")).to_have_count(2)
+    db.session.remove()
+    assert set(db.session.scalars(sa.select(Participant.status))) == {Status.CONFIRMED}
