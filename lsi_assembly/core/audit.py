@@ -22,9 +22,11 @@ from flask_sqlalchemy.session import Session
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lsi_assembly.core.countries import country_name
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.dates import format_day, format_moment
 from lsi_assembly.core.enums import LabelledEnum
+from lsi_assembly.core.i18n import current_language
 from lsi_assembly.extensions import db
 
 #: Columns never written to the log: bookkeeping.
@@ -73,6 +75,8 @@ class Audited:
     hidden: frozenset[str]
     #: Fields holding members of a labelled enum (or lists of them): the log shows their labels.
     values: Mapping[str, type[LabelledEnum]]
+    #: The audited model: its foreign keys tell which record an id names (``organization_id``: 33).
+    model: type | None = None
 
 
 #: Audited classes, filled by ``audit``.
@@ -88,9 +92,8 @@ def audit(entity_type: str, *, labels: Mapping[str, str], hidden: Iterable[str] 
     The model's package says what its fields are called (``labels``), whose values must never be
     written (``hidden``) and which hold labelled enums (``values``): the log knows no domain itself.
     """
-    audited = Audited(entity_type, dict(labels), frozenset(hidden), dict(values or {}))
-
     def decorator(cls):
+        audited = Audited(entity_type, dict(labels), frozenset(hidden), dict(values or {}), cls)
         _AUDITED[cls] = audited
         _BY_ENTITY[entity_type] = audited
         return cls
@@ -174,9 +177,45 @@ def field_label(entity_type: str, field: str) -> str:
     return audited.labels.get(field, field) if audited else field
 
 
+def _referenced_model(model: type | None, field: str) -> type | None:
+    """Return the model a foreign-key column of ``model`` points to (None for any other field)."""
+    column = sa.inspect(model).columns.get(field) if model is not None else None
+    if column is None or len(column.foreign_keys) != 1:
+        return None
+    table = next(iter(column.foreign_keys)).column.table
+    return next((mapper.class_ for mapper in db.Model.registry.mappers if table in mapper.tables), None)
+
+
+def _record_name(record) -> str:
+    """Name a record to a reader: a person by their full name, a day by its date, else its name or e-mail."""
+    for attribute in ("full_name", "name", "title", "email"):
+        name = getattr(record, attribute, None)
+        if name:
+            return str(name)
+    day = getattr(record, "date", None)
+    return format_day(day, "medium") if day is not None else str(record.id)
+
+
+def _referenced_name(model: type | None, field: str, value) -> str | None:
+    """Name the record an id in the log points to ("Organization: ACCEM", not "Organization: 33")."""
+    target = _referenced_model(model, field)
+    if target is None or not isinstance(value, int) or isinstance(value, bool):
+        return None
+    record = db.session.get(target, value)
+    return _record_name(record) if record is not None else _("%(id)s (deleted)", id=value)
+
+
 def shown_value(entity_type: str, field: str, value) -> Markup:
-    """Show a logged value to a reader: an enum's label, else as ``display_value`` does (HTML-escaped)."""
-    labelled = _BY_ENTITY[entity_type].values.get(field) if entity_type in _BY_ENTITY else None
+    """Show a logged value to a reader: an enum's label, a referenced record's name, a country's name, else
+    as ``display_value`` does (HTML-escaped)."""
+    audited = _BY_ENTITY.get(entity_type)
+    if audited is not None and value is not None:
+        name = _referenced_name(audited.model, field, value)
+        if name is not None:
+            return escape(name)
+        if field == "country" and isinstance(value, str):
+            return escape(country_name(value, current_language()))
+    labelled = audited.values.get(field) if audited is not None else None
     if labelled is not None and value:
         if isinstance(value, list):
             return Markup(", ").join(labelled.label_of(item) for item in value)

@@ -261,6 +261,10 @@ class BulkActionForm(FlaskForm):
 
     ids = SelectMultipleField(coerce=database_id, validate_choice=False)
     action = SelectField(_l("With the selected registrations"))
+    #: "1": every registration matching the list's filters, not only the ticked ones.
+    all_matching = HiddenField()
+    #: How many matched when the organizer chose "all matching": a different count now refuses the action.
+    matching = HiddenField()
     submit = SubmitField(_l("Apply"))
 
 

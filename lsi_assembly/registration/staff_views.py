@@ -126,8 +126,11 @@ def index():
                        max_per_page=PER_PAGE, error_out=False)
     bulk = BulkActionForm()
     bulk.action.choices = options(Decision.choices())
+    # ?select=page ticks every box on the page, ?select=all every registration matching the filters:
+    # both work without JavaScript (with it, a header checkbox ticks the page).
+    selection = request.args.get("select") if request.args.get("select") in ("page", "all") else None
     return render_template("registrations/index.html", event=event, page=page, filters=filters, bulk=bulk,
-                           organizations=_organizations(event), statuses=list(Status),
+                           selection=selection, organizations=_organizations(event), statuses=list(Status),
                            categories=list(Category), unconfirmed=unconfirmed_count(event))
 
 
@@ -198,16 +201,30 @@ def act(participant_id: int, action: str):
 @bp.post("/bulk")
 @allow(Role.ORGANIZER)
 def bulk():
-    """Apply one action to every registration ticked in the list."""
+    """Apply one action to every registration ticked in the list, or to all those matching its filters."""
     event = g.event
-    form = BulkActionForm()
+    # The list offers its actions above and below the table: take the one next to the button pressed.
+    formdata = request.form.copy()
+    chosen = formdata.get(f"action-{formdata.get('apply', 'top')}")
+    if chosen is not None:
+        formdata["action"] = chosen
+    form = BulkActionForm(formdata=formdata)
     form.action.choices = options(Decision.choices())
     back = safe_next(request.form.get("next") or url_for("manage_registrations.index"))
     if not form.validate_on_submit():
         flash(_("Please tick the registrations again: the selection could not be read.") if form.ids.errors
               else _("Please choose an action."), "error")
         return redirect(back)
-    ids = (form.ids.data or [])[:1000]
+    if form.all_matching.data == "1":
+        # The filters come from the form, the search words from the session, as on the list itself.
+        filters = RegistrationFilter.from_args(request.form, q=session_value(current_user.session_key, SEARCH_KEY, ""))
+        ids = [participant.id for participant in db.session.scalars(registrations_query(event, filters))]
+        if str(len(ids)) != form.matching.data:
+            flash(_("The list changed since you selected all of it: nothing was done. Please check the list and "
+                    "select again."), "error")
+            return redirect(back)
+    else:
+        ids = (form.ids.data or [])[:1000]
     participants = list(db.session.scalars(
         sa.select(Participant).where(Participant.event_id == event.id, Participant.id.in_(ids)))) if ids else []
     if not participants:

@@ -132,14 +132,21 @@ class QualityReport:
     objective: float
     #: (rank label, seats) for the histogram: "1", "2", ..., "unranked", "none".
     histogram: list[tuple[str, int]]
-    #: The participants who got the least of what they wanted: (participant, cost, their seats).
-    worst_off: list[tuple[Participant, float, list[WorkshopRun]]]
+    #: The participants who got the least of what they wanted: (participant, ranks obtained per attended
+    #: slot (a rank, 0 for a workshop they did not rank, None for no workshop), their seats).
+    worst_off: list[tuple[Participant, list[int | None], list[WorkshopRun]]]
     #: (run, seats taken) for each run, in programme order.
     fill: list[tuple[WorkshopRun, int]]
-    #: (organization name, people, average cost), best first.
-    organizations: list[tuple[str, int, float]]
+    #: (organization name, people, people who got their first choice, people without a workshop in a slot),
+    #: best served first.
+    organizations: list[tuple[str, int, int, int]]
     #: Runs holding more people than their seats (only by hand or from data changed outside the app).
     over_capacity: list[WorkshopRun]
+    #: People who ranked workshops, and those of them who got their first choice.
+    ranked_people: int = 0
+    first_choice_people: int = 0
+    #: People without a workshop in at least one slot they attend.
+    people_missing_a_slot: int = 0
 
 
 def quality_report(event: Event, worst: int = 10) -> QualityReport | None:
@@ -160,34 +167,46 @@ def quality_report(event: Event, worst: int = 10) -> QualityReport | None:
         sa.select(Participant.id, Organization.name).join(Organization, Participant.organization_id == Organization.id)
         .where(Participant.event_id == event.id, Participant.status == Status.CONFIRMED)).all())
     costs = []
+    first_choice, missing, ranks_of = set(), set(), {}
     for participant in instance.participants:
         taken = {instance.runs_by_id[r].slot: instance.runs_by_id[r] for r in assignments[participant.id]}
         cost = sum(instance.cost(participant, taken.get(slot)) for slot in participant.slots)
         costs.append((cost, participant.id))
+        ranks_of[participant.id] = [instance.rank(participant, taken[slot]) or 0 if slot in taken else None
+                                    for slot in participant.slots]
+        if participant.preferences and 1 in ranks_of[participant.id]:
+            first_choice.add(participant.id)
+        if len(taken) < len(participant.slots):
+            missing.add(participant.id)
     costs.sort(key=lambda item: (-item[0], item[1]))
     ranked = [(label, count) for label, count in stats["ranks"].items()]
     histogram = ranked + [("none", stats["unseated"])]
     organizations = defaultdict(list)
-    for cost, participant_id in costs:
-        if participant_id in organization_of:
-            organizations[organization_of[participant_id]].append(cost)
+    for participant in instance.participants:
+        if participant.id in organization_of:
+            organizations[organization_of[participant.id]].append(participant.id)
     worst_ids = [participant_id for _cost, participant_id in costs[:worst]]
     worst_people = {p.id: p for p in db.session.scalars(sa.select(Participant).where(Participant.id.in_(worst_ids)))}
     taken_per_run = defaultdict(int)
     for run_ids in assignments.values():
         for run_id in run_ids:
             taken_per_run[run_id] += 1
+    by_organization = [(name, len(ids), len(first_choice.intersection(ids)), len(missing.intersection(ids)))
+                       for name, ids in organizations.items()]
     return QualityReport(
         stats=stats,
         objective=objective_of(instance, assignments),
         histogram=histogram,
-        worst_off=[(worst_people[pid], cost, [runs_by_id[r] for r in assignments[pid]])
-                   for cost, pid in costs[:worst]],
+        worst_off=[(worst_people[pid], ranks_of[pid], [runs_by_id[r] for r in assignments[pid]])
+                   for _cost, pid in costs[:worst]],
         fill=[(run, taken_per_run[run.id]) for run in sorted(
             runs, key=lambda run: (run.slot.day_id, run.slot.starts_at, run.room.name))],
-        organizations=sorted(((name, len(c), round(sum(c) / len(c), 1)) for name, c in organizations.items()),
-                             key=lambda row: (row[2], row[0])),
+        # The organizations whose people are worst served first: most without a workshop, fewest first choices.
+        organizations=sorted(by_organization, key=lambda row: (-row[3] / row[1], row[2] / row[1], row[0])),
         over_capacity=[run for run in runs if taken_per_run[run.id] > run.capacity],
+        ranked_people=sum(1 for participant in instance.participants if participant.preferences),
+        first_choice_people=len(first_choice),
+        people_missing_a_slot=len(missing),
     )
 
 

@@ -320,8 +320,57 @@
     update();
   }
 
+
+  // A back-office table wider than a phone scrolls inside its own box, never the whole page. The
+  // templates give most tables that box; this gives it to the others: focusable, so the keyboard can
+  // scroll it, and named after the table's caption or the heading above it.
+  function scrollWideTables() {
+    document.querySelectorAll(".backoffice main table").forEach(function (table) {
+      var box = table.parentElement;
+      if (box.classList.contains("table-scroll")) {
+        if (!box.hasAttribute("tabindex")) { box.setAttribute("tabindex", "0"); }
+        if (!box.hasAttribute("role")) { box.setAttribute("role", "region"); }
+        if (box.hasAttribute("aria-label") || box.hasAttribute("aria-labelledby")) { return; }
+      } else {
+        box = document.createElement("div");
+        box.className = "table-scroll";
+        box.setAttribute("role", "region");
+        box.setAttribute("tabindex", "0");
+        table.parentNode.insertBefore(box, table);
+        box.appendChild(table);
+      }
+      var caption = table.querySelector("caption");
+      var name = caption ? caption.textContent : "";
+      if (!name) {
+        var section = box.closest("section, main");
+        var heading = section && section.querySelector("h1, h2, h3");
+        name = heading ? heading.textContent : document.title;
+      }
+      box.setAttribute("aria-label", name.trim());
+    });
+  }
+
+  // A header checkbox (shown only with JavaScript) ticks or clears every box of its column on the page.
+  function selectAllOnPage(master) {
+    var boxes = master.form ? master.form.querySelectorAll("input[type=checkbox][name='" + master.dataset.selectAll + "']")
+      : document.querySelectorAll("input[type=checkbox][name='" + master.dataset.selectAll + "']");
+    function sync() {
+      var ticked = Array.prototype.filter.call(boxes, function (box) { return box.checked; }).length;
+      master.checked = ticked > 0 && ticked === boxes.length;
+      master.indeterminate = ticked > 0 && ticked < boxes.length;
+    }
+    master.hidden = false;
+    master.addEventListener("change", function () {
+      boxes.forEach(function (box) { box.checked = master.checked; });
+    });
+    boxes.forEach(function (box) { box.addEventListener("change", sync); });
+    sync();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-required-for]").forEach(requiredForCategory);
+    scrollWideTables();
+    document.querySelectorAll("input[data-select-all]").forEach(selectAllOnPage);
     document.querySelectorAll("[data-status-url]").forEach(liveQuorum);
     focusErrorSummary();
     document.querySelectorAll("form[data-busy]").forEach(showBusyStatus);

@@ -128,3 +128,28 @@ def test_assigning_again_after_publishing_needs_a_confirmation(client, seating):
     assert _seats() == before
     done = client.post("/manage/programme/assign", data={"csrf_token": token, "confirm": "y"}, follow_redirects=True)
     assert "proven the best possible" in done.get_data(as_text=True)
+
+
+def test_the_report_speaks_of_people_and_comes_before_publishing(client, seating):
+    event, runs, people, waiting = seating
+    run_assignment(event)
+    db.session.commit()
+    report = quality_report(event)
+    # Day 2 has 2 seats for 4 people: two people are without a workshop in a slot they attend.
+    assert report.people_missing_a_slot == 2
+    assert report.ranked_people == len(people)
+    assert 0 < report.first_choice_people <= report.ranked_people
+    assert sum(row[3] for row in report.organizations) <= report.people_missing_a_slot
+    for _person, ranks, seats in report.worst_off:
+        assert ranks.count(None) == 2 - len(seats)  # "no workshop" once per slot without a seat
+
+    sign_in(client, Role.ORGANIZER)
+    html = client.get("/manage/programme/assignment").get_data(as_text=True)
+    assert "cost" not in html.lower()
+    assert f"{report.first_choice_people}</span> people got their first choice" in html.replace(
+        "person got", "people got")
+    assert "2</span> people without a workshop in a slot they attend" in html
+    assert "no workshop" in html
+    # The report first, publishing after it.
+    assert html.index("Seats by rank obtained") < html.index("Who got the least") < html.index(
+        "Publish the seats") < html.index("/manage/programme/publish")

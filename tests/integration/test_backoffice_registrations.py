@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from lsi_assembly.auth.models import Role
 from lsi_assembly.core.audit import AuditEntry
 from lsi_assembly.extensions import db
+from lsi_assembly.registration import staff_views
 from lsi_assembly.registration.models import Category, Participant, Status
 from tests.conftest import body
 from tests.factories import (
@@ -327,3 +328,65 @@ def test_names_sort_as_a_reader_expects_across_alphabets(organizer, event):
     names = _names(organizer.get("/manage/registrations/").get_data(as_text=True))
     assert names == ["Älvsjö, Anna", "Bondarenko, Lilia", "de Vries, Geert", "Ødegaard, Åsa", "Šťastný, Ondřej",
                      "Zola, X"]
+
+
+def test_detail_offers_the_safe_action_first_and_names_records_in_its_history(organizer, event):
+    organization = make_organization(event, name="ACCEM Madrid", country="ES")
+    person = make_participant(event, status=Status.PENDING, organization_id=organization.id, country="UA")
+    html = organizer.get(f"/manage/registrations/{person.id}").get_data(as_text=True)
+    actions = html[html.index('<div class="actions">'):html.index("</div>", html.index('<div class="actions">'))]
+    # Approving (a filled button) comes first; rejecting and cancelling come last, as links to a confirmation page.
+    assert actions.index(">Approve</button>") < actions.index(">Edit</a>") < actions.index("Reject")
+    assert actions.index("Reject") < actions.index("Cancel the registration")
+    assert f'href="/manage/registrations/{person.id}/cancel"' in actions
+    assert 'class="button button-secondary button-destructive"' in actions
+    confirm = organizer.get(f"/manage/registrations/{person.id}/cancel")
+    assert confirm.status_code == 200 and "Back without changing anything" in confirm.get_data(as_text=True)
+    db.session.refresh(person)
+    assert person.status == Status.PENDING
+    history = html[html.index("<h2>History</h2>"):]
+    assert "Organization: <ins>ACCEM Madrid</ins>" in history
+    assert "Event: <ins>LSI General Assembly 2027</ins>" in history
+    assert "Country: <ins>Ukraine</ins>" in history
+    assert f"<ins>{organization.id}</ins>" not in history
+
+
+def test_bulk_action_chosen_below_the_table_applies_to_the_ticked_registrations(organizer, event, mailbox):
+    people = [make_participant(event, email=f"p{i}@example.org", status=Status.PENDING) for i in range(2)]
+    token = csrf_token(organizer, "/manage/registrations/")
+    organizer.post("/manage/registrations/bulk", data={
+        "csrf_token": token, "action-top": "reject", "action-bottom": "approve", "apply": "bottom",
+        "ids": [str(people[0].id)]})
+    db.session.expire_all()
+    assert [db.session.get(Participant, p.id).status for p in people] == ["confirmed", "pending"]
+
+
+def test_select_all_matching_applies_to_every_page_and_refuses_a_changed_list(organizer, event, mailbox, monkeypatch):
+    monkeypatch.setattr(staff_views, "PER_PAGE", 2)
+    pending = [make_participant(event, email=f"p{i}@example.org", status=Status.PENDING) for i in range(3)]
+    confirmed = make_participant(event, email="c@example.org", status=Status.CONFIRMED)
+
+    html = organizer.get("/manage/registrations/?status=pending").get_data(as_text=True)
+    assert "Select all 3 matching" in html and "Select all on this page" in html
+    assert html.count('name="action-top"') == 1 and html.count('name="action-bottom"') == 1
+    html = organizer.get("/manage/registrations/?status=pending&select=all").get_data(as_text=True)
+    assert "All 3 registrations matching this list are selected, on every page." in html
+    assert '<input type="hidden" name="matching" value="3">' in html
+    assert html.count("checked>") >= 2  # the boxes of the page are ticked
+
+    token = csrf_token(organizer, "/manage/registrations/")
+    # The list changed (one more matches than when selected): nothing is done.
+    make_participant(event, email="late@example.org", status=Status.PENDING)
+    refused = organizer.post("/manage/registrations/bulk", data={
+        "csrf_token": token, "all_matching": "1", "matching": "3", "status": "pending", "action-top": "approve",
+        "apply": "top"}, follow_redirects=True)
+    assert "The list changed since you selected all of it" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).where(Participant.status == Status.CONFIRMED)) == 1
+
+    organizer.post("/manage/registrations/bulk", data={
+        "csrf_token": token, "all_matching": "1", "matching": "4", "status": "pending", "action-top": "approve",
+        "apply": "top"})
+    db.session.expire_all()
+    statuses = set(db.session.scalars(sa.select(Participant.status).where(Participant.id != confirmed.id)))
+    assert statuses == {Status.CONFIRMED} and len(pending) == 3
