@@ -28,6 +28,7 @@ from lsi_assembly.core import calendar as core_calendar
 from lsi_assembly.core.calendar import CalendarEntry
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.links import external_url
+from lsi_assembly.core.localized import localized
 from lsi_assembly.core.locking import lock as lock_rows
 from lsi_assembly.core.mail import queue_mail, recently_sent
 from lsi_assembly.core.pdf import qr_png
@@ -339,11 +340,11 @@ def calendar_file(public_event: PublicEvent) -> bytes:
     """The public event as an iCalendar file (times in UTC), for the ticket page and the ticket e-mail."""
     return core_calendar.calendar_file([CalendarEntry(
         uid=f"public-{public_event.id}@lsi-assembly",
-        summary=public_event.title,
+        summary=localized(public_event, "title"),
         starts_at=public_event.starts_at.astimezone(timezone.utc),
         ends_at=public_event.ends_at.astimezone(timezone.utc),
-        location=public_event.venue,
-        description=public_event.description,
+        location=localized(public_event, "venue") or None,
+        description=localized(public_event, "description") or None,
     )])
 
 
