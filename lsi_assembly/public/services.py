@@ -241,7 +241,7 @@ def _give_seat(attendee: PublicAttendee, now: datetime) -> None:
     _mail(attendee, "public_ticket", ticket_link=link("public.ticket", attendee),
           cancel_link=link("public.cancel", attendee),
           attachments=[("ticket.png", "image/png", qr_png(attendee.ticket_code, scale=8)),
-                       ("public-event.ics", "text/calendar", calendar_file(attendee.public_event))])
+                       ("public-event.ics", "text/calendar", calendar_file(attendee.public_event, attendee.locale))])
 
 
 def claim(attendee: PublicAttendee, now: datetime | None = None) -> PublicAttendee:
@@ -336,15 +336,16 @@ def ticket_svg(code: str) -> str:
     return segno.make(code, error="m", micro=False).svg_inline(scale=6, border=4, title=None)
 
 
-def calendar_file(public_event: PublicEvent) -> bytes:
-    """The public event as an iCalendar file (times in UTC), for the ticket page and the ticket e-mail."""
+def calendar_file(public_event: PublicEvent, language: str | None = None) -> bytes:
+    """The public event as an iCalendar file (times in UTC), for the ticket page and the ticket e-mail;
+    its title, venue and description in ``language`` (the current one by default), else in the other."""
     return core_calendar.calendar_file([CalendarEntry(
         uid=f"public-{public_event.id}@lsi-assembly",
-        summary=localized(public_event, "title"),
+        summary=localized(public_event, "title", language),
         starts_at=public_event.starts_at.astimezone(timezone.utc),
         ends_at=public_event.ends_at.astimezone(timezone.utc),
-        location=localized(public_event, "venue") or None,
-        description=localized(public_event, "description") or None,
+        location=localized(public_event, "venue", language) or None,
+        description=localized(public_event, "description", language) or None,
     )])
 
 
