@@ -107,8 +107,8 @@ def _content(participant: Participant, days: list[date], event: Event) -> dict:
         "name": unicodedata.normalize("NFC", participant.full_name),
         "organization": None if participant.badge_hide_organization else participant.organization_label,
         "days": [day.isoformat() for day in days],
-        "event_name": event.name,
-        "event_place": ", ".join(filter(None, (event.venue, event.city))),
+        "event_name": localized(event, "name", "en"),
+        "event_place": ", ".join(filter(None, (localized(event, "venue", "en"), event.city))),
         # French certificates print these (each falls back to the English text when the French is empty).
         "event_name_fr": localized(event, "name", "fr"),
         "event_place_fr": ", ".join(filter(None, (localized(event, "venue", "fr"), event.city))),

@@ -20,6 +20,7 @@ from tests.factories import make_event, make_participant, post_form, sign_in
 from tests.integration.test_certificates import check_in, render
 from tests.integration.test_european_pages import page
 from tests.integration.test_public import csrf, make_public_event, register, token
+from tests.integration.test_voting_cards import ga, pages_text, print_cards  # noqa: F401 (ga: a fixture)
 
 NAME_FR = "Assemblée générale de La Strada International 2027"
 
@@ -184,3 +185,12 @@ def test_bad_french_texts_are_refused_and_change_nothing(client):
     db.session.commit()
     french = page(client, "/programme", "fr")
     assert "&lt;b&gt;Foyers&lt;/b&gt;" in french and "<b>Foyers</b>" not in french
+
+
+def test_french_voting_cards_print_the_french_event_name(runner, tmp_path, ga):
+    ga.event.name_fr = "Assemblée de test"
+    db.session.commit()
+    french = pages_text(print_cards(runner, tmp_path, "--language", "fr", name="fr.pdf"))
+    assert all("Assemblée de test" in text and "LSI General Assembly" not in text for text in french)
+    english = pages_text(print_cards(runner, tmp_path, "--language", "en", name="en.pdf"))
+    assert all("LSI General Assembly 2027" in text for text in english)
