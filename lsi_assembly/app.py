@@ -34,6 +34,7 @@ from lsi_assembly.core.database import render_migration_item
 from lsi_assembly.core.dates import install_filters
 from lsi_assembly.core.forms import MAX_DATABASE_ID
 from lsi_assembly.core.i18n import current_language, language_choices, select_locale
+from lsi_assembly.core.localized import install_filter as install_localized_filter
 from lsi_assembly.core.locking import Busy, is_busy
 from lsi_assembly.core.log_privacy import PATH_LOGGERS, install_token_filter, token_prefixes
 from lsi_assembly.demo.seed import seed_demo_command
@@ -211,6 +212,8 @@ def _register_template_helpers(app: Flask) -> None:
     # Dates the European way ("24 June 2027", 18:30) in the event's time zone: core.dates.
     install_filters(app.jinja_env)
     app.jinja_env.filters["country_name"] = lambda code: country_name(code, current_language())
+    # The organizers' texts (event name, day labels, titles) in the current language, else the other.
+    install_localized_filter(app.jinja_env)
 
 
 def _security_headers(response):

@@ -18,6 +18,7 @@ from lsi_assembly.assembly.models import VotingCard
 from lsi_assembly.badges.layout import Preset
 from lsi_assembly.core.dates import format_days
 from lsi_assembly.core.i18n import current_language
+from lsi_assembly.core.localized import localized
 from lsi_assembly.core.pdf import join_pdfs, render_pdf
 from lsi_assembly.events.models import Event
 
@@ -43,7 +44,7 @@ def card_text(card: VotingCard, event: Event) -> CardText:
     return CardText(
         code=card.code,
         title=_("Voting card"),
-        event=event.name,
+        event=localized(event, "name"),
         assembly=_("General Assembly · %(dates)s", dates=dates) if dates else _("General Assembly"),
         vote_of=_("Vote of"),
         member=card.organization.name,

@@ -36,6 +36,7 @@ from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.dates import format_clock, format_day, format_days
 from lsi_assembly.core.forms import parse_id
 from lsi_assembly.core.links import external_url
+from lsi_assembly.core.localized import localized
 from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.core.pdf import render_pdf
 from lsi_assembly.core.tokens import DELEGATION_LINK, BadToken, sign, unsign
@@ -348,7 +349,7 @@ def proxy_form_pdf(organization: Organization, locale: str) -> bytes:
     a proxy is given, else a line to fill in by hand."""
     event = organization.event
     proxy = next((p for p in active_proxies(event) if p.giver_id == organization.id), None)
-    place = ", ".join(filter(None, (event.venue, event.city)))
+    place = ", ".join(filter(None, (localized(event, "venue", locale), event.city)))
     with force_locale(locale):
         html = render_template(
             "assembly/proxy_form.html", locale=locale, event=event, giver=organization,

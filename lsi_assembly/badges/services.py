@@ -15,6 +15,7 @@ from lsi_assembly.badges.models import BadgeCode, BadgePreset, BadgePrint
 from lsi_assembly.core.countries import country_name
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.dates import format_day
+from lsi_assembly.core.localized import localized
 from lsi_assembly.core.locking import lock
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
@@ -168,9 +169,11 @@ def badge_content(participant: Participant, code: BadgeCode, locale: str,
         photo_consent=participant.photo_consent,
         code=code.code,
         schedule=[(f"{format_day(run.slot.day.date, 'EEE d MMM', locale)} "
-                   f"{run.slot.starts_at:%H:%M}–{run.slot.ends_at:%H:%M}", run.workshop.title, run.room.name)
+                   f"{run.slot.starts_at:%H:%M}–{run.slot.ends_at:%H:%M}",
+                   localized(run.workshop, "title", locale), run.room.name)
                   for run in schedule],
-        schedule_key=[(f"{run.slot.day.date.isoformat()} {run.slot.starts_at:%H:%M}", run.workshop.title,
+        schedule_key=[(f"{run.slot.day.date.isoformat()} {run.slot.starts_at:%H:%M}",
+                       localized(run.workshop, "title", locale),
                        run.room.name) for run in schedule],
     )
 

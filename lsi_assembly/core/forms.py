@@ -95,6 +95,12 @@ class FiniteDecimalField(DecimalField):
             raise ValueError(self.invalid_value_message)
 
 
+#: The attributes of a field holding French text (the organizers' texts in French): spell-checked as French.
+FRENCH = {"lang": "fr"}
+#: The hint under such a field.
+FRENCH_HINT = _l("Optional. Shown on the French pages; the English text is shown when this is empty.")
+
+
 def text_field(label, max_length, required=False, multiline=False, name=False, **kwargs):
     """A text field that is trimmed, NFC-normalized, length-checked and refuses control characters.
 

@@ -127,8 +127,10 @@ def seed_demo(participant_count: int = 150, today: date | None = None) -> Event 
     event = Event(
         slug=f"ga-{days[0].year}",
         name=f"La Strada International General Assembly {days[0].year}",
+        name_fr=f"Assemblée générale de La Strada International {days[0].year}",
         host="Comité Contre l'Esclavage Moderne (CCEM)",
         venue="Venue to be announced (sample data)",
+        venue_fr="Lieu à annoncer (données d’exemple)",
         city="Paris",
         contact_email="assembly@example.org",
         registration_opens_at=utcnow() - timedelta(days=30),
@@ -137,9 +139,10 @@ def seed_demo(participant_count: int = 150, today: date | None = None) -> Event 
         badge_info="Venue: to be announced (sample data)\nWi-Fi: LSI-Assembly\n"
                    "Emergency in France: 112 · Organizers: +33 1 00 00 00 00 (sample)",
     )
-    event.days = [EventDay(date=days[0], label="General Assembly"),
-                  EventDay(date=days[1], label="Public event and workshops"),
-                  EventDay(date=days[2], label="General Assembly")]
+    event.days = [EventDay(date=days[0], label="General Assembly", label_fr="Assemblée générale"),
+                  EventDay(date=days[1], label="Public event and workshops",
+                           label_fr="Évènement public et ateliers"),
+                  EventDay(date=days[2], label="General Assembly", label_fr="Assemblée générale")]
     db.session.add(event)
     db.session.flush()
 
@@ -256,7 +259,12 @@ def _seed_public_event(event: Event, rng: random.Random) -> None:
         event=event, title="Sport without exploitation: a public evening (sample)",
         description="Athletes, workers' unions and survivors speak about labour exploitation around big "
                     "sporting events. Open to everyone, free of charge. Interpretation English-French.",
-        venue="Venue to be announced (sample data), Paris", capacity=120, no_show_percent=25, is_open=True,
+        venue="Venue to be announced (sample data), Paris",
+        title_fr="Le sport sans exploitation\u00a0: une soirée publique (exemple)",
+        description_fr="Des athlètes, des syndicats et des survivantes et survivants parlent de "
+                       "l’exploitation au travail autour des grands évènements sportifs. Ouvert à toutes "
+                       "et à tous, gratuit. Interprétation anglais-français.",
+        venue_fr="Lieu à annoncer (données d’exemple), Paris", capacity=120, no_show_percent=25, is_open=True,
         starts_at=datetime.combine(day, time(18, 0), local).astimezone(UTC),
         ends_at=datetime.combine(day, time(20, 30), local).astimezone(UTC))
     db.session.add(public_event)
@@ -288,14 +296,31 @@ def _seed_desk_flags(event: Event, rng: random.Random) -> None:
             participant.needs_at_desk = True
 
 
+SAMPLE_DESCRIPTION = "Sample workshop: a description the organizers write."
+SAMPLE_DESCRIPTION_FR = "Atelier d’exemple\u00a0: une description écrite par les organisateurs."
+#: (title, title in French, facilitators, language) of the sample workshops.
 SAMPLE_WORKSHOPS = [
-    ("Labour exploitation at big sporting events", "Suzanne Hoff, Marie Dubois", "English, French interpretation"),
-    ("Supporting survivors: trauma-informed practice", "Anna Nowak", "English"),
-    ("Domestic work and exploitation in private homes", "Jiří Dvořák", "English"),
-    ("Digital recruitment and online exploitation", "Zsófia Kovács-Szőke", "English"),
-    ("Legal remedies and compensation for victims", "François L'Hôpital", "French, English interpretation"),
-    ("Advocacy with the European institutions", "Geert de Vries", "English"),
-    ("Outreach to people in seasonal agriculture", "Ștefania Vlădescu", "English"),
+    ("Labour exploitation at big sporting events",
+     "L’exploitation au travail autour des grands évènements sportifs",
+     "Suzanne Hoff, Marie Dubois", "English, French interpretation"),
+    ("Supporting survivors: trauma-informed practice",
+     "Accompagner les survivantes et survivants\u00a0: une pratique attentive au trauma",
+     "Anna Nowak", "English"),
+    ("Domestic work and exploitation in private homes",
+     "Travail domestique et exploitation chez les particuliers",
+     "Jiří Dvořák", "English"),
+    ("Digital recruitment and online exploitation",
+     "Recrutement numérique et exploitation en ligne",
+     "Zsófia Kovács-Szőke", "English"),
+    ("Legal remedies and compensation for victims",
+     "Recours juridiques et indemnisation des victimes",
+     "François L'Hôpital", "French, English interpretation"),
+    ("Advocacy with the European institutions",
+     "Plaidoyer auprès des institutions européennes",
+     "Geert de Vries", "English"),
+    ("Outreach to people in seasonal agriculture",
+     "Aller vers les travailleuses et travailleurs agricoles saisonniers",
+     "Ștefania Vlădescu", "English"),
 ]
 #: (day index, start, end) of the sample workshop slots.
 SAMPLE_SLOTS = [(0, time(14, 0), time(15, 30)), (0, time(16, 0), time(17, 30)), (1, time(10, 0), time(11, 30)),
@@ -310,9 +335,10 @@ def _seed_programme(event: Event, rng: random.Random) -> None:
                                                ("Annexe", 15, False))]
     slots = [TimeSlot(event_id=event.id, day_id=event.days[day].id, starts_at=start, ends_at=end)
              for day, start, end in SAMPLE_SLOTS]
-    workshops = [Workshop(event_id=event.id, title=title, facilitators=who, language=language,
-                          description="Sample workshop: a description the organizers write.")
-                 for title, who, language in SAMPLE_WORKSHOPS]
+    workshops = [Workshop(event_id=event.id, title=title, title_fr=title_fr, facilitators=who,
+                          language=language, description=SAMPLE_DESCRIPTION,
+                          description_fr=SAMPLE_DESCRIPTION_FR)
+                 for title, title_fr, who, language in SAMPLE_WORKSHOPS]
     db.session.add_all(rooms + slots + workshops)
     db.session.flush()
     plan = [(0, 0, 0), (1, 0, 1), (2, 0, 2), (3, 1, 0), (4, 1, 1), (0, 2, 0), (5, 2, 1), (6, 2, 2), (1, 3, 0),

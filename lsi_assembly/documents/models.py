@@ -47,6 +47,9 @@ class Certificate(db.Model):
     event_name: Mapped[str] = mapped_column(sa.String(200))
     #: The venue and city, as printed.
     event_place: Mapped[str] = mapped_column(sa.String(500))
+    #: The event's name and place in French, as issued (None: French certificates print the English ones).
+    event_name_fr: Mapped[str | None] = mapped_column(sa.String(200))
+    event_place_fr: Mapped[str | None] = mapped_column(sa.String(500))
     event_start: Mapped[date | None]
     event_end: Mapped[date | None]
     signatory: Mapped[str] = mapped_column(sa.String(200))

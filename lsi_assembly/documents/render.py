@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask import render_template
 
 from lsi_assembly.core.dates import format_day, format_days
+from lsi_assembly.core.localized import localized
 from lsi_assembly.core.pdf import PartFailed, join_pdfs, render_numbered_parts, render_pdf, workers
 from lsi_assembly.documents.models import Certificate
 from lsi_assembly.documents.services import grouped, venue_date
@@ -58,8 +59,9 @@ def certificate_text(certificate: Certificate, locale: str, url: str) -> Certifi
         url=url,
         name=certificate.name,
         organization=certificate.organization,
-        event_name=certificate.event_name,
-        place_and_dates=", ".join(filter(None, (certificate.event_place, _dates(certificate, locale)))),
+        event_name=localized(certificate, "event_name", locale),
+        place_and_dates=", ".join(filter(None, (localized(certificate, "event_place", locale),
+                                                _dates(certificate, locale)))),
         days=[format_day(day, "full", locale) for day in certificate.day_dates],
         issued=format_day(venue_date(certificate, certificate.issued_at), "long", locale),
         signatory=certificate.signatory,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from lsi_assembly.checkin.models import CheckIn
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.links import external_url
+from lsi_assembly.core.localized import localized
 from lsi_assembly.documents.models import Certificate
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
@@ -106,8 +107,11 @@ def _content(participant: Participant, days: list[date], event: Event) -> dict:
         "name": unicodedata.normalize("NFC", participant.full_name),
         "organization": None if participant.badge_hide_organization else participant.organization_label,
         "days": [day.isoformat() for day in days],
-        "event_name": event.name,
-        "event_place": ", ".join(filter(None, (event.venue, event.city))),
+        "event_name": localized(event, "name", "en"),
+        "event_place": ", ".join(filter(None, (localized(event, "venue", "en"), event.city))),
+        # French certificates print these (each falls back to the English text when the French is empty).
+        "event_name_fr": localized(event, "name", "fr"),
+        "event_place_fr": ", ".join(filter(None, (localized(event, "venue", "fr"), event.city))),
         "event_start": event.first_day,
         "event_end": event.last_day,
         "signatory": config["CERTIFICATE_SIGNATORY"],

@@ -17,8 +17,11 @@ class Event(db.Model):
     #: Short stable identifier, e.g. ``ga-2027``.
     slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    #: The name in French (None: the English one is shown); read through ``core.localized``.
+    name_fr: Mapped[str | None] = mapped_column(sa.String(200))
     host: Mapped[str | None] = mapped_column(sa.String(200))
     venue: Mapped[str | None] = mapped_column(sa.String(300))
+    venue_fr: Mapped[str | None] = mapped_column(sa.String(300))
     city: Mapped[str] = mapped_column(sa.String(100))
     #: IANA time zone of the venue; dates and times are shown in it.
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Paris")
@@ -79,6 +82,8 @@ class EventDay(db.Model):
     date: Mapped[date]
     #: What happens that day, in the organizers' words (e.g. "Public event").
     label: Mapped[str | None] = mapped_column(sa.String(200))
+    #: The label in French (None: the English one is shown, and the other way round).
+    label_fr: Mapped[str | None] = mapped_column(sa.String(200))
 
     event: Mapped[Event] = relationship(back_populates="days")
 

@@ -16,6 +16,7 @@ from flask import current_app, render_template
 
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.jobs import jobs_folder
+from lsi_assembly.core.localized import localized
 from lsi_assembly.core.pdf import PartFailed, render_numbered_parts, render_pdf, workers
 from lsi_assembly.core.tabular import write_csv, write_xlsx
 from lsi_assembly.events.models import Event
@@ -121,7 +122,8 @@ def list_pdf(table: ListTable, event: Event, *, parallel: bool | None = None,
 
 def fingerprint(table: ListTable, event: Event, locale: str) -> str:
     """A digest of everything a list's PDF shows but its date: the same digest, the same pages."""
-    content = [locale, event.name, event.city, table.kind, table.title, table.columns, table.widths, table.landscape,
+    content = [locale, localized(event, "name", locale), event.city, table.kind, table.title, table.columns,
+               table.widths, table.landscape,
                [(s.title, s.note, s.rows, s.blank_rows, s.new_page, s.columns, s.widths) for s in table.sections],
                table.signatures]
     return hashlib.sha256(json.dumps(content, default=str).encode("utf-8")).hexdigest()

@@ -32,6 +32,7 @@ from lsi_assembly.assembly import services as assembly
 from lsi_assembly.assembly.models import StatutorySession
 from lsi_assembly.core.countries import country_name
 from lsi_assembly.core.dates import format_day
+from lsi_assembly.core.localized import localized
 from lsi_assembly.core.search import fold
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
@@ -199,7 +200,7 @@ def rosters(event: Event, day: EventDay | None, locale: str) -> ListTable:
     for index, run in enumerate(runs):
         note = " · ".join(filter(None, (_slot_text(run), run.room.name, run.workshop.facilitators and _(
             "Facilitators: %(names)s", names=run.workshop.facilitators))))
-        sections.append(Section(run.workshop.title, [
+        sections.append(Section(localized(run.workshop, "title"), [
             [str(number), p.full_name, p.organization_label or "", country_name(p.country, locale), ""]
             for number, p in enumerate(seated[run.id], 1)], note=note, new_page=index > 0))
     return ListTable("rosters", _("Workshop rosters"),
@@ -213,7 +214,8 @@ def doors(event: Event, day: EventDay | None) -> ListTable:
     seated = _seated(runs)
     sections = [Section(f"{run.room.name} · {_slot_text(run)}",
                         [[p.full_name, p.organization_label or ""] for p in seated[run.id]],
-                        note=run.workshop.title, new_page=index > 0) for index, run in enumerate(runs)]
+                        note=localized(run.workshop, "title"), new_page=index > 0)
+                for index, run in enumerate(runs)]
     return ListTable("doors", _("Door lists"), [_("Name"), _("Organization")], sections)
 
 

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from lsi_assembly.core.bots import BotTraps
-from lsi_assembly.core.forms import ValidEmail, options, text_field
+from lsi_assembly.core.forms import FRENCH, FRENCH_HINT, ValidEmail, options, text_field
 from lsi_assembly.core.i18n import language_choices
 from lsi_assembly.core.text import CleanText, strip_filter
 
@@ -57,12 +57,18 @@ class ActionForm(FlaskForm):
 class PublicEventForm(FlaskForm):
     """The organizers' settings of the public event."""
 
-    page_order = ("title", "description", "venue", "date", "starts", "ends", "capacity", "no_show_percent",
+    page_order = ("title", "title_fr", "description", "description_fr", "venue", "venue_fr", "date", "starts",
+                  "ends", "capacity", "no_show_percent",
                   "confirm_hours", "claim_hours", "is_open")
 
     title = text_field(_l("Title"), 200, required=True)
+    title_fr = text_field(_l("Title (French)"), 200, description=FRENCH_HINT, render_kw=FRENCH)
     description = text_field(_l("Description"), 5000, multiline=True, render_kw={"rows": 4})
+    description_fr = text_field(_l("Description (French)"), 5000, multiline=True, description=FRENCH_HINT,
+                                render_kw={**FRENCH, "rows": 4})
     venue = text_field(_l("Venue"), 300, render_kw={"autocomplete": "street-address"})
+    venue_fr = text_field(_l("Venue (French)"), 300, description=FRENCH_HINT,
+                          render_kw={**FRENCH, "autocomplete": "off"})
     date = DateField(_l("Date"), validators=[InputRequired(_l("Please give the date."))])
     starts = TimeField(_l("Starts at"), validators=[InputRequired(_l("Please give the time."))])
     ends = TimeField(_l("Ends at"), validators=[InputRequired(_l("Please give the time."))])

@@ -52,6 +52,8 @@ ACTIVE = (AttendeeStatus.UNCONFIRMED, AttendeeStatus.CONFIRMED, AttendeeStatus.W
 
 @audit("public_event", labels={
     "event_id": _l("Event"), "title": _l("Title"), "description": _l("Description"), "venue": _l("Venue"),
+    "title_fr": _l("Title (French)"), "description_fr": _l("Description (French)"),
+    "venue_fr": _l("Venue (French)"),
     "starts_at": _l("Starts at"), "ends_at": _l("Ends at"), "capacity": _l("Seats"),
     "no_show_percent": _l("Expected no-shows (percent)"), "is_open": _l("Registration is open"),
     "confirm_hours": _l("Hours to confirm the e-mail address"),
@@ -71,6 +73,10 @@ class PublicEvent(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str | None] = mapped_column(sa.Text)
     venue: Mapped[str | None] = mapped_column(sa.String(300))
+    #: The same texts in French (None: the English one is shown); read through ``core.localized``.
+    title_fr: Mapped[str | None] = mapped_column(sa.String(200))
+    description_fr: Mapped[str | None] = mapped_column(sa.Text)
+    venue_fr: Mapped[str | None] = mapped_column(sa.String(300))
     #: When it starts and ends (UTC; shown in the event's time zone).
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]

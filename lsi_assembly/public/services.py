@@ -28,6 +28,7 @@ from lsi_assembly.core import calendar as core_calendar
 from lsi_assembly.core.calendar import CalendarEntry
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.links import external_url
+from lsi_assembly.core.localized import localized
 from lsi_assembly.core.locking import lock as lock_rows
 from lsi_assembly.core.mail import queue_mail, recently_sent
 from lsi_assembly.core.pdf import qr_png
@@ -240,7 +241,7 @@ def _give_seat(attendee: PublicAttendee, now: datetime) -> None:
     _mail(attendee, "public_ticket", ticket_link=link("public.ticket", attendee),
           cancel_link=link("public.cancel", attendee),
           attachments=[("ticket.png", "image/png", qr_png(attendee.ticket_code, scale=8)),
-                       ("public-event.ics", "text/calendar", calendar_file(attendee.public_event))])
+                       ("public-event.ics", "text/calendar", calendar_file(attendee.public_event, attendee.locale))])
 
 
 def claim(attendee: PublicAttendee, now: datetime | None = None) -> PublicAttendee:
@@ -335,15 +336,16 @@ def ticket_svg(code: str) -> str:
     return segno.make(code, error="m", micro=False).svg_inline(scale=6, border=4, title=None)
 
 
-def calendar_file(public_event: PublicEvent) -> bytes:
-    """The public event as an iCalendar file (times in UTC), for the ticket page and the ticket e-mail."""
+def calendar_file(public_event: PublicEvent, language: str | None = None) -> bytes:
+    """The public event as an iCalendar file (times in UTC), for the ticket page and the ticket e-mail;
+    its title, venue and description in ``language`` (the current one by default), else in the other."""
     return core_calendar.calendar_file([CalendarEntry(
         uid=f"public-{public_event.id}@lsi-assembly",
-        summary=public_event.title,
+        summary=localized(public_event, "title", language),
         starts_at=public_event.starts_at.astimezone(timezone.utc),
         ends_at=public_event.ends_at.astimezone(timezone.utc),
-        location=public_event.venue,
-        description=public_event.description,
+        location=localized(public_event, "venue", language) or None,
+        description=localized(public_event, "description", language) or None,
     )])
 
 

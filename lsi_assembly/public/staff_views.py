@@ -62,6 +62,7 @@ def index():
             form.starts.data = datetime(2000, 1, 1, *DEFAULT_START).time()
             form.ends.data = datetime(2000, 1, 1, *DEFAULT_END).time()
             form.venue.data = event.venue
+            form.venue_fr.data = event.venue_fr
     if form.validate_on_submit():
         if public_event is None:
             public_event = PublicEvent(event=event)
@@ -70,6 +71,8 @@ def index():
             services.lock(public_event)
         for name in ("title", "description", "venue", "capacity", "confirm_hours", "claim_hours", "is_open"):
             setattr(public_event, name, getattr(form, name).data)
+        for name in ("title_fr", "description_fr", "venue_fr"):  # empty: the English text is shown
+            setattr(public_event, name, getattr(form, name).data or None)
         public_event.no_show_percent = form.no_show_percent.data or 0
         public_event.starts_at = _utc(event, form.date.data, form.starts.data)
         public_event.ends_at = _utc(event, form.date.data, form.ends.data)

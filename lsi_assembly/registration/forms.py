@@ -21,6 +21,7 @@ from lsi_assembly.core.bots import BotTraps
 from lsi_assembly.core.countries import country_names
 from lsi_assembly.core.dates import format_day
 from lsi_assembly.core.forms import MultiCheckboxField, ValidEmail, database_id, optional_id, options, text_field
+from lsi_assembly.core.localized import localized
 from lsi_assembly.core.text import CleanText, strip_filter
 from lsi_assembly.registration.fields import (
     FIELDS,
@@ -95,7 +96,7 @@ class ParticipantDetailsForm(FlaskForm):
         self.country.choices = options([("", _l("Choose a country")), *country_names(locale).items()])
         days = event.days if event is not None else []
         self.days.choices = options(
-            (day.id, format_day(day.date, "full") + (f" – {day.label}" if day.label else ""))
+            (day.id, " – ".join(filter(None, (format_day(day.date, "full"), localized(day, "label")))))
             for day in days
         )
         self._event = event

@@ -19,6 +19,7 @@ from lsi_assembly.core import calendar as core_calendar
 from lsi_assembly.core.calendar import CalendarEntry
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.links import external_url
+from lsi_assembly.core.localized import localized
 from lsi_assembly.core.locking import lock
 from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.events.models import Event
@@ -284,9 +285,9 @@ def calendar_file(participant: Participant, runs: list[WorkshopRun]) -> bytes:
     zone = ZoneInfo(event.timezone)
     return core_calendar.calendar_file((CalendarEntry(
         uid=f"run-{run.id}-participant-{participant.id}@lsi-assembly",
-        summary=run.workshop.title,
+        summary=localized(run.workshop, "title"),
         starts_at=datetime.combine(run.slot.day.date, run.slot.starts_at, tzinfo=zone),
         ends_at=datetime.combine(run.slot.day.date, run.slot.ends_at, tzinfo=zone),
-        location=run.room.name + (f", {event.venue}" if event.venue else ""),
+        location=run.room.name + (f", {venue}" if (venue := localized(event, "venue")) else ""),
         description=run.workshop.facilitators or None,
-    ) for run in runs), name=event.name)
+    ) for run in runs), name=localized(event, "name"))

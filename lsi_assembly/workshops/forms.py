@@ -7,7 +7,8 @@ from wtforms import BooleanField, IntegerField, SelectField, SubmitField, TimeFi
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from lsi_assembly.core.dates import format_day
-from lsi_assembly.core.forms import BoundedFieldList, optional_id, options, text_field
+from lsi_assembly.core.forms import FRENCH, FRENCH_HINT, BoundedFieldList, optional_id, options, text_field
+from lsi_assembly.core.localized import localized
 
 #: Most workshops the organizers may let each person rank.
 MAX_PREFERENCES = 20
@@ -51,9 +52,12 @@ class RoomForm(FlaskForm):
 class WorkshopForm(FlaskForm):
     """What a workshop is about and who leads it."""
 
-    page_order = ("title", "description", "facilitators", "language")
+    page_order = ("title", "title_fr", "description", "description_fr", "facilitators", "language")
     title = text_field(_l("Title"), 200, required=True)
+    title_fr = text_field(_l("Title (French)"), 200, description=FRENCH_HINT, render_kw=FRENCH)
     description = text_field(_l("Description"), 3000, multiline=True)
+    description_fr = text_field(_l("Description (French)"), 3000, multiline=True, description=FRENCH_HINT,
+                                render_kw=FRENCH)
     facilitators = text_field(_l("Facilitators"), 300)
     language = text_field(_l("Language"), 100, description=_l("E.g. English, with French interpretation."))
     submit = SubmitField(_l("Save the workshop"))
@@ -100,7 +104,7 @@ class RankingForm(FlaskForm):
             self.ranks.pop_entry()
         while len(self.ranks) < places:
             self.ranks.append_entry()
-        choices = options([("", _l("No choice")), *((w.id, w.title) for w in workshops)])
+        choices = options([("", _l("No choice")), *((w.id, localized(w, "title")) for w in workshops)])
         for number, entry in enumerate(self.ranks, start=1):
             entry.choices = choices
             entry.label.text = _l("Choice %(rank)d", rank=number)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 
 from lsi_assembly.core.dates import format_day
+from lsi_assembly.core.localized import localized
 from lsi_assembly.workshops.models import TimeSlot, WorkshopRun
 
 
@@ -13,4 +14,4 @@ def slot_label(slot: TimeSlot) -> str:
 
 def run_label(run: WorkshopRun) -> str:
     """E.g. "Safe shelters – Salle Jaurès"."""
-    return f"{run.workshop.title} – {run.room.name}"
+    return f"{localized(run.workshop, 'title')} – {run.room.name}"

@@ -57,6 +57,9 @@ class Workshop(db.Model):
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str | None] = mapped_column(sa.Text)
+    #: The title and description in French (None: the English ones are shown); see ``core.localized``.
+    title_fr: Mapped[str | None] = mapped_column(sa.String(200))
+    description_fr: Mapped[str | None] = mapped_column(sa.Text)
     facilitators: Mapped[str | None] = mapped_column(sa.String(300))
     #: Language(s) it is held in, in the organizers' words (e.g. "English, French interpretation").
     language: Mapped[str | None] = mapped_column(sa.String(100))

@@ -98,6 +98,8 @@ def new_workshop():
     form = WorkshopForm()
     if form.validate_on_submit():
         workshop = Workshop(event_id=event.id, title=form.title.data, description=form.description.data,
+                            title_fr=form.title_fr.data or None,
+                            description_fr=form.description_fr.data or None,
                             facilitators=form.facilitators.data, language=form.language.data)
         db.session.add(workshop)
         db.session.commit()
@@ -122,6 +124,8 @@ def workshop(workshop_id: int):
     if form.validate_on_submit():
         for name in ("title", "description", "facilitators", "language"):
             setattr(workshop, name, getattr(form, name).data)
+        for name in ("title_fr", "description_fr"):  # empty: the English text is shown
+            setattr(workshop, name, getattr(form, name).data or None)
         db.session.commit()
         flash(_("The workshop is saved."), "success")
         return redirect(url_for("manage_programme.workshop", workshop_id=workshop.id))
