@@ -18,6 +18,7 @@ from lsi_assembly.badges.layout import Preset
 from lsi_assembly.badges.logo import logo_url
 from lsi_assembly.badges.render import BAND_WORDS, Branding, prepare, render_badges
 from lsi_assembly.badges.services import BadgeContent
+from lsi_assembly.core.countries import country_name
 from lsi_assembly.events.models import Event
 
 #: Pixels a millimetre of the preview (about 200 dpi: sharp on a phone, small to send).
@@ -27,10 +28,10 @@ _LOCK = threading.Lock()
 CACHE_SIZE = 32
 
 
-def sample_content() -> BadgeContent:
+def sample_content(locale: str) -> BadgeContent:
     return BadgeContent(participant_id=0, name="Марија Стојановска", full_name=None,
                         organization=_("La Strada International (sample)"), country_code="MK",
-                        country=_("North Macedonia"), languages="English, Macedonian", category="delegate",
+                        country=country_name("MK", locale), languages="English, Macedonian", category="delegate",
                         photo_consent=False, code="0" * 26, latin_name="Marija Stojanovska")
 
 
@@ -45,7 +46,7 @@ def preview_png(event: Event, preset: Preset, locale: str) -> bytes:
             return _CACHE[key]
     single = Preset("preview", "preview", preset.badge_width, preset.badge_height,
                     preset.badge_width, preset.badge_height)
-    placed = prepare([sample_content()], single, with_back=False, info=None)
+    placed = prepare([sample_content(locale)], single, with_back=False, info=None)
     pdf = render_badges(placed, single, category_labels={k: str(v) for k, v in BAND_WORDS.items()},
                         branding=Branding(event.name, logo), parallel=False)
     document = pypdfium2.PdfDocument(pdf)
