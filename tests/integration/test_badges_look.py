@@ -190,3 +190,9 @@ def test_sign_in_sheets_go_by_family_name_first_with_rows_to_sign(runner, tmp_pa
                                                                                          "ÖZTÜRK,")})
         assert len(tops) == 3
         assert all((b - a) / PT_PER_MM >= 10 for a, b in zip(tops, tops[1:], strict=False))
+
+
+def test_the_registration_form_offers_the_latin_line_with_its_hint(client):
+    make_event()
+    page = client.get("/register").get_data(as_text=True)
+    assert 'name="latin_name"' in page and "Only if your name is not in Latin letters" in page
