@@ -5,6 +5,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
@@ -84,3 +85,25 @@ class InfoForm(FlaskForm):
     badge_info = text_field(_l("Practical information"), 1000, multiline=True,
                             description=_l("Venue, Wi-Fi, emergency numbers: a few short lines."))
     submit = SubmitField(_l("Save"))
+
+
+class LogoForm(FlaskForm):
+    """The organizers' logo on the badges (checked by content in ``badges.logo``)."""
+
+    logo = FileField(_l("Logo (PNG or SVG, at most 1 MB)"),
+                     validators=[FileRequired(_l("Please choose a file."))],
+                     render_kw={"accept": "image/png,image/svg+xml"})
+    submit = SubmitField(_l("Upload the logo"))
+
+
+class PreviewForm(FlaskForm):
+    """Which badge size the preview shows (a GET form: no CSRF needed, nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    preview = SelectField(_l("Badge size"))
+
+    def __init__(self, *args, presets=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.preview.choices = options((name, preset.label) for name, preset in (presets or {}).items())

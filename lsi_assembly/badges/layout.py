@@ -8,6 +8,7 @@ the HTML; the template sets ``white-space: nowrap`` so the lines are exactly the
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -135,7 +136,12 @@ class BadgeBoxes:
     """The parts of one badge, relative to its top-left corner."""
 
     band: Box
+    #: The organizers' logo and, beside it, the event's name.
+    logo: Box
+    event: Box
     name: Box
+    #: The name in Latin letters, for a name in another script.
+    latin: Box
     full_name: Box
     organization: Box
     details: Box
@@ -145,29 +151,67 @@ class BadgeBoxes:
 
 
 def badge_boxes(width: float, height: float) -> BadgeBoxes:
-    """Place the parts of a badge of ``width`` x ``height`` mm (portrait or landscape)."""
+    """Place the parts of a badge of ``width`` x ``height`` mm (portrait or landscape).
+
+    From the top: the category band, the logo and the event's name, the name (the largest type), its
+    Latin line, the full name, the organization and the details, stacked without gaps; the QR code at
+    the bottom right and the "no photos" marker at the bottom left, inside the padding.
+    """
     pad = round(max(3.0, 0.055 * min(width, height)), 2)
     if height > width:  # portrait: text across the whole width, the QR code bottom right
         band = Box(0, 0, width, height * 0.085)
         qr_size = min(width * 0.34, height * 0.24)
-        text_width = width - 2 * pad
-        name = Box(pad, band.bottom + pad, text_width, height * 0.22)
-        full_name = Box(pad, name.bottom + 1, text_width, height * 0.055)
-        organization = Box(pad, full_name.bottom + 1, text_width, height * 0.11)
-        details = Box(pad, organization.bottom + 1, text_width, height * 0.1)
-        qr = Box(width - pad - qr_size, height - pad - qr_size, qr_size, qr_size)
-        photo_marker = Box(pad, height - pad - qr_size * 0.4, width - 3 * pad - qr_size, qr_size * 0.4)
-    else:  # landscape: text on the left, the QR code on the right
-        band = Box(0, 0, width, height * 0.15)
+        gap = pad * 0.6
+        header_height = height * 0.07
+        shares = (0.22, 0.05, 0.045, 0.11, 0.08)  # name, Latin line, full name, organization, details
+        marker_height = min(qr_size * 0.4, height * 0.07)
+        marker_width = width - 3 * pad - qr_size
+    else:  # landscape: the QR code on the right, beside the lower lines
+        band = Box(0, 0, width, height * 0.13)
         qr_size = min(height * 0.42, width * 0.3)
-        text_width = width - 3 * pad - qr_size
-        name = Box(pad, band.bottom + pad * 0.8, text_width, height * 0.3)
-        full_name = Box(pad, name.bottom, text_width, height * 0.085)
-        organization = Box(pad, full_name.bottom + 0.5, text_width, height * 0.16)
-        details = Box(pad, organization.bottom + 0.5, text_width, height * 0.09)
-        qr = Box(width - pad - qr_size, height - pad - qr_size, qr_size, qr_size)
-        photo_marker = Box(pad, height - pad - height * 0.085, text_width, height * 0.085)
-    return BadgeBoxes(band, name, full_name, organization, details, qr, photo_marker, pad)
+        gap = pad * 0.35
+        header_height = height * 0.09
+        shares = (0.24, 0.07, 0.065, 0.12, 0.075)
+        marker_height = height * 0.085
+        marker_width = width - 3 * pad - qr_size
+    qr = Box(width - pad - qr_size, height - pad - qr_size, qr_size, qr_size)
+    top = band.bottom + gap
+    logo = Box(pad, top, min(header_height * 2.5, (width - 2 * pad) * 0.3), header_height)
+    event = Box(logo.right + pad * 0.6, top, width - pad - logo.right - pad * 0.6, header_height)
+    top = event.bottom + gap
+    photo_marker = Box(pad, height - pad - marker_height, marker_width, marker_height)
+    # The lines share what is left above the marker (a small badge shrinks them all alike).
+    room = photo_marker.y - 0.3 - top - 0.5 * (len(shares) - 1)
+    scale = min(1.0, room / (height * sum(shares)))
+    parts = []
+    for share in shares:
+        box_height = height * share * scale
+        # A line clear of the QR code may use the whole width; the others stop before it.
+        text_width = width - 2 * pad if top + box_height <= qr.y else width - 3 * pad - qr_size
+        parts.append(Box(pad, top, text_width, box_height))
+        top += box_height + 0.5
+    name, latin, full_name, organization, details = parts
+    return BadgeBoxes(band, logo, event, name, latin, full_name, organization, details, qr, photo_marker, pad)
+
+
+#: A short name of the usual length: every name as short as this prints at a badge's one name size.
+REFERENCE_NAME = "Aigerim Nowak"
+#: The largest name size on any badge.
+NAME_CAP_PT = 48.0
+
+
+def name_size(box: Box) -> float:
+    """The one size of the names on a badge whose name box is ``box``.
+
+    Every name that fits at this size (one line, or two where the box holds two) is printed at it;
+    only longer names shrink. Tall boxes take two lines of the largest size the height allows (given
+    name above family name); shallow ones the size at which a usual short name fills one line.
+    """
+    two_lines = box.height / (2 * LINE_HEIGHT * MM_PER_PT)
+    one_line = box.height / (LINE_HEIGHT * MM_PER_PT)
+    reference = box.width * SAFETY / metrics(bold=True).width(REFERENCE_NAME, 1.0)
+    # Down to a quarter point, the step of ``fit_text``: two lines of this size must fit the box exactly.
+    return math.floor(min(NAME_CAP_PT, max(two_lines, min(one_line, reference))) * 4 - 1e-6) / 4
 
 
 class FontMetrics:

@@ -5,8 +5,10 @@ import logging
 from collections.abc import Callable
 
 from lsi_assembly.badges.layout import Preset
-from lsi_assembly.badges.render import print_badges
+from lsi_assembly.badges.logo import logo_url
+from lsi_assembly.badges.render import Branding, print_badges
 from lsi_assembly.badges.services import BadgeFilter, badges_for, record_prints
+from lsi_assembly.core.localized import localized
 from lsi_assembly.events.models import Event
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ def print_and_log(event: Event, wanted: BadgeFilter, preset: Preset, *, with_bac
             log.warning("the badge font has no glyph for some letters of participant %s's badge",
                         content.participant_id)
     pdf = print_badges(contents, preset, with_back=with_back, crop_marks=crop_marks,
-                       info=event.badge_info if with_back else None, progress=progress)
+                       info=event.badge_info if with_back else None,
+                       branding=Branding(localized(event, "name", locale), logo_url(event)), progress=progress)
     record_prints(contents, preset.name, actor, user_id)
     return pdf, len(contents)

@@ -27,6 +27,7 @@ from lsi_assembly.badges.layout import (
     badge_boxes,
     fit_block,
     fit_text,
+    name_size,
 )
 from lsi_assembly.badges.services import BadgeContent
 from lsi_assembly.core.pdf import join_pdfs, process_context, render_pdf, workers
@@ -47,11 +48,13 @@ class PlacedBadge:
 
     content: BadgeContent
     name: FittedText
+    #: The name in Latin letters (a name in another script), or None.
+    latin: FittedText | None
     full_name: FittedText | None
     organization: FittedText | None
     details: FittedText
     category_size: float
-    marker_size: float
+    marker: FittedText
     #: The back: font size and lines ``(text, bold)``; None without a back side.
     back: tuple[float, list] | None = None
 
@@ -68,7 +71,9 @@ def back_box(boxes: BadgeBoxes, width: float, height: float) -> Box:
 def place(content: BadgeContent, boxes: BadgeBoxes, details_label: Callable[[BadgeContent], str],
           back: list[tuple[str, bool]] | None = None, size: tuple[float, float] | None = None) -> PlacedBadge:
     """Fit every text of a badge to its box; ``back`` paragraphs ``(text, bold)`` to the back's area."""
-    name = fit_text(content.name, boxes.name, _max_pt(boxes.name.height, 1, 48), min_pt=12, bold=True)
+    name = fit_text(content.name, boxes.name, name_size(boxes.name), min_pt=12, bold=True)
+    latin = (fit_text(content.latin_name, boxes.latin, _max_pt(boxes.latin.height, 1, min(18, name.size_pt * 0.6)),
+                      max_lines=1, bold=True) if content.latin_name else None)
     full_name = (fit_text(content.full_name, boxes.full_name, _max_pt(boxes.full_name.height, 1, 14), max_lines=1)
                  if content.full_name else None)
     organization = (fit_text(content.organization, boxes.organization,
@@ -76,11 +81,23 @@ def place(content: BadgeContent, boxes: BadgeBoxes, details_label: Callable[[Bad
                     if content.organization else None)
     details = fit_text(details_label(content), boxes.details, _max_pt(boxes.details.height, 1, 11), max_lines=2)
     return PlacedBadge(
-        content=content, name=name, full_name=full_name, organization=organization, details=details,
+        content=content, name=name, latin=latin, full_name=full_name, organization=organization, details=details,
         category_size=round(_max_pt(boxes.band.height, 1, 40) * 0.62, 2),
-        marker_size=round(_max_pt(boxes.photo_marker.height, 1, 12) * 0.8, 2),
+        marker=marker_text(boxes),
         back=fit_block(back, back_box(boxes, *size), 9) if back is not None and size else None,
     )
+
+
+def marker_text(boxes: BadgeBoxes) -> FittedText:
+    """The "no photos" marker, fitted inside its box's border and padding (never clipped)."""
+    inner = Box(0, 0, boxes.photo_marker.width - 2.4, boxes.photo_marker.height - 1.0)
+    return fit_text(_("NO PHOTOS, PLEASE"), inner, _max_pt(inner.height, 1, 10), min_pt=4, max_lines=1, bold=True)
+
+
+def event_header(event_name: str, boxes: BadgeBoxes, name_pt: float) -> FittedText:
+    """The event's name beside the logo: up to two lines, always smaller than the person's name."""
+    return fit_text(event_name, boxes.event, min(_max_pt(boxes.event.height, 1, 14), name_pt * 0.5),
+                    min_pt=5, max_lines=2, bold=True)
 
 
 def sheets(badges: list, per_page: int) -> list[list]:
@@ -88,11 +105,23 @@ def sheets(badges: list, per_page: int) -> list[list]:
     return [badges[i:i + per_page] for i in range(0, len(badges), per_page)]
 
 
-def badge_html(placed: list[PlacedBadge], preset: Preset, crop_marks: bool, back: bool, category_labels: dict) -> str:
+@dataclass(frozen=True)
+class Branding:
+    """What every badge of a run shows of the event: its name and the organizers' logo."""
+
+    event_name: str
+    #: The logo's URL for WeasyPrint: a ``data:`` URL of the uploaded logo, or the default under static/.
+    logo_url: str = "img/badge-logo.png"
+
+
+def badge_html(placed: list[PlacedBadge], preset: Preset, crop_marks: bool, back: bool, category_labels: dict,
+               branding: Branding | None = None) -> str:
     """The HTML of the sheets for ``placed`` badges (fronts, and backs after each front if ``back``)."""
     boxes = badge_boxes(preset.badge_width, preset.badge_height)
+    branding = branding or Branding("")
     return render_template(
         "badges/sheet.html", preset=preset, sheets=sheets(placed, preset.per_page), boxes=boxes,
+        branding=branding, event_title=event_header(branding.event_name, boxes, name_size(boxes.name)),
         back_area=back_box(boxes, preset.badge_width, preset.badge_height), positions=preset.positions(),
         back_positions=preset.back_positions(), crop_marks=crop_marks, cut_lines=preset.cut_lines(), back=back,
         category_labels=category_labels)
@@ -103,7 +132,7 @@ def _pool() -> ProcessPoolExecutor:
 
 
 def render_badges(placed: list[PlacedBadge], preset: Preset, *, crop_marks: bool = False, back: bool = False,
-                  category_labels: dict | None = None,
+                  category_labels: dict | None = None, branding: Branding | None = None,
                   progress: Callable[[int, int], None] | None = None, parallel: bool | None = None) -> bytes:
     """Print the badges on sheets of ``preset`` and return the PDF."""
     total = len(placed)
@@ -111,14 +140,14 @@ def render_badges(placed: list[PlacedBadge], preset: Preset, *, crop_marks: bool
     if parallel is None:
         parallel = total >= PARALLEL_FROM and workers() > 1
     if not parallel:
-        pdf = render_pdf(badge_html(placed, preset, crop_marks, back, labels), STYLESHEETS)
+        pdf = render_pdf(badge_html(placed, preset, crop_marks, back, labels, branding), STYLESHEETS)
         if progress:
             progress(total, total)
         return pdf
     sheets_total = -(-total // preset.per_page)
     size = -(-sheets_total // (workers() * CHUNKS_PER_WORKER)) * preset.per_page  # whole sheets a chunk
     chunks = [placed[i:i + size] for i in range(0, total, size)]
-    documents = [badge_html(chunk, preset, crop_marks, back, labels) for chunk in chunks]
+    documents = [badge_html(chunk, preset, crop_marks, back, labels, branding) for chunk in chunks]
     try:
         pdfs = _render_in_pool(chunks, documents, progress, total)
     except (BrokenProcessPool, OSError):
@@ -181,9 +210,10 @@ def prepare(contents: list[BadgeContent], preset: Preset, with_back: bool, info:
 
 
 def print_badges(contents: list[BadgeContent], preset: Preset, *, with_back: bool, crop_marks: bool,
-                 info: str | None, progress: Callable[[int, int], None] | None = None,
+                 info: str | None, branding: Branding | None = None, progress: Callable[[int, int], None] | None = None,
                  parallel: bool | None = None) -> bytes:
     """Fit and print badges: the PDF of ``contents`` on ``preset`` sheets."""
     return render_badges(prepare(contents, preset, with_back, info), preset, crop_marks=crop_marks, back=with_back,
                          category_labels={key: str(label) for key, label in BAND_WORDS.items()},
+                         branding=branding,
                          progress=progress, parallel=parallel)

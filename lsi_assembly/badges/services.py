@@ -134,6 +134,8 @@ class BadgeContent:
     category: str
     photo_consent: bool
     code: str
+    #: The name in Latin letters, under a name in another script (None for a Latin name).
+    latin_name: str | None = None
     #: The person's workshops: (when, in the run's language; title; room).
     schedule: list[tuple[str, str, str]] = field(default_factory=list)
     #: The same, in a form that does not depend on the language: what the fingerprint uses.
@@ -144,12 +146,14 @@ class BadgeContent:
         shown = {"name": self.name, "full_name": self.full_name, "organization": self.organization,
                  "country": self.country_code, "languages": self.languages, "category": self.category,
                  "photo_consent": self.photo_consent, "code": self.code, "schedule": self.schedule_key}
+        if self.latin_name:  # only then: the prints made before the Latin line stay up to date
+            shown["latin_name"] = self.latin_name
         return hashlib.sha256(json.dumps(shown, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def missing_letters(self) -> str:
         """The letters of the printed texts that the shipped font has no glyph for (empty: none)."""
         font = metrics()
-        text = " ".join(filter(None, (self.name, self.full_name, self.organization)))
+        text = " ".join(filter(None, (self.name, self.latin_name, self.full_name, self.organization)))
         return "".join(sorted({c for c in text if not font.covers(c)}))
 
 
@@ -168,6 +172,7 @@ def badge_content(participant: Participant, code: BadgeCode, locale: str,
         category=str(participant.category),
         photo_consent=participant.photo_consent,
         code=code.code,
+        latin_name=participant.badge_latin_name,
         schedule=[(f"{format_day(run.slot.day.date, 'EEE d MMM', locale)} "
                    f"{run.slot.starts_at:%H:%M}–{run.slot.ends_at:%H:%M}",
                    localized(run.workshop, "title", locale), run.room.name)

@@ -1,10 +1,11 @@
 """The organizers' badge pages: print all or some badges (in the background, with progress), sizes, back text."""
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +13,9 @@ from sqlalchemy.orm import selectinload
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.permissions import allow, guard_blueprint
-from lsi_assembly.badges.forms import InfoForm, PresetForm, PrintForm
+from lsi_assembly.badges.forms import InfoForm, LogoForm, PresetForm, PreviewForm, PrintForm
+from lsi_assembly.badges.logo import LogoRefused, check_logo
+from lsi_assembly.badges.preview import preview_png
 from lsi_assembly.badges.layout import PRESETS, Preset, metrics
 from lsi_assembly.badges.models import BadgePreset, BadgePrint
 from lsi_assembly.badges.printing import print_and_log
@@ -26,6 +29,9 @@ from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.models import Participant, Status
 
+#: Bytes read from an upload at most: one more than the limit tells a file that is too large.
+MAX_UPLOAD = 1024 * 1024
+
 bp = Blueprint("manage_badges", __name__, url_prefix="/manage/badges")
 guard_blueprint(bp)
 load_event(bp, current_event)
@@ -37,7 +43,7 @@ def _print_form(event: Event, **kwargs) -> PrintForm:
     return PrintForm(presets=presets(event), organizations=list(organizations), days=event.days, **kwargs)
 
 
-def _page(event: Event, print_form=None, preset_form=None, info_form=None, status=200):
+def _page(event: Event, print_form=None, preset_form=None, info_form=None, logo_form=None, status=200):
     confirmed = db.session.scalar(sa.select(sa.func.count()).select_from(Participant).where(
         Participant.event_id == event.id, Participant.status == Status.CONFIRMED))
     printed = db.session.scalar(sa.select(sa.func.count(sa.distinct(BadgePrint.participant_id))).join(
@@ -46,12 +52,23 @@ def _page(event: Event, print_form=None, preset_form=None, info_form=None, statu
     custom = db.session.scalars(sa.select(BadgePreset).where(BadgePreset.event_id == event.id)
                                 .order_by(BadgePreset.name))
     recent = recent_jobs("badges")
+    sizes = presets(event)
+    preview_form = PreviewForm(request.args, presets=sizes)
+    chosen = preview_form.preview.data if preview_form.preview.data in sizes else "a6"
+    preview_form.preview.data = chosen
     return render_template(
         "badges/index.html", event=event, confirmed=confirmed, printed=printed, custom=list(custom),
         builtin=PRESETS, recent=recent, unprintable=names_the_font_lacks(event),
         print_form=print_form or _print_form(event, formdata=None),
         preset_form=preset_form or PresetForm(formdata=None),
-        info_form=info_form or InfoForm(obj=event, formdata=None)), status
+        info_form=info_form or InfoForm(obj=event, formdata=None),
+        logo_form=logo_form or LogoForm(formdata=None), preview_form=preview_form, preview_size=sizes[chosen],
+        preview_url=url_for("manage_badges.preview", preset=chosen, v=_logo_version(event))), status
+
+
+def _logo_version(event: Event) -> str:
+    """Changes with the logo and the event's name, so that browsers fetch a new preview."""
+    return hashlib.sha256((event.name + "|").encode() + (event.badge_logo or b"")).hexdigest()[:12]
 
 
 def names_the_font_lacks(event: Event) -> list[Participant]:
@@ -161,3 +178,47 @@ def save_info():
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("manage_badges.index"))
+
+
+@bp.get("/preview/<preset>.png")
+@allow(Role.ORGANIZER)
+def preview(preset: str):
+    """A badge of this size, as it prints (a sample person), as a PNG image."""
+    event = g.event
+    sizes = presets(event)
+    if preset not in sizes:
+        return Response(status=404)
+    png = preview_png(event, sizes[preset], current_language())
+    response = Response(png, mimetype="image/png")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.post("/logo")
+@allow(Role.ORGANIZER)
+def upload_logo():
+    """Put the organizers' logo on the badges (PNG or SVG, checked by content)."""
+    event = g.event
+    form = LogoForm()
+    if form.validate_on_submit():
+        try:
+            logo = check_logo(form.logo.data.read(MAX_UPLOAD + 1))
+        except LogoRefused as refused:
+            form.logo.errors = [str(refused)]
+        else:
+            event.badge_logo, event.badge_logo_type = logo.data, logo.media_type
+            db.session.commit()
+            flash(_("The logo is on the badges: see the preview."), "success")
+            return redirect(url_for("manage_badges.index") + "#logo-title")
+    return _page(event, logo_form=form, status=422)
+
+
+@bp.post("/logo/default")
+@allow(Role.ORGANIZER)
+def default_logo():
+    """Go back to the default logo."""
+    event = g.event
+    event.badge_logo = event.badge_logo_type = None
+    db.session.commit()
+    flash(_("The badges show the default logo again."), "success")
+    return redirect(url_for("manage_badges.index") + "#logo-title")

@@ -61,3 +61,27 @@ def search_terms(query: str, limit: int = 6) -> list[str]:
     spaced = "".join(" " if unicodedata.category(c) == "Cc" else c for c in query)
     words = {word for word in fold(spaced).replace(",", " ").replace(";", " ").split() if word}
     return sorted(words, key=len, reverse=True)[:limit]
+
+
+def needs_latin_line(name: str | None) -> bool:
+    """Tell whether ``name`` has letters of a script other than Latin (Cyrillic, Greek...): its badge
+    then carries a second line in Latin letters, so that everyone can read it."""
+    return any(c.isalpha() and not unicodedata.name(c, "").startswith("LATIN") for c in (name or ""))
+
+
+def latin_letters(name: str | None) -> str:
+    """``name`` written in Latin letters, capitals kept ("Марија Стојановска" -> "Marija Stojanovska",
+    "Παπαδόπουλος" -> "Papadopoulos"): the suggestion for a badge's Latin line."""
+    words = []
+    for word in unicodedata.normalize("NFC", name or "").split():
+        if not needs_latin_line(word):
+            words.append(word)
+            continue
+        latin = fold(word).replace(" ", "")
+        if word.isupper() and len(word) > 1:
+            latin = latin.upper()
+        else:  # capitals where the word had them: each part of "Παπαδημητροπούλου-Χατζηγεωργίου"
+            latin = "-".join(part[:1].upper() + part[1:] if original[:1].isupper() else part
+                             for part, original in zip(latin.split("-"), word.split("-"), strict=False))
+        words.append(latin)
+    return " ".join(words)

@@ -46,6 +46,10 @@ class Event(db.Model):
     participant_list_shared: Mapped[bool] = mapped_column(default=False)
     #: Practical information printed on the back of badges (venue, Wi-Fi, emergency numbers).
     badge_info: Mapped[str | None] = mapped_column(sa.Text)
+    #: The organizers' logo on the badges (PNG or checked SVG; None: the default logo in static/img).
+    badge_logo: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    #: Its media type: image/png or image/svg+xml.
+    badge_logo_type: Mapped[str | None] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     days: Mapped[list[EventDay]] = relationship(

@@ -149,8 +149,13 @@ def _days(event: Event, day: EventDay | None) -> list[EventDay]:
     return [day] if day is not None else list(event.days)
 
 
+def family_first(participant: Participant) -> str:
+    """The name as a sign-in sheet shows it: family name in capitals first ("ÖZTÜRK, Ayşe")."""
+    return f"{participant.family_name.upper()}, {participant.given_name}"
+
+
 def sign_in(event: Event, day: EventDay | None) -> ListTable:
-    """Per day, the confirmed people registered for it, alphabetical, with room to sign."""
+    """Per day, the confirmed people registered for it, by family name (shown first), with room to sign."""
     people = list(db.session.scalars(_confirmed(event)))
     sections = []
     for index, the_day in enumerate(_days(event, day)):
@@ -158,7 +163,7 @@ def sign_in(event: Event, day: EventDay | None) -> ListTable:
                          key=lambda p: (p.sort_name, p.id))
         sections.append(Section(
             format_day(the_day.date, "full"),
-            [[str(number), p.full_name, p.organization_label or "", ""] for number, p in enumerate(present, 1)],
+            [[str(number), family_first(p), p.organization_label or "", ""] for number, p in enumerate(present, 1)],
             blank_rows=WALK_IN_LINES, new_page=index > 0))
     return ListTable("sign-in", _("Sign-in sheet"), [_("No."), _("Name"), _("Organization"), _("Signature")],
                      sections, widths=[6, 32, 30, 32])

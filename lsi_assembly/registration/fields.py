@@ -120,6 +120,7 @@ PARTICIPANT_FIELDS = (
               column=Column("last_name", 2, required=True)),
     FieldSpec("name_on_badge", _l("Name on badge"), Editor.PERSON, max_length=100, is_name=True,
               column=Column("name_on_badge", 7)),
+    FieldSpec("latin_name", _l("Name in Latin letters"), Editor.PERSON, max_length=100, is_name=True),
     FieldSpec("email", _l("E-mail address"), Editor.REGISTRATION, max_length=254,
               column=Column("email", 3, required=True)),
     FieldSpec("country", _l("Country"), Editor.PERSON, Kind.CHOICE, max_length=2,

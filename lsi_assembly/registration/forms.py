@@ -70,6 +70,9 @@ class ParticipantDetailsForm(FlaskForm):
     family_name = _text("family_name", required=True, render_kw={"autocomplete": "family-name"})
     name_on_badge = _text("name_on_badge", description=_l("Leave empty to use your given and family name."),
                           render_kw={"autocomplete": "nickname"})
+    latin_name = _text("latin_name", description=_l(
+        "Only if your name is not in Latin letters: how to write it in Latin letters (as in your passport). "
+        "It is printed under your name on your badge; left empty, it is transliterated."))
     country = SelectField(FIELDS["country"].form_label,
                           validators=[InputRequired(_l("Please choose your country."))],
                           render_kw={"autocomplete": "country-name"})

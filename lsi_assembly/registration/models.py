@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from lsi_assembly.core.audit import audit
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.enums import LabelledEnum
-from lsi_assembly.core.search import fold
+from lsi_assembly.core.search import fold, latin_letters, needs_latin_line
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
@@ -135,6 +135,8 @@ class Participant(db.Model):
     family_name: Mapped[str] = mapped_column(_text("family_name"))
     #: What the badge shows in large type; None: given and family name.
     name_on_badge: Mapped[str | None] = mapped_column(_text("name_on_badge"))
+    #: The badge name in Latin letters, printed under a name in another script (None: transliterated).
+    latin_name: Mapped[str | None] = mapped_column(_text("latin_name"))
     #: Normalized by email-validator and lower-cased: the key for "already registered".
     email: Mapped[str] = mapped_column(_text("email"))
     organization_id: Mapped[int | None] = mapped_column(
@@ -195,6 +197,13 @@ class Participant(db.Model):
     @property
     def badge_name(self) -> str:
         return self.name_on_badge or self.full_name
+
+    @property
+    def badge_latin_name(self) -> str | None:
+        """The second line of the badge, in Latin letters: only for a name in another script."""
+        if not needs_latin_line(self.badge_name):
+            return None
+        return self.latin_name or latin_letters(self.badge_name)
 
     @property
     def organization_label(self) -> str | None:

@@ -161,6 +161,7 @@ def edit(participant_id: int):
     if request.method == "GET":
         form.days.data = [day.id for day in participant.days]
         form.languages.data = ", ".join(participant.languages or [])
+        form.latin_name.data = participant.latin_name or participant.badge_latin_name or ""  # a suggestion
         form.organization_id.data = participant.organization_id or 0
     if form.validate_on_submit():
         old_email = participant.email

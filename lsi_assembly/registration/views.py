@@ -184,6 +184,7 @@ def edit(token: str):
     if request.method == "GET":
         form.days.data = [day.id for day in participant.days]
         form.languages.data = ", ".join(participant.languages or [])
+        form.latin_name.data = participant.latin_name or participant.badge_latin_name or ""  # a suggestion
     if form.validate_on_submit():
         update_registration(participant, RegistrationData(
             email=participant.email, category=participant.category, **_details(form)

@@ -18,9 +18,9 @@ from PIL import Image
 from pypdf import PdfReader
 
 from lsi_assembly.auth.models import Role
-from lsi_assembly.badges.layout import PRESETS, badge_boxes, fit_text
+from lsi_assembly.badges.layout import PRESETS, badge_boxes, fit_text, name_size
 from lsi_assembly.badges.models import BadgeCode, BadgePrint
-from lsi_assembly.badges.render import PARALLEL_FROM, _max_pt, print_badges
+from lsi_assembly.badges.render import PARALLEL_FROM, print_badges
 from lsi_assembly.badges.services import (
     CODE_LENGTH,
     BadgeFilter,
@@ -125,7 +125,7 @@ def test_every_name_prints_whole_in_its_place_and_nothing_overflows(runner, tmp_
                 name_box = boxes.name
                 region = chars_centred_in(page, at.x + name_box.x, at.y + name_box.y, at.x + name_box.right,
                                           at.y + name_box.bottom)
-                fitted = fit_text(person.badge_name, name_box, _max_pt(name_box.height, 1, 48), min_pt=12, bold=True)
+                fitted = fit_text(person.badge_name, name_box, name_size(name_box), min_pt=12, bold=True)
                 assert region.extract_text().split("\n") == list(fitted.lines), person.badge_name
             # Every character lies inside its own badge (its advance width across, its line vertically:
             # the glyph box adds the font's ascent and descent, about 0.08 em each way), and off the QR code.
@@ -413,6 +413,6 @@ def test_a_large_run_printed_by_two_processes_is_joined_in_order(runner, tmp_pat
     pdf = render(runner, tmp_path, "--preset", "insert-90x54")
     reader = PdfReader(pdf)
     assert len(reader.pages) == -(-len(people) // 10)
-    assert "Given000\nFamily000" in reader.pages[0].extract_text()  # two lines in large type
+    assert "Given000 Family000" in reader.pages[0].extract_text()  # one line: it fits the card's wide name box
     assert f"Given{len(people) - 1:03d}" in reader.pages[-1].extract_text()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BadgePrint)) == len(people)

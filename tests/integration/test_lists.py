@@ -118,11 +118,12 @@ def test_sign_in_sheets_list_the_day_alphabetically_with_blank_lines(runner, tmp
     other_day.days = [event.days[1]]
     db.session.commit()
     text = "\n".join(pages_text(render(runner, tmp_path, "sign-in", "pdf", "--day", event.days[0].date.isoformat())))
-    assert text.index(zoe.full_name) < text.index(ana.full_name)  # Ångström before Bălan
+    assert text.index("ÅNGSTRÖM, Zoë") < text.index("BĂLAN, Ana")  # Ångström before Bălan, family name first
+    assert zoe.id and ana.id
     assert "Tomorrow" not in text and "Signature" in text
     rows = list(csv.reader(render(runner, tmp_path, "sign-in", "csv").read_text(encoding="utf-8-sig").splitlines()))
     assert rows[0] == ["Group", "No.", "Name", "Organization", "Signature"]
-    assert sum(1 for row in rows if row[2] == "Only Tomorrow") == 1
+    assert sum(1 for row in rows if row[2] == "TOMORROW, Only") == 1
 
 
 def test_catering_counts_diets_and_names_needs_only_for_the_organizers(runner, tmp_path):

@@ -62,6 +62,9 @@ EXPECTED = {
     "manage_badges.add_preset": ORGANIZERS,
     "manage_badges.delete_preset": ORGANIZERS,
     "manage_badges.save_info": ORGANIZERS,
+    "manage_badges.preview": ORGANIZERS,
+    "manage_badges.upload_logo": ORGANIZERS,
+    "manage_badges.default_logo": ORGANIZERS,
     "manage_lists.index": ORGANIZERS,
     "manage_lists.download": ORGANIZERS,
     "manage_lists.sharing": ORGANIZERS,
@@ -160,7 +163,7 @@ def test_role_matrix(app, client, who):
     values = {"participant_id": participant.id, "organization_id": organization.id, "user_id": other.id,
               "action": "approve", "fmt": "csv", "workshop_id": workshop.id, "run_id": kept.id, "kind": "slots",
               "item_id": 999999, "job_id": finished.id, "preset_id": preset.id,
-              "attendee_id": attendee.id, "session_id": statutory.id}
+              "attendee_id": attendee.id, "session_id": statutory.id, "preset": "a6"}
     if who is not None:
         make_user(f"{who}@example.org", "correct horse battery", who)
         post_form(client, "/login", {"email": f"{who}@example.org", "password": "correct horse battery"})

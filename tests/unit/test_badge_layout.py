@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from lsi_assembly.badges.layout import (
+    name_size,
     LINE_HEIGHT,
     MM_PER_PT,
     PRESETS,
@@ -83,7 +84,8 @@ def test_an_impossible_sheet_is_refused_with_a_reason(preset, problem):
 def test_every_part_of_a_badge_stays_inside_it(name):
     preset = PRESETS[name]
     boxes = badge_boxes(preset.badge_width, preset.badge_height)
-    for box in (boxes.band, boxes.name, boxes.full_name, boxes.organization, boxes.details, boxes.qr,
+    for box in (boxes.band, boxes.logo, boxes.event, boxes.name, boxes.latin, boxes.full_name, boxes.organization,
+                boxes.details, boxes.qr,
                 boxes.photo_marker):
         assert box.x >= 0 and box.y >= 0
         assert box.right <= preset.badge_width + 1e-9 and box.bottom <= preset.badge_height + 1e-9
@@ -110,10 +112,22 @@ def test_a_short_name_stays_on_one_line_in_large_type():
 
 
 def test_a_long_name_breaks_at_a_space_or_after_a_hyphen_never_before_one():
-    box = badge_boxes(90, 54).name
-    fitted = fit_text("Łucja Wiśniewska-Żółkiewska", box, 40, bold=True)
+    box = badge_boxes(105, 148).name  # A6: the name box holds two lines of the one name size
+    fitted = fit_text("Łucja Wiśniewska-Żółkiewska", box, name_size(box), bold=True)
     assert len(fitted.lines) == 2 and not fitted.lines[1].startswith(("-", "–"))
     assert fitted.lines[0].endswith(("-", "Łucja"))
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_name_that_fits_at_the_one_name_size_gets_it(name):
+    preset = PRESETS[name]
+    box = badge_boxes(preset.badge_width, preset.badge_height).name
+    size = name_size(box)
+    assert size >= 20  # large type, from afar
+    for text in ("Anna Nowak", "Ola Berg", "Ivo Kralj", "X Æ", "Aigerim Nowak", "Edona Krasniqi"[:13]):
+        assert fit_text(text, box, size, bold=True).size_pt == size, text
+    longer = fit_text("Maximilian-Alexander Freiherr von Liechtenstein", box, size, bold=True)
+    assert longer.size_pt < size  # only longer names shrink
 
 
 def test_text_is_normalized_so_decomposed_input_measures_and_prints_composed():
