@@ -149,6 +149,11 @@ def demo() -> dict:
     organization.delegation_key = "accessibility-test"
     attendee = db.session.scalars(sa.select(PublicAttendee).where(
         PublicAttendee.status == AttendeeStatus.CONFIRMED).order_by(PublicAttendee.id)).first()
+    waiting = db.session.scalars(sa.select(PublicAttendee).where(
+        PublicAttendee.status == AttendeeStatus.UNCONFIRMED).order_by(PublicAttendee.id)).first()
+    unconfirmed = db.session.scalars(sa.select(Participant).where(
+        Participant.event_id == event.id, Participant.status == Status.UNCONFIRMED,
+    ).order_by(Participant.id)).first()
     job = Job(kind="badges", status="done", done=3, total=3, message="3 badges")
     db.session.add(job)
     db.session.flush()
@@ -162,6 +167,8 @@ def demo() -> dict:
         "pending_personal": "/registration/" + make_token(pending.access_key),
         "ticket": "/public/ticket/" + public_token(attendee),
         "public_cancel": "/public/cancel/" + public_token(attendee),
+        "public_confirm": "/public/confirm/" + public_token(waiting),
+        "unconfirmed_personal": "/registration/" + make_token(unconfirmed.access_key),
         "delegation": "/delegation/" + delegation_link(organization).rsplit("/delegation/", 1)[1],
         "day": event.days[0].id,
     }
@@ -169,13 +176,44 @@ def demo() -> dict:
     return ids
 
 
+#: The public pages checked (endpoints), and the GET routes outside /manage and /desk that are not
+#: HTML pages or are not checked (with why); a test keeps the two complete against the URL map.
+PUBLIC_PAGES = {
+    "main.index", "registration.register_form", "workshops.programme", "public.register", "public.ticket",
+    "public.cancel", "public.confirm", "registration.manage", "workshops.ranking", "registration.edit",
+    "registration.cancel", "registration.sign_out_links", "registration.request_link",
+    "documents.verify_form",
+    "documents.verify", "main.privacy", "delegation.page", "auth.login", "auth.reset_request",
+    "registration.done", "public.done", "registration.cancelled", "registration.links_renewed",
+}
+PUBLIC_NOT_CHECKED = {
+    "static", "main.health", "i18n.switch",  # not pages
+    "public.calendar", "workshops.calendar", "delegation.proxy_pdf", "documents.my_certificate",
+    "shared_list.participant_list",  # files
+    "auth.reset_password_form",  # a one-time token of a staff account: the same form macros as /login/reset
+    "public.claim",  # a place offered from the waiting list: redirects to the ticket (checked) or the form
+}
+
+#: What the pages shown after a form need in the (signed cookie) session.
+AFTER_A_FORM = {"registration_submitted": True, "public_submitted": True, "registration_cancelled": True,
+                "registration_links_renewed": True}
+
+
 def public_paths(ids: dict) -> list[str]:
     personal = ids["personal"]
     return ["/", "/register", "/programme", "/public", ids["ticket"], ids["public_cancel"],
-            personal, personal + "/workshops", personal + "/edit", personal + "/cancel",
-            ids["pending_personal"],
+            ids["public_confirm"], personal, personal + "/workshops", personal + "/edit",
+            personal + "/cancel", personal + "/sign-out", ids["pending_personal"],
+            ids["unconfirmed_personal"],
             "/registration/link", "/verify", "/verify/0000-0000-0000-0000", "/privacy", ids["delegation"],
             "/login", "/login/reset", "/no-such-page"]
+
+
+def set_session(app, page, live_server: str, values: dict) -> None:
+    """Put ``values`` in the browser's Flask session cookie, as the forms' redirects would."""
+    cookie = app.session_interface.get_signing_serializer(app).dumps(values)
+    name = app.config["SESSION_COOKIE_NAME"]
+    page.context.add_cookies([{"name": name, "value": cookie, "url": live_server}])
 
 
 def staff_paths(app, ids: dict, prefix: str) -> list[str]:
@@ -198,12 +236,25 @@ def test_staff_pages_list_every_get_page_under_manage_and_desk(app):
     assert routes - NOT_PAGES == set(STAFF_PAGES), "add a new page to STAFF_PAGES (NOT_PAGES if not HTML)"
 
 
+def test_public_pages_list_every_get_page_outside_manage_and_desk(app):
+    routes = {rule.endpoint for rule in app.url_map.iter_rules()
+              if "GET" in rule.methods and not rule.rule.startswith(("/manage", "/desk"))}
+    assert routes == PUBLIC_PAGES | PUBLIC_NOT_CHECKED, "add a new page to PUBLIC_PAGES and public_paths"
+    assert not PUBLIC_PAGES & PUBLIC_NOT_CHECKED
+
+
 @pytest.mark.browser
-def test_public_pages_have_no_accessibility_violation(page, live_server, axe):
+def test_public_pages_have_no_accessibility_violation(app, page, live_server, axe):
     ids = demo()
     paths = public_paths(ids)
-    assert len(paths) == 19
-    assert_none(check_all(page, axe, paths))
+    assert len(paths) == 22
+    problems = check_all(page, axe, paths)
+    # The pages shown after a form was sent (registered, cancelled, links signed out).
+    set_session(app, page, live_server, AFTER_A_FORM)
+    for path in ["/register/done", "/public/done", "/registration/cancelled", "/registration/signed-out"]:
+        problems += violations(page, axe, path)
+        assert page.url == live_server + path  # the page itself, not a redirect to the form or home
+    assert_none(problems)
 
 
 @pytest.mark.browser
