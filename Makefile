@@ -22,9 +22,9 @@ run: install translations
 	echo "" && \
 	exec $(FLASK) run --host "$(HOST)" --port "$(PORT)"
 
-## test: install what the tests need (Chromium included), check the layers, run the whole suite
+## test: install what the tests need (Chromium and axe-core included), check the layers, run the whole suite
 ## (lint-imports checks the import contracts in pyproject.toml: a broken one fails the target before pytest)
-test: install-test translations system-packages
+test: system-packages install-test translations
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -43,8 +43,15 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-test.txt
 	@touch $@
 
+# axe-core (package.json, pinned in package-lock.json) for the accessibility browser tests; npm comes
+# with Debian's nodejs/npm (.ci/system-packages).
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing (make system-packages, or apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test node_modules/.installed
 
 ## translations: compile the .po catalogues (the compiled .mo files are not committed)
 translations: $(CATALOGS:.po=.mo)
@@ -58,9 +65,9 @@ extract-messages: install
 		--project "LSI Assembly" -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
-## system-packages: Debian packages the app and the tests need (Pango, HarfBuzz, Chromium, Poppler)
+## system-packages: Debian packages the app and the tests need (Pango, HarfBuzz, Chromium, Poppler, Node.js and npm)
 system-packages:
 	@bash .ci/system-packages
 
 clean:
-	rm -rf $(VENV) .pytest_cache $(TRANSLATIONS)/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) node_modules .pytest_cache $(TRANSLATIONS)/*/LC_MESSAGES/*.mo

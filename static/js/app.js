@@ -367,10 +367,39 @@
     sync();
   }
 
+  // A wide table scrolls inside its box (.table-scroll) on a phone: a keyboard user must be able to
+  // reach and scroll it, so a box that does scroll becomes a focusable, named region (WCAG 2.1.1;
+  // axe-core's scrollable-region-focusable). A box that fits adds no tab stop. Chromium also makes
+  // such boxes focusable by itself, so the tables stay reachable without this file.
+  function focusableScrollBoxes() {
+    document.querySelectorAll(".table-scroll").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.dataset.scrollFocus = "yes";
+        if (!box.hasAttribute("aria-label") && !box.hasAttribute("aria-labelledby")) {
+          var caption = box.querySelector("caption");
+          var section = box.closest("[aria-labelledby]");
+          var labelledBy = section && document.getElementById(section.getAttribute("aria-labelledby"));
+          var heading = caption || labelledBy;
+          if (heading && heading.textContent.trim()) {
+            box.setAttribute("role", "region");
+            box.setAttribute("aria-label", heading.textContent.trim());
+          }
+        }
+      } else if (!scrolls && box.dataset.scrollFocus) {
+        box.removeAttribute("tabindex");
+        delete box.dataset.scrollFocus;
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-required-for]").forEach(requiredForCategory);
     scrollWideTables();
     document.querySelectorAll("input[data-select-all]").forEach(selectAllOnPage);
+    focusableScrollBoxes();
+    window.addEventListener("resize", focusableScrollBoxes);
     document.querySelectorAll("[data-status-url]").forEach(liveQuorum);
     focusErrorSummary();
     document.querySelectorAll("form[data-busy]").forEach(showBusyStatus);
