@@ -4,12 +4,26 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lsi_assembly.core.audit import audit
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.extensions import db
 
 
+@audit("event", labels={
+    "slug": _l("Short name"), "name": _l("Name"), "name_fr": _l("Name (French)"), "host": _l("Host"),
+    "venue": _l("Venue"), "venue_fr": _l("Venue (French)"), "city": _l("City"), "timezone": _l("Time zone"),
+    "contact_email": _l("Contact e-mail address"), "registration_opens_at": _l("Registration opens"),
+    "registration_closes_at": _l("Registration closes"), "requires_approval": _l("Registrations need approval"),
+    "is_sample": _l("Sample data"), "preferences_open": _l("Workshop choices are open"),
+    "max_preferences": _l("Workshops a participant may rank"),
+    "workshop_organization_cap": _l("Most participants of one organization in a workshop"),
+    "assignment_published_at": _l("Workshop seats published"),
+    "participant_list_shared": _l("Participant list shared"), "badge_info": _l("Practical information on badges"),
+    "badge_logo": _l("Logo on badges"), "badge_logo_type": _l("Logo's file type"),
+}, hidden={"badge_logo"})
 class Event(db.Model):
     __tablename__ = "events"
 
@@ -77,6 +91,9 @@ class Event(db.Model):
         return "open"
 
 
+@audit("event_day", labels={
+    "event_id": _l("Event"), "date": _l("Date"), "label": _l("Label"), "label_fr": _l("Label (French)"),
+})
 class EventDay(db.Model):
     __tablename__ = "event_days"
     __table_args__ = (sa.UniqueConstraint("event_id", "date"),)

@@ -15,6 +15,7 @@ from lsi_assembly.core.i18n import current_language
 from lsi_assembly.core.jobs import Job, remove_old_files, send_result
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
+from lsi_assembly.events.forms import EventTextsForm
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.manage.services import dashboard, timeline_chart
@@ -23,7 +24,7 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 guard_blueprint(bp)
 load_event(bp, current_event)
 
-AUDIT_KINDS = ("participant", "organization", "user", "check_in", "public_event")
+AUDIT_KINDS = ("participant", "organization", "user", "check_in", "public_event", "event", "event_day")
 
 
 @bp.get("/")
@@ -56,6 +57,28 @@ def audit():
                        error_out=False)
     return render_template("manage/audit.html", page=page, kind=kind, kinds=AUDIT_KINDS, event=g.event,
                            filters={k: v for k, v in (("kind", kind), ("id", record)) if v})
+
+
+@bp.route("/event", methods=["GET", "POST"])
+@allow(Role.ORGANIZER)
+def event():
+    """The event's own texts in English and French: its name, venue and each day's label (not its dates)."""
+    event = g.event
+    form = EventTextsForm(obj=event)
+    if form.validate_on_submit() and len(form.days.entries) == len(event.days):
+        event.name, event.name_fr = form.name.data, form.name_fr.data or None
+        event.venue, event.venue_fr = form.venue.data or None, form.venue_fr.data or None
+        for day, entry in zip(event.days, form.days.entries, strict=True):
+            day.label, day.label_fr = entry.form.label.data or None, entry.form.label_fr.data or None
+        db.session.commit()
+        flash(_("The event's texts are saved."), "success")
+        return redirect(url_for("manage.event"))
+    posted = request.method == "POST"
+    if posted and len(form.days.entries) != len(event.days):
+        form = EventTextsForm(formdata=None, obj=event)
+        flash(_("The event's days have changed meanwhile: please check the form and save again."), "error")
+    return render_template("manage/event.html", form=form, event=event,
+                           days=list(zip(event.days, form.days.entries))), 422 if posted else 200
 
 
 @bp.route("/users", methods=["GET", "POST"])

@@ -43,6 +43,7 @@ PHONE = {"width": 390, "height": 844}
 STAFF_PAGES: dict[str, Callable[[dict], dict]] = {
     "manage.index": lambda ids: {},
     "manage.audit": lambda ids: {},
+    "manage.event": lambda ids: {},
     "manage.users": lambda ids: {},
     "manage.job": lambda ids: {"job_id": ids["job"]},
     "manage_assembly.index": lambda ids: {},

@@ -23,6 +23,7 @@ DESK = {Role.ADMIN, Role.ORGANIZER, Role.DESK}
 EXPECTED = {
     "manage.index": ORGANIZERS,
     "manage.audit": ORGANIZERS,
+    "manage.event": ORGANIZERS,
     "manage.users": ADMINS,
     "manage.update_user": ADMINS,
     "manage_registrations.index": ORGANIZERS,
