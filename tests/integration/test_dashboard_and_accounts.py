@@ -103,3 +103,17 @@ def test_admin_changes_roles_but_not_their_own(client):
     assert "You cannot change your own account here" in page.get_data(as_text=True)
     db.session.refresh(admin)
     assert admin.role == "admin" and admin.active is True
+
+
+def test_audit_log_names_the_kind_of_other_records(client):
+    """A record of a kind without its own link (a statutory session here) is named by its kind, not as a staff account."""
+    from datetime import date
+
+    from lsi_assembly.assembly.services import add_session
+
+    event = make_event()
+    session = add_session(event, "Statutory session 1", event.days[0].date if event.days else date(2027, 6, 25))
+    db.session.commit()
+    sign_in(client, Role.ORGANIZER)
+    everything = client.get("/manage/audit").get_data(as_text=True)
+    assert f"Statutory session #{session.id}" in everything
