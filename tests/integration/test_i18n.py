@@ -88,3 +88,16 @@ def test_french_registrant_gets_french_mail(client, mailbox):
     [message] = mailbox.wait_for(1)
     assert message["Subject"] == "Merci de confirmer votre inscription à LSI General Assembly 2027"
     assert db.session.execute(db.text("select locale from participants")).scalar() == "fr"
+
+
+def test_lists_written_in_a_sentence_use_the_languages_separator(app):
+    """French puts a no-break space before a semicolon, also between the items of a list in a page."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"):
+        template = "{{ ['A', 'B']|join(_('; ')) }}"
+        with force_locale("fr"):
+            assert render_template_string(template) == "A\u00a0; B"
+        with force_locale("en"):
+            assert render_template_string(template) == "A; B"
