@@ -431,7 +431,9 @@ def test_a_hanging_relay_does_not_hold_the_registration_request(app, client, han
     response = client.post("/register", data=form)
     elapsed = time.monotonic() - started
 
-    assert response.status_code == 302 and elapsed < 3
+    # The deadline is 1 s and the relay hangs for 30: well under 30 s proves the deadline (a loaded CI machine
+    # took 3.3 s once, so the bound leaves room for that, not for the relay's timeout).
+    assert response.status_code == 302 and elapsed < 10
     assert count(Participant) == 1
     message = db.session.scalar(sa.select(OutboxMessage))
     assert message.sent_at is None and message.failed_at is None
@@ -450,7 +452,9 @@ def test_sending_after_a_request_stops_at_the_deadline_and_leaves_the_rest(app, 
     response = client.post("/register", data=form)
     elapsed = time.monotonic() - started
 
-    assert response.status_code == 302 and elapsed < 3
+    # The deadline is 1 s and the relay hangs for 30: well under 30 s proves the deadline (a loaded CI machine
+    # took 3.3 s once, so the bound leaves room for that, not for the relay's timeout).
+    assert response.status_code == 302 and elapsed < 10
     assert count(Participant) == 1
     assert relay.recipients() == ["first@example.org"]
     slow = outbox("slow@example.org")
