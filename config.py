@@ -5,9 +5,13 @@ Every setting below can be overridden by an environment variable of the same nam
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -25,6 +29,12 @@ def normalize_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def _derived_data_key(secret: str) -> str:
+    """A Fernet key derived from a development or test SECRET_KEY (never used in production)."""
+    digest = hashlib.sha256(("lsi-assembly/data-key/" + secret).encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
 
 
 class ConfigurationError(RuntimeError):
@@ -113,6 +123,12 @@ class Config:
         self.VERIFY_RATE_LIMIT = env.get("VERIFY_RATE_LIMIT") or "30 per minute;300 per hour"
         #: Reverse proxies in front of the app whose X-Forwarded-For and -Proto are trusted (0: none).
         self.TRUSTED_PROXY_COUNT = int(env.get("TRUSTED_PROXY_COUNT") or 0)
+        #: Fernet keys encrypting the sensitive free-text fields at rest, comma-separated: the first
+        #: encrypts, all decrypt (core/crypto.py). Required in production; development and tests derive
+        #: one from SECRET_KEY when it is unset.
+        self.DATA_KEYS = [key.strip() for key in (env.get("DATA_KEYS") or "").split(",") if key.strip()]
+        if not self.DATA_KEYS and self.SECRET_KEY and self.ENV_NAME != "production":
+            self.DATA_KEYS = [_derived_data_key(self.SECRET_KEY)]
         self.BABEL_DEFAULT_LOCALE = "en"
         self.BABEL_DEFAULT_TIMEZONE = env.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Paris"
         self.LANGUAGES = ("en", "fr")
@@ -128,6 +144,17 @@ class Config:
             )
         if not 1 <= self.REMEMBER_DAYS <= 365:
             raise ConfigurationError(f"REMEMBER_DAYS must be between 1 and 365, not {self.REMEMBER_DAYS}.")
+        if not self.DATA_KEYS:
+            raise ConfigurationError(
+                "DATA_KEYS is not set. In production the sensitive notes are encrypted with it: set DATA_KEYS to "
+                "a Fernet key (make one with: flask --app wsgi privacy new-key), or LSI_ENV=development.")
+        for position, key in enumerate(self.DATA_KEYS, start=1):
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                raise ConfigurationError(
+                    f"Key {position} of DATA_KEYS is not a Fernet key (32 url-safe base64-encoded bytes): make one "
+                    "with: flask --app wsgi privacy new-key") from None
         if self.ASSEMBLY_MAX_PROXIES < 0:
             raise ConfigurationError(f"ASSEMBLY_MAX_PROXIES must be 0 or more, not {self.ASSEMBLY_MAX_PROXIES}.")
 

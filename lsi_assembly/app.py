@@ -26,7 +26,7 @@ from lsi_assembly.auth.services import keep_staff_flashes, restore_staff_flashes
 from lsi_assembly.badges import views as badges_views
 from lsi_assembly.badges.cli import badges_cli
 from lsi_assembly.checkin import views as checkin_views
-from lsi_assembly.core import mail
+from lsi_assembly.core import crypto, mail
 from lsi_assembly.core import views as core_views
 from lsi_assembly.core.audit import ACTOR_LABELS, field_label, shown_value
 from lsi_assembly.core.countries import country_name
@@ -48,6 +48,7 @@ from lsi_assembly.lists.cli import lists_cli
 from lsi_assembly.main import views as main_views
 from lsi_assembly.manage import views as manage_views
 from lsi_assembly.organizations import views as organizations_views
+from lsi_assembly.privacy import models as privacy_models  # noqa: F401  (the settings table)
 from lsi_assembly.public import desk_views as public_desk_views
 from lsi_assembly.public import staff_views as public_staff_views
 from lsi_assembly.public import views as public_views
@@ -116,6 +117,7 @@ def create_app(config: Config | None = None) -> Flask:
     _configure_logging(app)
 
     db.init_app(app)
+    crypto.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True,
                      render_item=render_migration_item, compare_type=True)
     csrf.init_app(app)

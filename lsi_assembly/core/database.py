@@ -71,7 +71,9 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 
 
 def render_migration_item(type_: str, obj, autogen_context):
-    """Write UTCDateTime into migrations as a plain timestamp, so they never import the app."""
+    """Write UTCDateTime and EncryptedText into migrations as plain types, so they never import the app."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and type(obj).__name__ == "EncryptedText":  # core.crypto: a Fernet token is text
+        return "sa.Text()"
     return False

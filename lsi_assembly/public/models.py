@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from lsi_assembly.core.audit import audit
+from lsi_assembly.core.crypto import EncryptedText
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.enums import LabelledEnum
 from lsi_assembly.core.search import fold
@@ -126,7 +127,7 @@ class PublicAttendee(db.Model):
     affiliation: Mapped[str | None] = mapped_column(sa.String(200))
     #: Language of the pages and e-mails (en, fr).
     locale: Mapped[str] = mapped_column(sa.String(10), default="en")
-    accessibility_needs: Mapped[str | None] = mapped_column(sa.Text)
+    accessibility_needs: Mapped[str | None] = mapped_column(EncryptedText)
     privacy_accepted_at: Mapped[datetime]
     #: Random secret signed into the person's links; replaced when they register again.
     access_key: Mapped[str] = mapped_column(sa.String(64), unique=True)

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from lsi_assembly.core.audit import audit
+from lsi_assembly.core.crypto import EncryptedText
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.enums import LabelledEnum
 from lsi_assembly.core.search import fold, latin_letters, needs_latin_line
@@ -151,8 +152,8 @@ class Participant(db.Model):
     departure_date: Mapped[date | None]
     #: Codes from ``Diet``.
     dietary: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    dietary_notes: Mapped[str | None] = mapped_column(_text("dietary_notes"))
-    accessibility_needs: Mapped[str | None] = mapped_column(sa.Text)
+    dietary_notes: Mapped[str | None] = mapped_column(EncryptedText)
+    accessibility_needs: Mapped[str | None] = mapped_column(EncryptedText)
     languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     #: May appear on the participant list shared with other participants.
     list_consent: Mapped[bool] = mapped_column(default=False)
@@ -161,7 +162,7 @@ class Participant(db.Model):
     #: Asked to leave their organization off the badge.
     badge_hide_organization: Mapped[bool] = mapped_column(default=False)
     #: A note the organizers set for the check-in desk (e.g. "collect your interpreter headset").
-    desk_note: Mapped[str | None] = mapped_column(_text("desk_note"))
+    desk_note: Mapped[str | None] = mapped_column(EncryptedText)
     #: The organizers want the desk to see this person's dietary and accessibility needs.
     needs_at_desk: Mapped[bool] = mapped_column(default=False)
     #: When the address was shown to be the person's: the link in the confirmation e-mail followed, or

@@ -20,15 +20,34 @@ def test_production_without_secret_key_refuses_to_start():
         create_app(config_from_env({"DATABASE_URL": "sqlite://"}))
 
 
-def test_production_without_mail_server_refuses_to_start():
-    with pytest.raises(ConfigurationError, match="MAIL_SERVER is not set"):
+#: A Fernet key for the production configurations below (32 bytes, url-safe base64).
+DATA_KEY = "A" * 43 + "="
+
+
+def test_production_without_data_keys_refuses_to_start():
+    with pytest.raises(ConfigurationError, match="DATA_KEYS is not set"):
         create_app(config_from_env({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40}))
-    with pytest.raises(ConfigurationError, match="BASE_URL is not set"):
+    with pytest.raises(ConfigurationError, match="Key 2 of DATA_KEYS is not a Fernet key"):
         create_app(config_from_env({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40,
-                                    "MAIL_SERVER": "smtp.example.org"}))
-    app = create_app(config_from_env({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40,
-                                      "MAIL_SERVER": "smtp.example.org", "BASE_URL": "https://lsi.example.org"}))
+                                    "DATA_KEYS": f"{DATA_KEY}, not-a-key"}))
+
+
+def test_production_without_mail_server_refuses_to_start():
+    base = {"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40, "DATA_KEYS": DATA_KEY}
+    with pytest.raises(ConfigurationError, match="MAIL_SERVER is not set"):
+        create_app(config_from_env(base))
+    with pytest.raises(ConfigurationError, match="BASE_URL is not set"):
+        create_app(config_from_env({**base, "MAIL_SERVER": "smtp.example.org"}))
+    app = create_app(config_from_env({**base, "MAIL_SERVER": "smtp.example.org",
+                                      "BASE_URL": "https://lsi.example.org"}))
     assert app.config["ENV_NAME"] == "production"
+    assert app.config["DATA_KEYS"] == [DATA_KEY]
+
+
+def test_development_derives_a_data_key_from_its_secret():
+    config = config_from_env({"LSI_ENV": "development"})
+    assert len(config.DATA_KEYS) == 1
+    assert config_from_env({"LSI_ENV": "development", "DATA_KEYS": DATA_KEY}).DATA_KEYS == [DATA_KEY]
 
 
 def test_production_is_the_default_environment():
