@@ -49,6 +49,7 @@ from lsi_assembly.main import views as main_views
 from lsi_assembly.manage import views as manage_views
 from lsi_assembly.organizations import views as organizations_views
 from lsi_assembly.privacy import models as privacy_models  # noqa: F401  (the settings table)
+from lsi_assembly.privacy.cli import privacy_cli
 from lsi_assembly.public import desk_views as public_desk_views
 from lsi_assembly.public import staff_views as public_staff_views
 from lsi_assembly.public import views as public_views
@@ -299,3 +300,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(lists_cli)
     app.cli.add_command(public_cli)
     app.cli.add_command(documents_cli)
+    app.cli.add_command(privacy_cli)
