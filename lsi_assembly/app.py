@@ -48,8 +48,11 @@ from lsi_assembly.lists.cli import lists_cli
 from lsi_assembly.main import views as main_views
 from lsi_assembly.manage import views as manage_views
 from lsi_assembly.organizations import views as organizations_views
-from lsi_assembly.privacy import models as privacy_models  # noqa: F401  (the settings table)
+from lsi_assembly.privacy import staff_views as privacy_staff_views
+from lsi_assembly.privacy import views as privacy_views
 from lsi_assembly.privacy.cli import privacy_cli
+from lsi_assembly.privacy.consent import accepted_version
+from lsi_assembly.privacy.settings import notice_version
 from lsi_assembly.public import desk_views as public_desk_views
 from lsi_assembly.public import staff_views as public_staff_views
 from lsi_assembly.public import views as public_views
@@ -77,6 +80,7 @@ BLUEPRINTS = (
     public_views.bp,                     # public: the public event's registration and tickets
     documents_views.bp,                  # documents: /verify and the personal certificate download
     delegation_views.bp,                 # delegation: a member's delegation page, from its focal point's link
+    privacy_views.bp,                    # privacy: download or delete my data, the notice's new version
     auth_views.bp,                       # auth: staff sign-in
     # organizers, under /manage
     manage_views.bp,                     # manage: dashboard, audit log, accounts, jobs
@@ -91,6 +95,7 @@ BLUEPRINTS = (
     assembly_staff_views.bp,             # manage_assembly: sessions, live quorum, projector, quorum and votes
     assembly_cards_views.bp,             # manage_voting_cards: the General Assembly's voting cards
     delegation_staff_views.bp,           # manage_delegations: mandates, proxies and focal points' links
+    privacy_staff_views.bp,              # manage_privacy: retention schedule, notice settings, erase and export
     # the desk, under /desk
     checkin_views.bp,                    # desk: the delegates' check-in
     public_desk_views.bp,                # desk_public: the public event's entry
@@ -211,6 +216,8 @@ def _register_template_helpers(app: Flask) -> None:
         actor_labels=ACTOR_LABELS,
         audit_field_label=field_label,
         audit_value=shown_value,
+        notice_version=notice_version,
+        accepted_notice_version=accepted_version,
     )
     # Dates the European way ("24 June 2027", 18:30) in the event's time zone: core.dates.
     install_filters(app.jinja_env)

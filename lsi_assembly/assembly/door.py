@@ -21,7 +21,7 @@ from lsi_assembly.assembly.services import AssemblyError
 from lsi_assembly.badges.services import normalize_code
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.enums import LabelledEnum
-from lsi_assembly.core.search import like_pattern, search_terms
+from lsi_assembly.core.search import full_name_keys, like_pattern, search_terms
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Membership, Organization
@@ -192,6 +192,8 @@ def search_people(event: Event, text: str) -> list[Participant]:
         pattern = like_pattern(term)
         stmt = stmt.where(sa.or_(Participant.search_text.like(pattern, escape="\\"),
                                  Organization.search_name.like(pattern, escape="\\")))
+    # A protected person is found by their badge or their exact full name only (docs/privacy.md).
+    stmt = stmt.where(sa.or_(Participant.protected.is_(False), Participant.sort_name.in_(full_name_keys(text))))
     return list(db.session.scalars(stmt))
 
 

@@ -164,8 +164,9 @@ def badge_content(participant: Participant, code: BadgeCode, locale: str,
     return BadgeContent(
         participant_id=participant.id,
         name=name,
-        full_name=participant.full_name if participant.full_name != name else None,
-        organization=None if participant.badge_hide_organization else participant.organization_label,
+        # A protected person's badge: the name on badge only, no organization.
+        full_name=participant.full_name if participant.full_name != name and not participant.protected else None,
+        organization=participant.badge_organization,
         country_code=participant.country,
         country=country_name(participant.country, locale),
         languages=", ".join(participant.languages or []),

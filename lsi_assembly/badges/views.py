@@ -78,7 +78,7 @@ def names_the_font_lacks(event: Event) -> list[Participant]:
         Participant.event_id == event.id, Participant.status == Status.CONFIRMED)
         .options(selectinload(Participant.organization)).order_by(Participant.sort_name))
     return [p for p in people if not font.covers(" ".join(filter(None, (
-        p.badge_name, p.full_name, None if p.badge_hide_organization else p.organization_label))))]
+        p.badge_name, p.full_name, p.badge_organization))))]
 
 
 @bp.get("/")

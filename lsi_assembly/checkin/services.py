@@ -15,7 +15,7 @@ from lsi_assembly.badges.models import BadgeCode, BadgePrint
 from lsi_assembly.badges.services import participant_for_code
 from lsi_assembly.checkin.models import CheckIn
 from lsi_assembly.core.database import utcnow
-from lsi_assembly.core.search import like_pattern, search_terms
+from lsi_assembly.core.search import full_name_keys, like_pattern, search_terms
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
@@ -74,6 +74,8 @@ def look_up(event: Event, text: str) -> Lookup:
         pattern = like_pattern(term)
         stmt = stmt.where(sa.or_(Participant.search_text.like(pattern, escape="\\"),
                                  Organization.search_name.like(pattern, escape="\\")))
+    # A protected person is found by their badge or their exact full name only (docs/privacy.md).
+    stmt = stmt.where(sa.or_(Participant.protected.is_(False), Participant.sort_name.in_(full_name_keys(text))))
     matches = list(db.session.scalars(stmt))
     if len(matches) == 1:
         return Lookup(participant=matches[0])

@@ -11,7 +11,9 @@ encryption of the same text: an encrypted column cannot be searched or compared 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
+from contextlib import nullcontext
+from typing import Any
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -93,23 +95,42 @@ def encrypted_columns(metadata: sa.MetaData) -> list[tuple[sa.Table, sa.Column]]
             if isinstance(column.type, EncryptedText)]
 
 
-def rotate_keys(connection: sa.Connection, metadata: sa.MetaData, batch: int = 500) -> dict[str, int]:
+def rotate_keys(connection: sa.Connection, metadata: sa.MetaData, batch: int = 500,
+                progress: Callable[[str, int], Any] | None = None) -> dict[str, int]:
     """Re-encrypt every encrypted value with the first key; return how many values per ``table.column``.
 
-    Reads and writes the raw tokens (not through ``EncryptedText``), row by row by primary key, in the
-    caller's transaction: a failure part-way leaves every value readable (old tokens still decrypt).
+    Reads and writes the raw tokens (not through ``EncryptedText``), a batch of rows at a time in primary
+    key order, in the caller's transaction: a failure part-way (a value no key decrypts) raises
+    ``UnreadableValue`` naming the table, column and row, and the caller rolls back. ``progress(label,
+    total)`` gives a context manager with ``update(n)`` (a progress bar).
     """
     counts: dict[str, int] = {}
     for table, column in encrypted_columns(metadata):
-        key_columns = list(table.primary_key.columns)
+        key = list(table.primary_key.columns)[0]
         raw = sa.type_coerce(column, sa.Text)
-        done = 0
-        rows = connection.execute(sa.select(*key_columns, raw.label("token")).where(column.is_not(None))).all()
-        for start in range(0, len(rows), batch):
-            for row in rows[start:start + batch]:
-                condition = sa.and_(*(key == row[index] for index, key in enumerate(key_columns)))
-                connection.execute(sa.update(table).where(condition).values(
-                    {column.name: sa.type_coerce(reencrypt(row.token), sa.Text)}))
-                done += 1
-        counts[f"{table.name}.{column.name}"] = done
+        total = connection.execute(sa.select(sa.func.count()).select_from(table).where(column.is_not(None))).scalar()
+        name = f"{table.name}.{column.name}"
+        bar = progress(name, total) if progress and total else nullcontext(None)
+        done, last = 0, None
+        with bar as shown:
+            while True:
+                query = sa.select(key, raw.label("token")).where(column.is_not(None)).order_by(key).limit(batch)
+                if last is not None:
+                    query = query.where(key > last)
+                rows = connection.execute(query).all()
+                if not rows:
+                    break
+                for row in rows:
+                    try:
+                        token = reencrypt(row.token)
+                    except UnreadableValue:
+                        raise UnreadableValue(f"{name} of row {row[0]} cannot be decrypted with any key of "
+                                              "DATA_KEYS.") from None
+                    connection.execute(sa.update(table).where(key == row[0]).values(
+                        {column.name: sa.type_coerce(token, sa.Text)}))
+                done += len(rows)
+                last = rows[-1][0]
+                if shown is not None:
+                    shown.update(len(rows))
+        counts[name] = done
     return counts

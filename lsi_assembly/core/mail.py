@@ -66,13 +66,16 @@ class OutboxMessage(db.Model):
 
 
 def queue_mail(recipient: str, template: str, locale: str, flush: bool = True,
-               attachments: list[tuple[str, str, bytes]] | None = None, **context) -> OutboxMessage:
+               attachments: list[tuple[str, str, bytes]] | None = None, **context) -> OutboxMessage | None:
     """Render ``emails/<template>.txt`` in ``locale`` and queue it; the caller's commit sends it.
 
     The template's first line is ``Subject: ...``; the rest is the body. ``flush=False`` leaves the
     flush to the caller (queueing thousands of messages at once). ``attachments``: (file name,
-    content type, bytes), kept with the message until it is sent.
+    content type, bytes), kept with the message until it is sent. Nothing is queued (None) for an
+    address under ``.invalid`` (RFC 2606), the placeholder of an erased registration.
     """
+    if recipient.rsplit("@", 1)[-1].endswith(".invalid"):
+        return None  # an erased registration's placeholder (privacy.erasure): nobody to write to
     with force_locale(locale):
         rendered = render_template(f"emails/{template}.txt", **context)
     first, _, body = rendered.lstrip().partition("\n")

@@ -61,6 +61,16 @@ class RetentionRule:
     #: Smallest and largest period organizers may set.
     min_days: int = 0
     max_days: int = 3650
+    #: For a period fixed by the application's settings (hours, not days): the period in words, made when
+    #: shown; organizers do not set it on /manage/privacy.
+    fixed_period: Callable[[], str] | None = None
+    #: The period counts from the end of the event (the notice then gives the day the data goes).
+    after_event: bool = False
+
+    @property
+    def configurable(self) -> bool:
+        """Tell whether organizers set this rule's period."""
+        return self.fixed_period is None
 
 
 _RULES: dict[str, RetentionRule] = {}

@@ -85,3 +85,10 @@ def latin_letters(name: str | None) -> str:
                              for part, original in zip(latin.split("-"), word.split("-"), strict=False))
         words.append(latin)
     return " ".join(words)
+
+
+def full_name_keys(query: str) -> list[str]:
+    """The ``sort_name`` values (family then given name, folded) an exact full name typed in either order
+    matches: every rotation of its words ("Ana Maria Popescu" may be given "Ana Maria", family "Popescu")."""
+    words = fold(query).replace(",", " ").split()
+    return sorted({" ".join(words[k:] + words[:k]) for k in range(len(words))}) if len(words) >= 2 else []

@@ -122,7 +122,9 @@ def _grouped(people: list[Participant], group_by: str, row, locale: str) -> list
 
 def participants(event: Event, group_by: str, locale: str) -> ListTable:
     """The shared list: confirmed people who agreed to appear on it; name, organization, country."""
-    people = list(db.session.scalars(_confirmed(event).where(Participant.list_consent.is_(True))))
+    # Protected people are on no list others see, whatever they ticked.
+    people = list(db.session.scalars(_confirmed(event).where(Participant.list_consent.is_(True),
+                                                             Participant.protected.is_(False))))
     return ListTable(
         "participants", _("Participants"), [_("Name"), _("Organization"), _("Country")],
         _grouped(people, group_by, lambda p: [p.full_name, p.organization_label or "",
@@ -218,7 +220,8 @@ def doors(event: Event, day: EventDay | None) -> ListTable:
     runs = sorted(_runs(event, day), key=lambda r: (r.room.name, r.slot.day.date, r.slot.starts_at))
     seated = _seated(runs)
     sections = [Section(f"{run.room.name} · {_slot_text(run)}",
-                        [[p.full_name, p.organization_label or ""] for p in seated[run.id]],
+                        [[_("Protected participant: check the badge") if p.protected else p.full_name,
+                          "" if p.protected else (p.organization_label or "")] for p in seated[run.id]],
                         note=localized(run.workshop, "title"), new_page=index > 0)
                 for index, run in enumerate(runs)]
     return ListTable("doors", _("Door lists"), [_("Name"), _("Organization")], sections)

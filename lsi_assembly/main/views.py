@@ -3,6 +3,8 @@ from flask import Blueprint, g, render_template
 
 from lsi_assembly.core.event_scope import event_optional, load_event, without_event
 from lsi_assembly.events.services import current_event
+from lsi_assembly.privacy.services import schedule_rows
+from lsi_assembly.privacy.settings import settings_for
 from lsi_assembly.public.services import public_event_of
 
 bp = Blueprint("main", __name__)
@@ -23,7 +25,10 @@ def index():
 @event_optional
 def privacy():
     """Say what is collected, why, who sees it and for how long."""
-    return render_template("main/privacy.html", event=g.event)
+    event = g.event
+    return render_template("main/privacy.html", event=event,
+                           settings=settings_for(event) if event is not None else None,
+                           schedule=schedule_rows(event))
 
 
 @bp.get("/health")

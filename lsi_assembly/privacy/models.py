@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lsi_assembly.core.audit import audit
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.enums import LabelledEnum
 from lsi_assembly.extensions import db
 
 
@@ -42,3 +43,42 @@ class PrivacySettings(db.Model):
 
     def __repr__(self) -> str:
         return f"<PrivacySettings event={self.event_id} v{self.notice_version}>"
+
+
+class ConsentKind(LabelledEnum):
+    """What a person consented to."""
+
+    PRIVACY_NOTICE = "privacy_notice"
+    PARTICIPANT_LIST = "participant_list"
+    PHOTOS = "photos"
+
+    __labels__ = {
+        PRIVACY_NOTICE: _l("Privacy notice"),
+        PARTICIPANT_LIST: _l("On the participant list"),
+        PHOTOS: _l("May be photographed"),
+    }
+
+
+class ConsentRecord(db.Model):
+    """A consent given or withdrawn: what, when, by whom, and the version of the notice then in force.
+
+    Written on every change (never updated): the person's current choice is the latest record of each
+    kind, and also the participant's own columns (``list_consent``, ``photo_consent``,
+    ``privacy_accepted_at``) that the rest of the app reads. Erasure deletes the person's records.
+    """
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    #: A ``ConsentKind``.
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    #: True: given (or the notice accepted); False: withdrawn.
+    given: Mapped[bool]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    notice_version: Mapped[int]
+    #: ``person`` (the form, the personal link) or ``organizers``.
+    by: Mapped[str] = mapped_column(sa.String(20))
+
+    def __repr__(self) -> str:
+        return f"<ConsentRecord {self.participant_id} {self.kind} given={self.given} v{self.notice_version}>"

@@ -12,6 +12,7 @@ from lsi_assembly.core.mail import deliver_due
 from lsi_assembly.core.tabular import write_csv, write_xlsx
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
+from lsi_assembly.privacy.erasure import erase
 from lsi_assembly.registration.models import Category, Participant, Status
 from lsi_assembly.registration.queries import RegistrationFilter, registrations_query
 from lsi_assembly.registration.services import delete_expired_unconfirmed
@@ -109,3 +110,18 @@ def sweep_command() -> None:
     hours = current_app.config["REGISTRATION_CONFIRM_HOURS"]
     click.echo(f"{deleted} unconfirmed registrations deleted (not confirmed within {hours} hours), "
                f"{waiting} still waiting for their address to be confirmed.")
+
+
+@participants_cli.command("erase")
+@click.argument("email")
+@click.option("--reason", default="", help="Why (kept in the audit log, without the name).")
+def erase_command(email: str, reason: str) -> None:
+    """Erase a person's registrations and data (GDPR art. 17), in every event, by e-mail address."""
+    people = db.session.scalars(sa.select(Participant).where(
+        sa.func.lower(Participant.email) == email.strip().lower(), Participant.anonymized_at.is_(None))).all()
+    if not people:
+        raise click.ClickException("no registration with this e-mail address (or it was erased already)")
+    for participant in people:
+        erase(participant, reason=reason or "request by e-mail", by="organizer")
+    db.session.commit()
+    click.echo(f"Erased {len(people)} registration(s): their seats and places are free, their data is gone.")

@@ -93,6 +93,11 @@ class ParticipantDetailsForm(FlaskForm):
     list_consent = BooleanField(FIELDS["list_consent"].form_label)
     photo_consent = BooleanField(FIELDS["photo_consent"].form_label)
     badge_hide_organization = BooleanField(FIELDS["badge_hide_organization"].form_label)
+    protected = BooleanField(
+        FIELDS["protected"].form_label,
+        description=_l("You are then never on the participant list, whatever you choose above; at the desk we find "
+                       "you only by your badge or your full name; your badge shows your name without your "
+                       "organization; tables by organization count you without naming you."))
 
     def __init__(self, *args, event=None, locale="en", **kwargs):
         super().__init__(*args, **kwargs)

@@ -159,6 +159,11 @@ class Participant(db.Model):
     list_consent: Mapped[bool] = mapped_column(default=False)
     #: Agrees to be photographed; the badge marks those who do not.
     photo_consent: Mapped[bool] = mapped_column(default=False)
+    #: Protected: never on a list others see, found at the desk only by badge code or exact full name, a badge
+    #: without the organization, counted but not named in per-organization tables (docs/privacy.md).
+    protected: Mapped[bool] = mapped_column(default=False)
+    #: When the person's data was erased or anonymized (names, address, notes gone; counts kept).
+    anonymized_at: Mapped[datetime | None]
     #: Asked to leave their organization off the badge.
     badge_hide_organization: Mapped[bool] = mapped_column(default=False)
     #: A note the organizers set for the check-in desk (e.g. "collect your interpreter headset").
@@ -193,6 +198,8 @@ class Participant(db.Model):
 
     @property
     def full_name(self) -> str:
+        if self.anonymized_at is not None:
+            return str(_l("Erased registration #%(id)s", id=self.id))
         return f"{self.given_name} {self.family_name}"
 
     @property
@@ -205,6 +212,11 @@ class Participant(db.Model):
         if not needs_latin_line(self.badge_name):
             return None
         return self.latin_name or latin_letters(self.badge_name)
+
+    @property
+    def badge_organization(self) -> str | None:
+        """The organization the badge shows: none when the person asked, or is protected."""
+        return None if self.badge_hide_organization or self.protected else self.organization_label
 
     @property
     def organization_label(self) -> str | None:
