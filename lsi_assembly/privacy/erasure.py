@@ -120,7 +120,9 @@ def erase(participant: Participant, *, reason: str, by: str) -> None:
     with the same address, then anonymize. Flushes; the caller commits."""
     if participant.anonymized_at is not None:
         return
-    if reason and Traces.of(participant).found_in(reason):
+    names = Traces(tuple(part for part in (participant.given_name, participant.family_name, participant.email,
+                                           participant.name_on_badge) if part and len(part) >= 3))
+    if reason and (Traces.of(participant).found_in(reason) or names.found_in(reason)):
         reason = ERASED  # a reason naming the person would keep the name in the log
     if participant.status != Status.CANCELLED:
         change_status(participant, Status.CANCELLED, by=by, reason="erased", tell=False)
