@@ -74,6 +74,8 @@ STAFF_PAGES: dict[str, Callable[[dict], dict]] = {
     "manage_registrations.act": lambda ids: {"participant_id": ids["pending"], "action": "approve"},
     "manage_registrations.edit": lambda ids: {"participant_id": ids["participant"]},
     "manage_registrations.import_form": lambda ids: {},
+    "manage_privacy.settings": lambda ids: {},
+    "manage_privacy.erase_participant": lambda ids: {"participant_id": ids["participant"]},
     "desk.index": lambda ids: {},
     "desk.participant": lambda ids: {"participant_id": ids["participant"]},
     "desk.walk_in": lambda ids: {},
@@ -87,7 +89,7 @@ NOT_PAGES = {
     "manage.job_download", "manage_assembly.status_json", "manage_delegations.proxy_pdf",
     "manage_lists.download",
     "manage_public.export", "manage_registrations.export", "desk.counts", "desk_assembly.counts",
-    "desk_public.counts", "manage_badges.preview",
+    "desk_public.counts", "manage_badges.preview", "manage_privacy.participant_data",
 }
 
 

@@ -362,7 +362,7 @@ def test_the_notice_is_complete_in_french(client):
     make_event()
     page = client.get("/privacy", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Qui est responsable" in page and "CNIL" in page and "Combien de temps nous les gardons" in page
-    assert "30\u00a0jours après la fin de l’Assemblée" in page
+    assert "30 jours après la fin de l’Assemblée" in page
 
 
 def test_a_protected_person_is_on_no_shared_list_and_found_at_the_desk_only_by_badge_or_full_name(app):
