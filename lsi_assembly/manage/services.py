@@ -96,7 +96,7 @@ def dashboard(event: Event) -> Dashboard:
                   for day in event.days],
         accessibility_needs=db.session.scalar(sa.select(sa.func.count()).where(
             Participant.event_id == event.id, not_cancelled,
-            sa.func.coalesce(Participant.accessibility_needs, "") != "")) or 0,
+            Participant.accessibility_needs.is_not(None))) or 0,  # encrypted: "" is stored as NULL
         timeline=timeline,
         quotas=quota_overview(event),
     )

@@ -1,6 +1,7 @@
 """``flask --app wsgi privacy ...``: the retention schedule and the encryption keys (docs/privacy.md)."""
 from __future__ import annotations
 
+import sys
 from datetime import date
 
 import click
@@ -55,4 +56,4 @@ def rotate_keys_command() -> None:
 
 
 def _progress(label: str, total: int):
-    return click.progressbar(length=total, label=label, file=click.get_text_stream("stderr"))
+    return click.progressbar(length=total, label=label, file=sys.stderr)

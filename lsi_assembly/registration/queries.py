@@ -98,9 +98,9 @@ def registrations_query(event: Event, f: RegistrationFilter) -> sa.Select:
                                             participant_days.c.event_day_id == f.day))
     if f.dietary:
         stmt = stmt.where(sa.or_(sa.func.json_array_length(Participant.dietary) > 0,
-                                 sa.func.coalesce(Participant.dietary_notes, "") != ""))
+                                 Participant.dietary_notes.is_not(None)))
     if f.accessibility:
-        stmt = stmt.where(sa.func.coalesce(Participant.accessibility_needs, "") != "")
+        stmt = stmt.where(Participant.accessibility_needs.is_not(None))  # encrypted: "" is stored as NULL
     columns = SORTS[f.sort.lstrip("-")]
     descending = f.sort.startswith("-")
     return stmt.order_by(*((c.desc() if descending else c.asc()).nulls_last() for c in columns), Participant.id)
