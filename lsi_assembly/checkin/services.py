@@ -19,6 +19,7 @@ from lsi_assembly.core.search import full_name_keys, like_pattern, search_terms
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
+from lsi_assembly.privacy.consent import record_consents
 from lsi_assembly.registration.links import new_access_key
 from lsi_assembly.registration.models import Participant, Status, participant_days
 from lsi_assembly.registration.services import change_status, erase_registrations
@@ -211,5 +212,6 @@ def register_walk_in(event: Event, day: EventDay, form, desk: str, user_id: int 
     except IntegrityError:
         return db.session.scalar(sa.select(Participant).where(Participant.event_id == event.id,
                                                               Participant.email == form.email.data)), False
+    record_consents(person, None, by="organizers")
     check_in(person, day, desk, user_id)
     return person, True

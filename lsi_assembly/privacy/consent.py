@@ -1,16 +1,14 @@
-"""The consent log: every consent given or withdrawn, written by one hook whichever page changed it.
+"""The consent log: every consent given or withdrawn, with when, by whom and the notice version.
 
-After each flush, a participant whose ``privacy_accepted_at``, ``list_consent`` or ``photo_consent``
-changed gets a ``ConsentRecord`` per change, with the notice version then in force and who made the
-change (the person, or the organizers), in the same transaction. A hook for the same reason as the
-audit log's: a forgotten call would leave a consent unrecorded.
+The services that change a participant's ``privacy_accepted_at``, ``list_consent`` or ``photo_consent``
+(registration, the person's edit, the organizers' edit, the import, a walk-in at the desk, accepting the
+notice) take ``consent_state`` before and call ``record_consents`` after: a ``ConsentRecord`` per change,
+in the same transaction. tests/integration/test_privacy.py checks each path.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_sqlalchemy.session import Session
 
-from lsi_assembly.core.audit import current_actor
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.extensions import db
 from lsi_assembly.privacy.models import ConsentKind, ConsentRecord, PrivacySettings
@@ -21,55 +19,32 @@ COLUMNS = {"privacy_accepted_at": ConsentKind.PRIVACY_NOTICE, "list_consent": Co
            "photo_consent": ConsentKind.PHOTOS}
 
 
-def _changed(participant: Participant, created: bool) -> list[tuple[str, bool]]:
+def consent_state(participant: Participant) -> dict[str, bool]:
+    """What the person has consented to now, by consent kind."""
+    return {kind.value: (getattr(participant, column) is not None if column == "privacy_accepted_at"
+                         else bool(getattr(participant, column))) for column, kind in COLUMNS.items()}
+
+
+def record_consents(participant: Participant, before: dict[str, bool] | None, *, by: str) -> None:
+    """Write a record for each consent that changed since ``before`` (None: a new registration, whose
+    consents given are recorded). ``by``: ``person`` or ``organizers``. Flushes."""
     if participant.anonymized_at is not None:
-        return []
-    changes = []
-    state = sa.inspect(participant)
-    for column, kind in COLUMNS.items():
-        value = getattr(participant, column)
-        given = value is not None if column == "privacy_accepted_at" else bool(value)
-        if created:
-            if given:
-                changes.append((kind.value, True))
-            continue
-        history = state.attrs[column].history
-        if history.has_changes():
-            before = history.deleted[0] if history.deleted else None
-            was = before is not None if column == "privacy_accepted_at" else bool(before)
-            if was != given:
-                changes.append((kind.value, given))
-    return changes
-
-
-def _notice_version(connection, event_id: int) -> int:
-    version = connection.execute(sa.select(PrivacySettings.notice_version).where(
-        PrivacySettings.event_id == event_id)).scalar()
-    return version or 1
-
-
-@sa.event.listens_for(Session, "after_flush")
-def _record(session, flush_context) -> None:
-    rows = []
-    for objects, created in ((session.new, True), (session.dirty, False)):
-        for obj in objects:
-            if isinstance(obj, Participant):
-                for kind, given in _changed(obj, created):
-                    rows.append((obj, kind, given))
-    if not rows:
         return
-    _, actor = current_actor()
-    by = "person" if actor == "participant" else "organizers"  # a focal point or the command line: not the person
-    connection = session.connection()
-    versions: dict[int, int] = {}
+    if participant.id is None:
+        db.session.flush()
     now = utcnow()
-    values = []
-    for participant, kind, given in rows:
-        if participant.event_id not in versions:
-            versions[participant.event_id] = _notice_version(connection, participant.event_id)
-        values.append({"participant_id": participant.id, "kind": kind, "given": given, "at": now,
-                       "notice_version": versions[participant.event_id], "by": by})
-    connection.execute(sa.insert(ConsentRecord), values)
+    version = _notice_version(participant.event_id)
+    for kind, given in consent_state(participant).items():
+        was = (before or {}).get(kind, False)
+        if given != was:
+            db.session.add(ConsentRecord(participant_id=participant.id, kind=kind, given=given, at=now,
+                                         notice_version=version, by=by))
+    db.session.flush()
+
+
+def _notice_version(event_id: int) -> int:
+    version = db.session.scalar(sa.select(PrivacySettings.notice_version).where(PrivacySettings.event_id == event_id))
+    return version or 1
 
 
 def consent_log(participant: Participant) -> list[ConsentRecord]:

@@ -15,7 +15,7 @@ from lsi_assembly.extensions import db
 
 
 @audit("privacy_settings", labels={
-    "controller_name": _l("Controller"), "controller_address": _l("Controller's address"),
+    "event_id": _l("Event"),    "controller_name": _l("Controller"), "controller_address": _l("Controller's address"),
     "controller_email": _l("Controller's contact address"), "dpo_name": _l("Data protection officer"),
     "dpo_email": _l("Data protection officer's address"), "retention_days": _l("Retention periods"),
     "notice_version": _l("Privacy notice version"), "notice_changed_at": _l("Privacy notice changed"),

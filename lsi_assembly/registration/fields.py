@@ -166,6 +166,7 @@ PARTICIPANT_FIELDS = (
     FieldSpec("email_confirmed_at", _l("E-mail address confirmed"), Editor.NOBODY, Kind.TIMESTAMP),
     FieldSpec("access_key", _l("Personal link"), Editor.NOBODY, max_length=64, privacy=Privacy.SECRET),
     FieldSpec("event_id", _l("Event"), Editor.NOBODY, Kind.REFERENCE, privacy=Privacy.INTERNAL),
+    FieldSpec("anonymized_at", _l("Personal data erased"), Editor.NOBODY, Kind.TIMESTAMP, privacy=Privacy.INTERNAL),
     FieldSpec("created_at", _l("Registered"), Editor.NOBODY, Kind.TIMESTAMP, privacy=Privacy.INTERNAL,
               column=Column("registered_at", 16, imported=False)),
 )

@@ -42,6 +42,7 @@ from lsi_assembly.core.mail import OutboxMessage, count_recent, queue_mail, rece
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
+from lsi_assembly.privacy.consent import consent_state, record_consents
 from lsi_assembly.registration.fields import PERSON_FIELDS, Kind
 from lsi_assembly.registration.links import new_access_key, personal_link
 from lsi_assembly.registration.models import PLACE_HOLDING, Category, Participant, Status
@@ -240,6 +241,7 @@ def register(event: Event, data: RegistrationData, locale: str) -> RegistrationO
         return RegistrationOutcome(existing, created=False)
 
     lock(Event, event.id)  # before the registration's row is written: the lock order
+    consents_before = consent_state(existing) if existing is not None else None
     participant = existing or Participant(event_id=event.id, email=data.email, created_at=now)
     participant.access_key = new_access_key()  # a reopened registration's old links stop working
     _apply(participant, data, EDITABLE_FIELDS)
@@ -261,6 +263,7 @@ def register(event: Event, data: RegistrationData, locale: str) -> RegistrationO
             raise
         send_personal_link(existing)
         return RegistrationOutcome(existing, created=False)
+    record_consents(participant, consents_before, by="person")
     send_address_confirmation(participant)
     return RegistrationOutcome(participant, created=True)
 
@@ -356,9 +359,11 @@ def readdress(participant: Participant) -> None:
 
 def update_registration(participant: Participant, data: RegistrationData) -> None:
     """Apply a participant's own changes (not e-mail, organization or category)."""
+    consents_before = consent_state(participant)
     change_days(participant, _event_days(participant.event, data.day_ids), by="participant")
     _apply(participant, data, EDITABLE_FIELDS)
     db.session.flush()
+    record_consents(participant, consents_before, by="person")
 
 
 def promote_from_waitlist(event: Event, organization_id: int) -> list[Participant]:
@@ -452,6 +457,7 @@ def edit_registration(participant: Participant, answers: dict[str, object], *, o
     old_organization_id, old_category, old_email = (participant.organization_id, participant.category,
                                                     participant.email)
     lock_all((Event, [event.id]), (Organization, [old_organization_id, organization_id]))
+    consents_before = consent_state(participant)
     with participant_changes() as changes:
         change_days(participant, days, by="organizer")
         for name, value in answers.items():
@@ -465,6 +471,7 @@ def edit_registration(participant: Participant, answers: dict[str, object], *, o
         if participant.email != old_email:
             readdress(participant)
         change.promoted = changes.promoted
+    record_consents(participant, consents_before, by="organizers")
     return change
 
 

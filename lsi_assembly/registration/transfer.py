@@ -26,6 +26,7 @@ from lsi_assembly.core.text import forbidden_characters, name_problem, normalize
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Organization
+from lsi_assembly.privacy.consent import consent_state, record_consents
 from lsi_assembly.registration.fields import PARTICIPANT_FIELDS, Kind, column_fields, csv_columns
 from lsi_assembly.registration.links import new_access_key
 from lsi_assembly.registration.models import Category, Diet, Participant, Status
@@ -252,6 +253,7 @@ def apply_import(event: Event, plan: ImportPlan, valid_only: bool = False, notif
                 participant = db.session.scalar(sa.select(Participant).where(
                     Participant.event_id == event.id, Participant.email == result.email))
                 before = (participant.organization_id, participant.category)
+                consents_before = consent_state(participant)
                 if days is not None:
                     change_days(participant, days, by="import")
                 for key, value in values.items():
@@ -260,6 +262,7 @@ def apply_import(event: Event, plan: ImportPlan, valid_only: bool = False, notif
                     changes.note(participant)  # e.g. the voting cards follow a delegate who moved
                 db.session.flush()
                 keep_quota(event, participant, *before)
+                record_consents(participant, consents_before, by="organizers")
                 updated += 1
             else:
                 unconfirmed = db.session.scalar(sa.select(Participant).where(
@@ -274,6 +277,7 @@ def apply_import(event: Event, plan: ImportPlan, valid_only: bool = False, notif
                 status = decide_status(event, participant, admitted=Status.CONFIRMED)
                 db.session.add(participant)
                 change_status(participant, status, by="import", reason="imported", now=now, tell=notify)
+                record_consents(participant, None, by="organizers")
                 created += 1
             if progress:
                 progress(1)

@@ -16,6 +16,8 @@ from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db, limiter
 from lsi_assembly.organizations.models import Organization
 from lsi_assembly.organizations.services import find_by_invitation
+from lsi_assembly.privacy.consent import acknowledge_notice
+from lsi_assembly.privacy.settings import notice_version
 from lsi_assembly.registration.forms import (
     CancelForm,
     ConfirmAddressForm,
@@ -219,7 +221,7 @@ def accept_privacy(token: str):
     """Record that someone registered by the organizers has accepted the privacy notice."""
     participant = participant_from_link(token)
     if participant.privacy_accepted_at is None and request.form.get("accept") == "y":
-        participant.privacy_accepted_at = utcnow()
+        acknowledge_notice(participant, notice_version(participant.event))
         db.session.commit()
         flash(_("Thank you: your acceptance of the privacy notice is recorded."), "success")
     return redirect(url_for("registration.manage", token=token))

@@ -188,25 +188,26 @@ PUBLIC_PAGES = {
     "documents.verify_form",
     "documents.verify", "main.privacy", "delegation.page", "auth.login", "auth.reset_request",
     "registration.done", "public.done", "registration.cancelled", "registration.links_renewed",
+    "privacy.erase_my_data", "privacy.erased",
 }
 PUBLIC_NOT_CHECKED = {
     "static", "main.health", "i18n.switch",  # not pages
     "public.calendar", "workshops.calendar", "delegation.proxy_pdf", "documents.my_certificate",
-    "shared_list.participant_list",  # files
+    "shared_list.participant_list", "privacy.my_data",  # files
     "auth.reset_password_form",  # a one-time token of a staff account: the same form macros as /login/reset
     "public.claim",  # a place offered from the waiting list: redirects to the ticket (checked) or the form
 }
 
 #: What the pages shown after a form need in the (signed cookie) session.
 AFTER_A_FORM = {"registration_submitted": True, "public_submitted": True, "registration_cancelled": True,
-                "registration_links_renewed": True}
+                "registration_links_renewed": True, "registration_erased": True}
 
 
 def public_paths(ids: dict) -> list[str]:
     personal = ids["personal"]
     return ["/", "/register", "/programme", "/public", ids["ticket"], ids["public_cancel"],
             ids["public_confirm"], personal, personal + "/workshops", personal + "/edit",
-            personal + "/cancel", personal + "/sign-out", ids["pending_personal"],
+            personal + "/cancel", personal + "/sign-out", personal + "/erase", ids["pending_personal"],
             ids["unconfirmed_personal"],
             "/registration/link", "/verify", "/verify/0000-0000-0000-0000", "/privacy", ids["delegation"],
             "/login", "/login/reset", "/no-such-page"]
@@ -250,11 +251,12 @@ def test_public_pages_list_every_get_page_outside_manage_and_desk(app):
 def test_public_pages_have_no_accessibility_violation(app, page, live_server, axe):
     ids = demo()
     paths = public_paths(ids)
-    assert len(paths) == 22
+    assert len(paths) == 23
     problems = check_all(page, axe, paths)
     # The pages shown after a form was sent (registered, cancelled, links signed out).
     set_session(app, page, live_server, AFTER_A_FORM)
-    for path in ["/register/done", "/public/done", "/registration/cancelled", "/registration/signed-out"]:
+    for path in ["/register/done", "/public/done", "/registration/cancelled", "/registration/signed-out",
+                 "/registration/erased"]:
         problems += violations(page, axe, path)
         assert page.url == live_server + path  # the page itself, not a redirect to the form or home
     assert_none(problems)
@@ -266,7 +268,7 @@ def test_back_office_pages_have_no_accessibility_violation(app, page, live_serve
     sign_in_page(page, Role.ORGANIZER, "axe.organizer@example.org")
     paths = staff_paths(app, ids, "manage") + ["/manage/registrations/?q=a",
                                                "/manage/registrations/?status=pending"]
-    assert len(paths) == 35
+    assert len(paths) == 37
     assert_none(check_all(page, axe, paths))
 
 
