@@ -48,6 +48,8 @@ class Config:
     DEBUG = False
     TESTING = False
     DEFAULT_SECRET_KEY: str | None = None
+    DEFAULT_QUEUE_URL = "redis://127.0.0.1:6379/0"
+    DEFAULT_QUEUE_IMMEDIATE = False
 
     def __init__(self, environ: dict[str, str] | None = None) -> None:
         env = dict(os.environ if environ is None else environ)
@@ -72,6 +74,20 @@ class Config:
         self.BASE_URL = (env.get("BASE_URL") or "").rstrip("/") or None
         #: Where background jobs leave their files (badge PDFs) for a few hours; shared by all workers.
         self.JOBS_FOLDER = env.get("JOBS_FOLDER") or str(BASE_DIR / "instance" / "jobs")
+        # The task queue (Huey, lsi_assembly/core/queue.py; docs/operations.md): mail, PDF jobs, periodic work.
+        #: Where tasks wait: ``sqlite:///path`` (a file, no server: the default for ``make run``) or
+        #: ``redis://host:port/db`` (production, several web hosts).
+        self.QUEUE_URL = env.get("QUEUE_URL") or self.DEFAULT_QUEUE_URL
+        #: The queue's name (two installations may share one Redis under different names).
+        self.QUEUE_NAME = env.get("QUEUE_NAME") or "lsi-assembly"
+        #: Run each task at once, in the process that queues it, instead of in ``flask worker`` (the tests).
+        self.QUEUE_IMMEDIATE = _flag(env.get("QUEUE_IMMEDIATE"), default=self.DEFAULT_QUEUE_IMMEDIATE)
+        #: Threads of ``flask --app wsgi worker`` running tasks at once.
+        self.QUEUE_WORKERS = int(env.get("QUEUE_WORKERS") or 2)
+        #: Seconds without a heartbeat after which a running job is shown failed (its worker is gone).
+        self.JOB_STALE_SECONDS = float(env.get("JOB_STALE_SECONDS") or 30)
+        #: Seconds before the first retry of a mail the relay did not take; doubled at each failure (6 h at most).
+        self.MAIL_RETRY_SECONDS = float(env.get("MAIL_RETRY_SECONDS") or 60)
         #: email-validator's DNS deliverability check (off by default: no network look-up).
         self.EMAIL_CHECK_DELIVERABILITY = _flag(env.get("EMAIL_CHECK_DELIVERABILITY"))
         #: How long a personal registration link stays valid.
@@ -183,6 +199,7 @@ class DevelopmentConfig(Config):
 
     ENV_NAME = "development"
     DEFAULT_SECRET_KEY = "development-only-not-secret"
+    DEFAULT_QUEUE_URL = "sqlite:///" + str(BASE_DIR / "instance" / "queue.db")
 
 
 class TestConfig(Config):
@@ -191,6 +208,9 @@ class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     DEFAULT_SECRET_KEY = "testing-only-not-secret"
+    DEFAULT_QUEUE_URL = "sqlite:///" + str(BASE_DIR / "instance" / "queue-test.db")
+    #: Tasks run synchronously, right after the commit that queues them: the suite sees mail at once.
+    DEFAULT_QUEUE_IMMEDIATE = True
 
     def __init__(self, environ: dict[str, str] | None = None) -> None:
         super().__init__(environ)

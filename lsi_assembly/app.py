@@ -26,7 +26,7 @@ from lsi_assembly.auth.services import keep_staff_flashes, restore_staff_flashes
 from lsi_assembly.badges import views as badges_views
 from lsi_assembly.badges.cli import badges_cli
 from lsi_assembly.checkin import views as checkin_views
-from lsi_assembly.core import crypto, mail
+from lsi_assembly.core import crypto, mail, queue
 from lsi_assembly.core import views as core_views
 from lsi_assembly.core.audit import ACTOR_LABELS, field_label, shown_value
 from lsi_assembly.core.countries import country_name
@@ -141,6 +141,9 @@ def create_app(config: Config | None = None) -> Flask:
     # Ids in URLs fit the database's integer: a longer number is a 404, not an overflow in the driver.
     app.url_map.converters["int"] = DatabaseId
     _register_blueprints(app)
+    # The task queue (issue 18): Huey from QUEUE_URL, `flask worker`, and the periodic work it runs.
+    queue.init_app(app)
+    import lsi_assembly.periodic  # noqa: F401, PLC0415 - declares the periodic tasks on the queue
     mail.init_app(app)
     _register_template_helpers(app)
     _register_error_handlers(app)

@@ -16,7 +16,7 @@ from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.core.event_scope import load_event
 from lsi_assembly.core.i18n import current_language
-from lsi_assembly.core.jobs import new_job, recent_jobs, start_job
+from lsi_assembly.core.jobs import job_work, new_job, recent_jobs, start_job
 from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
@@ -61,14 +61,15 @@ def print_cards():
         return redirect(url_for("manage_voting_cards.index"))
     options = {"event_id": event.id, "sheet": form.sheet.data, "not_printed": not_printed,
                "locale": current_language()}
-    job = new_job(JOB_KIND, count, current_user.id)
-    db.session.commit()  # before the job starts: its thread reads the committed row
-    start_job(job, lambda progress: _work(progress, **options))
+    job = new_job(JOB_KIND, count, current_user.id, **options)
+    db.session.commit()  # before the job starts: the worker reads the committed row
+    start_job(job)
     return redirect(url_for("manage.job", job_id=job.id))
 
 
+@job_work(JOB_KIND)
 def _work(progress, *, event_id: int, sheet: str, not_printed: bool, locale: str) -> tuple[bytes, str, str]:
-    """The job: print the voting cards and record the print (runs in the background thread)."""
+    """The job: print the voting cards and record the print (runs in the worker)."""
     event = db.session.get(Event, event_id)
     with force_locale(locale):
         pdf, count = print_and_record(event, SHEETS[sheet], not_printed=not_printed, progress=progress,

@@ -1,6 +1,7 @@
 """The organizers' badge pages: print all or some badges (in the background, with progress), sizes, back text."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from datetime import date
 
@@ -22,7 +23,7 @@ from lsi_assembly.badges.printing import print_and_log
 from lsi_assembly.badges.services import BadgeFilter, badges_for, presets, select_for_print
 from lsi_assembly.core.event_scope import get_in_event_or_404, load_event
 from lsi_assembly.core.i18n import current_language
-from lsi_assembly.core.jobs import new_job, recent_jobs, start_job
+from lsi_assembly.core.jobs import job_work, new_job, recent_jobs, start_job
 from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
@@ -105,20 +106,21 @@ def print_badges():
         flash(_("No badge changed since it was printed: nothing to print.") if wanted.changed else
               _("No confirmed participant matches these choices: nothing to print."), "error")
         return redirect(url_for("manage_badges.index"))
-    preset = presets(event)[form.preset.data]
-    options = {"event_id": event.id, "wanted": wanted, "preset": preset, "back": form.back.data,
-               "crop_marks": form.crop_marks.data, "locale": current_language(), "user_id": current_user.id,
-               "actor": current_user.email}
-    job = new_job("badges", count, current_user.id)
-    db.session.commit()  # before the job starts: its thread reads the committed row
-    start_job(job, lambda progress: _work(progress, **options))
+    options = {"event_id": event.id, "wanted": dataclasses.asdict(wanted), "preset": form.preset.data,
+               "back": form.back.data, "crop_marks": form.crop_marks.data, "locale": current_language(),
+               "user_id": current_user.id, "actor": current_user.email}
+    job = new_job("badges", count, current_user.id, **options)
+    db.session.commit()  # before the job starts: the worker reads the committed row
+    start_job(job)
     return redirect(url_for("manage.job", job_id=job.id))
 
 
-def _work(progress, *, event_id: int, wanted: BadgeFilter, preset: Preset, back: bool, crop_marks: bool,
+@job_work("badges")
+def _work(progress, *, event_id: int, wanted: dict, preset: str, back: bool, crop_marks: bool,
           locale: str, user_id: int, actor: str) -> tuple[bytes, str, str]:
-    """The job: print the badges and log the prints (runs in the background thread)."""
+    """The job: print the badges and log the prints (runs in the worker)."""
     event = db.session.get(Event, event_id)
+    wanted, preset = BadgeFilter(**wanted), presets(event)[preset]
     with force_locale(locale):
         pdf, count = print_and_log(event, wanted, preset, with_back=back, crop_marks=crop_marks, locale=locale,
                                    actor=actor, user_id=user_id, progress=progress,

@@ -2,9 +2,11 @@
 
 A message is queued in the same transaction as the change it reports, so a registration is never
 lost to a mail failure and a mail never reports a change that was rolled back. After the request has
-committed, due messages are sent over SMTP with the standard library; a failed send is kept and tried
-again later with a growing delay (on a later request that queues mail, and by ``flask mail send``).
-A message the relay refuses for good (a 5xx answer) is marked failed at once and never retried.
+committed, due messages are sent over SMTP with the standard library by the task queue's worker
+(``deliver_mail``, queued by the commit; core/queue.py); a failed send is kept and tried again later
+with a growing delay (the task schedules itself for the next due message, and ``retry_mail`` runs every
+minute). A message the relay refuses for good (a 5xx answer) is marked failed at once and never retried.
+With ``QUEUE_IMMEDIATE`` (the tests) mail is sent after the request, in it, as before the queue.
 """
 from __future__ import annotations
 
@@ -27,7 +29,11 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy.orm import Mapped, mapped_column
 
+from huey import crontab
+from sqlalchemy.orm import Session
+
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.queue import huey, task_context
 from lsi_assembly.extensions import db
 
 log = logging.getLogger(__name__)
@@ -93,7 +99,27 @@ def queue_mail(recipient: str, template: str, locale: str, flush: bool = True,
     if flush:
         db.session.flush()
     g.mail_queued = True
+    db.session.info["mail_queued"] = True  # the commit queues the sending (_queue_after_commit)
     return message
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _queue_after_commit(session: Session) -> None:
+    """Once a transaction that queued mail is committed, ask the worker to send it (a task on the queue).
+
+    Only the task is queued here (no SQL on the committed session); in immediate mode the request's
+    after_request sends instead, outside the commit.
+    """
+    if session.info.pop("mail_queued", False) and not huey.immediate:
+        try:
+            deliver_mail()
+        except Exception:  # the queue is down: the outbox keeps the mail, retry_mail or `flask mail send` sends it
+            log.exception("could not queue the sending of mail; it stays in the outbox")
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop("mail_queued", None)
 
 
 def recently_sent(recipient: str, kind: str, within: timedelta) -> bool:
@@ -301,8 +327,9 @@ def _describe(error: Exception, recipient: str) -> str:
 
 
 def _retry_delay(attempts: int) -> timedelta:
-    """Wait 1, 2, 4 ... minutes after each failure, at most 6 hours."""
-    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+    """Wait 1, 2, 4 ... minutes (MAIL_RETRY_SECONDS, doubled each time) after each failure, at most 6 hours."""
+    base = current_app.config.get("MAIL_RETRY_SECONDS", 60)
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
 def _claim(message_id: int, now: datetime) -> bool:
@@ -390,13 +417,53 @@ def _deliver_after_request(response):
     MAIL_REQUEST_DEADLINE bounds the whole sending, so a slow or hanging relay never holds the
     person's answer; what is left waits for the next sender (a later request, ``flask mail send``).
     """
-    if g.pop("mail_queued", False) and response.status_code < 500:
+    if g.pop("mail_queued", False) and response.status_code < 500 and huey.immediate:
         try:
             deliver_due(limit=20, deadline=time.monotonic() + current_app.config["MAIL_REQUEST_DEADLINE"])
         except Exception:  # the change is committed; the outbox keeps the mail for a retry
             db.session.rollback()
             log.exception("delivering queued mail failed; it stays in the outbox")
     return response
+
+
+def _send_all() -> tuple[int, int]:
+    """Send every due message, in batches, until none is due or the connection is lost."""
+    total_sent = total_failed = 0
+    batch = 100
+    while True:
+        sent, failed = deliver_due(limit=batch)
+        total_sent, total_failed = total_sent + sent, total_failed + failed
+        if sent + failed < batch:  # nothing more is due, or the connection was lost
+            return total_sent, total_failed
+
+
+def _next_due() -> datetime | None:
+    return db.session.scalar(sa.select(sa.func.min(OutboxMessage.next_attempt_at)).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS))
+
+
+@huey.task()
+def deliver_mail() -> None:
+    """The worker's task: send what is due; if some must wait (a relay down), come back when it is due.
+
+    Two of these running at once never send a message twice: each message is claimed first (``_claim``).
+    """
+    with task_context():
+        sent, failed = _send_all()
+        due = _next_due() if failed else None
+        db.session.commit()
+        if due is not None and not huey.immediate:
+            delay = max((due - utcnow()).total_seconds(), 0) + 0.5
+            if delay < 60:  # later ones are for retry_mail, every minute
+                deliver_mail.schedule(delay=delay)
+        if sent or failed:
+            log.info("mail: sent %s, failed %s", sent, failed)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def retry_mail() -> None:
+    """Every minute: send the mail that is due (retries after a failure, anything the queue missed)."""
+    deliver_mail.call_local()
 
 
 mail_cli = AppGroup("mail", help="Send and inspect queued e-mail.")
@@ -413,13 +480,7 @@ def send_command(retry_failed: bool) -> None:
             .values(attempts=0, failed_at=None, next_attempt_at=utcnow())
         )
         db.session.commit()
-    total_sent = total_failed = 0
-    batch = 100
-    while True:
-        sent, failed = deliver_due(limit=batch)
-        total_sent, total_failed = total_sent + sent, total_failed + failed
-        if sent + failed < batch:  # nothing more is due, or the connection was lost
-            break
+    total_sent, total_failed = _send_all()
     click.echo(f"sent {total_sent}, failed {total_failed}")
     if total_failed:
         raise SystemExit(1)

@@ -13,7 +13,7 @@ from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.core.event_scope import load_event
 from lsi_assembly.core.i18n import current_language
-from lsi_assembly.core.jobs import new_job, recent_jobs, start_job
+from lsi_assembly.core.jobs import job_work, new_job, recent_jobs, start_job
 from lsi_assembly.documents.forms import CertificatesForm
 from lsi_assembly.documents.render import certificate_text, render_certificates
 from lsi_assembly.documents.services import (
@@ -70,15 +70,16 @@ def print_certificates():
         return redirect(url_for("manage_documents.certificates"))
     options = {"event_id": event.id, "organization_id": organization_id, "locale": current_language(),
                "base": verify_base()}
-    job = new_job("certificates", count, current_user.id)
-    db.session.commit()  # before the job starts: its thread reads the committed row
-    start_job(job, lambda progress: _work(progress, **options))
+    job = new_job("certificates", count, current_user.id, **options)
+    db.session.commit()  # before the job starts: the worker reads the committed row
+    start_job(job)
     return redirect(url_for("manage.job", job_id=job.id))
 
 
+@job_work("certificates")
 def _work(progress, *, event_id: int, organization_id: int | None, locale: str,
           base: str) -> tuple[bytes, str, str]:
-    """The job: issue the certificates (the job commits them) and print them (runs in the background thread)."""
+    """The job: issue the certificates (the job commits them) and print them (runs in the worker)."""
     event = db.session.get(Event, event_id)
     certificates = issue_certificates(event, organization_id)
     with force_locale(locale):

@@ -12,7 +12,7 @@ from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.core.event_scope import load_event
 from lsi_assembly.core.i18n import current_language
-from lsi_assembly.core.jobs import new_job, start_job
+from lsi_assembly.core.jobs import job_work, new_job, start_job
 from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
@@ -77,25 +77,13 @@ def download():
     if chosen["session"] is not None:
         name = f"{chosen['kind']}-{chosen['session'].id}.{chosen['fmt']}"
     if chosen["fmt"] == "pdf":
-        locale, event_id, day_id = current_language(), event.id, chosen["day"].id if chosen["day"] else None
-        session_id = chosen["session"].id if chosen["session"] else None
-
-        def work(progress):
-            the_event = db.session.get(Event, event_id)
-            the_day = next((d for d in the_event.days if d.id == day_id), None)
-            the_session = db.session.get(StatutorySession, session_id) if session_id else None
-            with force_locale(locale):
-                table = build(chosen["kind"], the_event, day=the_day, group_by=chosen["group_by"], locale=locale,
-                              with_names=chosen["with_names"], session=the_session)
-                # Steps, in percent: rows chosen, pages laid out (long lists, in parts), file written.
-                progress(5, 100)
-                pdf = list_pdf(table, the_event, progress=lambda _step, _pages: progress(75, 100))
-                progress(100, 100)
-                return pdf, name, _("%(list)s, %(rows)d rows", list=table.title, rows=table.row_count)
-
-        job = new_job("list", 0, current_user.id)
-        db.session.commit()  # before the job starts: its thread reads the committed row
-        start_job(job, work)
+        job = new_job("list", 0, current_user.id, kind=chosen["kind"], event_id=event.id,
+                      day_id=chosen["day"].id if chosen["day"] else None,
+                      session_id=chosen["session"].id if chosen["session"] else None,
+                      group_by=chosen["group_by"], with_names=chosen["with_names"], name=name,
+                      locale=current_language())
+        db.session.commit()  # before the job starts: the worker reads the committed row
+        start_job(job)
         return redirect(url_for("manage.job", job_id=job.id))
     table = build(chosen["kind"], event, day=chosen["day"], group_by=chosen["group_by"], locale=current_language(),
                   with_names=chosen["with_names"], session=chosen["session"])
@@ -103,3 +91,20 @@ def download():
     response.headers["Content-Type"] = MEDIA_TYPES[chosen["fmt"]]
     response.headers["Content-Disposition"] = f"attachment; filename={name}"
     return response
+
+
+@job_work("list")
+def _pdf_work(progress, *, kind: str, event_id: int, day_id: int | None, session_id: int | None, group_by,
+              with_names, name: str, locale: str) -> tuple[bytes, str, str]:
+    """The job: one list as a PDF (runs in the worker)."""
+    the_event = db.session.get(Event, event_id)
+    the_day = next((d for d in the_event.days if d.id == day_id), None)
+    the_session = db.session.get(StatutorySession, session_id) if session_id else None
+    with force_locale(locale):
+        table = build(kind, the_event, day=the_day, group_by=group_by, locale=locale,
+                      with_names=with_names, session=the_session)
+        # Steps, in percent: rows chosen, pages laid out (long lists, in parts), file written.
+        progress(5, 100)
+        pdf = list_pdf(table, the_event, progress=lambda _step, _pages: progress(75, 100))
+        progress(100, 100)
+        return pdf, name, _("%(list)s, %(rows)d rows", list=table.title, rows=table.row_count)

@@ -12,7 +12,7 @@ from lsi_assembly.core.audit import AuditEntry
 from lsi_assembly.core.event_scope import event_optional, load_event, without_event
 from lsi_assembly.core.forms import page_number, parse_id
 from lsi_assembly.core.i18n import current_language
-from lsi_assembly.core.jobs import Job, remove_old_files, send_result
+from lsi_assembly.core.jobs import Job, remove_old_files, restart_job, send_result, start_job
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.events.forms import EventTextsForm
@@ -127,6 +127,21 @@ def job(job_id: int):
     """How a background job is doing; the page refreshes itself until it is done."""
     remove_old_files(current_app)
     return render_template("manage/job.html", job=db.get_or_404(Job, job_id))
+
+
+@bp.post("/jobs/<int:job_id>/restart")
+@without_event
+@allow(Role.ORGANIZER)
+def job_restart(job_id: int):
+    """Start again a job that failed or whose worker died (same choices, a fresh run)."""
+    job = db.get_or_404(Job, job_id)
+    if restart_job(job):
+        db.session.commit()  # before the worker takes it
+        start_job(job)
+        flash(_("The print run was started again."), "success")
+    else:
+        flash(_("This print run is not stopped: it cannot be started again."), "error")
+    return redirect(url_for("manage.job", job_id=job_id))
 
 
 @bp.get("/jobs/<int:job_id>/download")
