@@ -11,7 +11,8 @@ CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 
 .PHONY: run test install install-test translations extract-messages system-packages clean
 
-## run: install, migrate, load demo data (first run), serve on HOST:PORT
+## run: install, migrate, load demo data (first run), serve on HOST:PORT with the task queue's worker
+## (mail, PDFs, periodic work; both stop on Ctrl-C)
 run: install translations
 	@bash .ci/system-packages runtime
 	@export LSI_ENV=$${LSI_ENV:-development}; \
@@ -20,7 +21,10 @@ run: install translations
 	echo "" && \
 	echo "LSI Assembly: http://$(HOST):$(PORT)/  (staff sign-in: http://$(HOST):$(PORT)/login)" && \
 	echo "" && \
-	exec $(FLASK) run --host "$(HOST)" --port "$(PORT)"
+	{ $(FLASK) worker & worker=$$!; \
+	  trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	  trap 'exit 130' INT; trap 'exit 143' TERM; \
+	  $(FLASK) run --host "$(HOST)" --port "$(PORT)"; }
 
 ## test: install what the tests need (Chromium and axe-core included), check the layers, run the whole suite
 ## (lint-imports checks the import contracts in pyproject.toml: a broken one fails the target before pytest)

@@ -172,7 +172,7 @@ def recent_jobs(kind: str, limit: int = 5) -> list[Job]:
     return list(db.session.scalars(sa.select(Job).where(Job.kind == kind).order_by(Job.id.desc()).limit(limit)))
 
 
-def new_job(kind: str, total: int, user_id: int | None, **params) -> Job:
+def new_job(kind: str, total: int, user_id: int | None, /, **params) -> Job:
     """Record a job about to start (queued) with what its work needs (JSON); the caller commits it,
     then calls ``start_job``."""
     if kind not in _WORK:

@@ -28,6 +28,7 @@ def served(tmp_path, smtp_server):
         "VENV": str(Path(sys.prefix)),
         "PORT": str(port),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.db'}",  # the worker make run starts: this run's queue
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp_server.port),
         "REGISTER_MIN_SECONDS": "0",  # the form is sent at once here; the time stamp must still be there
