@@ -131,7 +131,7 @@ def jobs_folder(app: Flask) -> Path:
 def send_result(job: Job):
     """The finished job's file as a download (404 once it has been cleaned up)."""
     result = db.session.get(JobResult, job.id) if job.status == "done" else None
-    if result is None:
+    if result is None or result.created_at < utcnow() - KEEP_FILES_FOR:  # kept a few hours (personal data)
         abort(404)
     pdf = (job.download_name or "").endswith(".pdf")
     return send_file(io.BytesIO(result.data), as_attachment=True, download_name=job.download_name,

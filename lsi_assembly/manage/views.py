@@ -12,7 +12,7 @@ from lsi_assembly.core.audit import AuditEntry
 from lsi_assembly.core.event_scope import event_optional, load_event, without_event
 from lsi_assembly.core.forms import page_number, parse_id
 from lsi_assembly.core.i18n import current_language
-from lsi_assembly.core.jobs import Job, remove_old_files, restart_job, send_result, start_job
+from lsi_assembly.core.jobs import Job, restart_job, send_result, start_job
 from lsi_assembly.core.links import external_url
 from lsi_assembly.core.mail import queue_mail
 from lsi_assembly.events.forms import EventTextsForm
@@ -125,7 +125,6 @@ def update_user(user_id: int):
 @allow(Role.ORGANIZER)
 def job(job_id: int):
     """How a background job is doing; the page refreshes itself until it is done."""
-    remove_old_files(current_app)
     return render_template("manage/job.html", job=db.get_or_404(Job, job_id))
 
 

@@ -24,7 +24,7 @@ from flask import current_app
 from lsi_assembly.badges.models import BadgePrint
 from lsi_assembly.core.audit import AuditEntry, current_actor
 from lsi_assembly.core.database import utcnow
-from lsi_assembly.core.jobs import Job, jobs_folder
+from lsi_assembly.core.jobs import Job, JobResult, jobs_folder
 from lsi_assembly.core.mail import OutboxMessage
 from lsi_assembly.core.personal_data import erasers
 from lsi_assembly.documents.models import Certificate
@@ -191,8 +191,10 @@ def _forget_in_jobs(traces: Traces) -> None:
     """Delete every finished print's file (a badge sheet or list may name the person) and blank a job's
     name or message that names them. Files are made again on demand."""
     folder = jobs_folder(current_app)
-    for job in db.session.scalars(sa.select(Job).where(Job.result_file.is_not(None))):
-        (folder / job.result_file).unlink(missing_ok=True)
+    kept = sa.select(JobResult.job_id).scalar_subquery()  # results in the database (the task queue's)
+    for job in db.session.scalars(sa.select(Job).where(sa.or_(Job.result_file.is_not(None), Job.id.in_(kept)))):
+        if job.result_file:
+            (folder / job.result_file).unlink(missing_ok=True)
         job.result_file = None
         if job.status == "done":
             job.message = None
@@ -200,6 +202,7 @@ def _forget_in_jobs(traces: Traces) -> None:
             job.download_name = None
         if traces.found_in(job.message):
             job.message = None
+    db.session.execute(sa.delete(JobResult).execution_options(synchronize_session=False))
     db.session.flush()
 
 

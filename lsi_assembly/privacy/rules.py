@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from lsi_assembly.core.jobs import KEEP_FILES_FOR, jobs_folder
+from lsi_assembly.core.jobs import KEEP_FILES_FOR, JobResult, jobs_folder
 from lsi_assembly.core.mail import OutboxMessage
 from lsi_assembly.core.personal_data import RetentionRule, register_rule
 from lsi_assembly.events.services import current_event
@@ -104,10 +104,15 @@ def _job_files(run) -> int:
     folder = jobs_folder(current_app)
     limit = (run.now - KEEP_FILES_FOR).timestamp()
     old = [path for path in folder.iterdir() if path.is_file() and path.stat().st_mtime < limit]
+    results = sa.select(JobResult.job_id).where(JobResult.created_at < run.now - KEEP_FILES_FOR)
+    in_database = db.session.scalar(sa.select(sa.func.count()).select_from(results.subquery())) or 0
     if not run.dry_run:
         for path in old:
             path.unlink(missing_ok=True)
-    return len(old)
+        if in_database:
+            db.session.execute(sa.delete(JobResult).where(JobResult.created_at < run.now - KEEP_FILES_FOR)
+                               .execution_options(synchronize_session=False))
+    return len(old) + in_database
 
 
 def _public_ended(run) -> int:

@@ -9,7 +9,7 @@ from lsi_assembly.assembly.models import StatutorySession
 from lsi_assembly.auth.models import Role
 from lsi_assembly.badges.models import BadgePreset
 from lsi_assembly.core.database import utcnow
-from lsi_assembly.core.jobs import Job, jobs_folder
+from lsi_assembly.core.jobs import Job, JobResult, jobs_folder
 from lsi_assembly.extensions import db
 from lsi_assembly.public.models import PublicAttendee, PublicEvent
 from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
@@ -58,6 +58,7 @@ EXPECTED = {
     "manage_assignment.rosters": ORGANIZERS,
     "manage.job": ORGANIZERS,
     "manage.job_download": ORGANIZERS,
+    "manage.job_restart": ORGANIZERS,
     "manage_badges.index": ORGANIZERS,
     "manage_badges.print_badges": ORGANIZERS,
     "manage_badges.add_preset": ORGANIZERS,
@@ -164,6 +165,8 @@ def test_role_matrix(app, client, who):
                                 for name in ("Matrix session", "Spare session"))
     db.session.add_all([preset, finished, public_event, attendee, statutory, spare_session])
     (jobs_folder(app) / "matrix-test.pdf").write_bytes(b"%PDF-1.7 matrix")
+    db.session.flush()
+    db.session.add(JobResult(job_id=finished.id, data=b"%PDF-1.7 matrix"))  # the task queue keeps results in the database
     db.session.commit()
     values = {"participant_id": participant.id, "organization_id": organization.id, "user_id": other.id,
               "action": "approve", "fmt": "csv", "workshop_id": workshop.id, "run_id": kept.id, "kind": "slots",
