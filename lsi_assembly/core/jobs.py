@@ -245,6 +245,7 @@ def run_job(job_id: int) -> None:
             data, download_name, message = work(
                 lambda done, total: _update(job_id, done=done, total=total, heartbeat_at=utcnow()), **params)
             db.session.commit()
+            db.session.execute(sa.delete(JobResult).where(JobResult.job_id == job_id))  # a run started again
             db.session.add(JobResult(job_id=job_id, data=data))
             db.session.commit()
             _update(job_id, status="done", download_name=download_name, message=message, finished_at=utcnow())
