@@ -20,7 +20,7 @@ privacy_cli = AppGroup("privacy", help="Personal data: the retention schedule an
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Apply the schedule as on this day (YYYY-MM-DD) instead of today.")
 def purge_command(dry_run: bool, today) -> None:
-    """Delete the personal data whose retention period is over (run it daily, e.g. from cron)."""
+    """Delete the personal data whose retention period is over (the worker runs it daily)."""
     day: date = today.date() if today else utcnow().date()
     results = run_purge(day, dry_run=dry_run)
     if dry_run:

@@ -1,4 +1,4 @@
-"""``flask public sweep``: act on the times that passed (run it from cron every few minutes)."""
+"""``flask public sweep``: act on the times that passed (the worker runs it every two minutes)."""
 from __future__ import annotations
 
 import click

@@ -11,8 +11,8 @@ Seats are counted under one lock per public event (``core.locking``: a row lock 
 write lock on SQLite), so concurrent confirmations never give out more than ``PublicEvent.limit``
 seats and the waiting list keeps the order in which people joined it. A registration's status
 changes only through ``set_status``. Times that pass (unconfirmed registrations, offers) are acted
-on by ``sweep``: before every change, on the organizers' page, and by ``flask public sweep`` (run it
-from cron every few minutes).
+on by ``sweep``: before every change, on the organizers' page, and by the worker every two minutes
+(``lsi_assembly.periodic``; ``flask public sweep`` by hand).
 """
 from __future__ import annotations
 

@@ -103,7 +103,7 @@ def export_command(out: Path, status: str | None, category: str | None, country:
 
 @participants_cli.command("sweep")
 def sweep_command() -> None:
-    """Delete registrations whose address was not confirmed in time, with what they left (run it from cron)."""
+    """Delete registrations whose address was not confirmed in time, with what they left (the worker runs it hourly)."""
     deleted = delete_expired_unconfirmed()
     db.session.commit()
     waiting = db.session.scalar(sa.select(sa.func.count()).where(Participant.status == Status.UNCONFIRMED)) or 0
