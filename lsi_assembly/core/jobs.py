@@ -246,9 +246,11 @@ def run_job(job_id: int) -> None:
                 lambda done, total: _update(job_id, done=done, total=total, heartbeat_at=utcnow()), **params)
             db.session.commit()
             db.session.execute(sa.delete(JobResult).where(JobResult.job_id == job_id))  # a run started again
-            db.session.add(JobResult(job_id=job_id, data=data))
+            if data is not None:  # None: work without a file (the workshop assignment)
+                db.session.add(JobResult(job_id=job_id, data=data))
             db.session.commit()
-            _update(job_id, status="done", download_name=download_name, message=message, finished_at=utcnow())
+            _update(job_id, status="done", download_name=download_name or None, message=message,
+                    finished_at=utcnow())
         except Exception:  # the details (which may quote personal data) go to the log, not to the page
             log.exception("job %s failed", job_id)
             db.session.rollback()

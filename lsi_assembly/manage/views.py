@@ -124,7 +124,13 @@ def update_user(user_id: int):
 @without_event
 @allow(Role.ORGANIZER)
 def job(job_id: int):
-    """How a background job is doing; the page refreshes itself until it is done."""
+    """How a background job is doing; the page refreshes itself until it is done.
+
+    A done workshop assignment leads to its report, with the job's word on it."""
+    job = db.get_or_404(Job, job_id)
+    if job.kind == "assignment" and job.status == "done":
+        flash(job.message or "", "success")
+        return redirect(url_for("manage_assignment.report"))
     return render_template("manage/job.html", job=db.get_or_404(Job, job_id))
 
 

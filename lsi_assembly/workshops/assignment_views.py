@@ -7,12 +7,16 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import force_locale, ngettext
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.permissions import allow, guard_blueprint
 from lsi_assembly.core.event_scope import get_in_event_or_404, load_event
+from lsi_assembly.core.i18n import current_language
+from lsi_assembly.core.jobs import job_work, new_job, start_job
+from lsi_assembly.events.models import Event
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Participant, Status
@@ -61,20 +65,33 @@ def _event_runs(event) -> list[WorkshopRun]:
 @bp.post("/assign")
 @allow(Role.ORGANIZER)
 def assign():
-    """Assign seats to every confirmed participant, optimally, keeping pinned seats (takes seconds)."""
+    """Assign seats to every confirmed participant, optimally, keeping pinned seats, in the worker (takes
+    seconds); the job's page shows it running, then leads to the assignment report."""
     event = g.event
     if event.assignment_published_at is not None and request.form.get("confirm") != "y":
         flash(_("The seats are published and people were told where they sit. To assign them anew anyway, "
                 "tick the confirmation first."), "error")
         return redirect(url_for("manage_programme.index") + "#assignment-title")
+    job = new_job("assignment", 0, current_user.id, event_id=event.id, locale=current_language())
+    db.session.commit()  # before the job starts: the worker reads the committed row
+    start_job(job)
+    return redirect(url_for("manage.job", job_id=job.id))
+
+
+@job_work("assignment")
+def _assign_work(progress, *, event_id: int, locale: str) -> tuple[None, str, str]:
+    """The job: the optimal assignment (runs in the worker); no file, a message for the report page."""
+    event = db.session.get(Event, event_id)
     solution = run_assignment(event)
     db.session.commit()
-    flash(_("Seats assigned in %(seconds)s s: %(seated)d seats, %(unseated)d attended slots without a seat. "
-            "The assignment is proven the best possible.", seconds=f"{solution.solve_seconds:.2f}",
-            seated=solution.stats["seated"], unseated=solution.stats["unseated"]) if solution.optimal else
-          _("Seats assigned; the best possible assignment could not be proven in time (gap %(gap)s).",
-            gap=f"{solution.objective - solution.lower_bound:g}"), "success")
-    return redirect(url_for("manage_assignment.report"))
+    progress(1, 1)
+    with force_locale(locale):
+        return None, "", (
+            _("Seats assigned in %(seconds)s s: %(seated)d seats, %(unseated)d attended slots without a seat. "
+              "The assignment is proven the best possible.", seconds=f"{solution.solve_seconds:.2f}",
+              seated=solution.stats["seated"], unseated=solution.stats["unseated"]) if solution.optimal else
+            _("Seats assigned; the best possible assignment could not be proven in time (gap %(gap)s).",
+              gap=f"{solution.objective - solution.lower_bound:g}"))
 
 
 @bp.get("/assignment")
