@@ -282,3 +282,28 @@ def test_a_running_job_without_a_heartbeat_on_another_host_is_failed_and_can_sta
     assert job.status == "done" and job.attempts == 2
     again = client.post(f"/manage/jobs/{job_id}/restart", data={"csrf_token": token}, follow_redirects=True)
     assert "This print run is not stopped: it cannot be started again." in again.get_data(as_text=True)
+
+
+def test_the_worker_runs_the_periodic_work_that_needed_cron(app):
+    """Mail retries every minute, the public sweep, the unconfirmed registrations' expiry, the privacy purge."""
+    from lsi_assembly import periodic
+    from lsi_assembly.core.mail import retry_mail
+    from lsi_assembly.registration.models import Participant
+
+    names = {task.name for task in queue.huey._registry.periodic_tasks}
+    assert {"retry_mail", "public_sweep", "registration_sweep", "privacy_purge"} <= names
+    event = make_event()
+    stale = make_participant(event, status=Status.UNCONFIRMED, email="late@example.org",
+                             status_changed_at=utcnow() - timedelta(hours=app.config["REGISTRATION_CONFIRM_HOURS"] + 1))
+    fresh = make_participant(event, status=Status.UNCONFIRMED, email="fresh@example.org")
+    stale_id, fresh_id = stale.id, fresh.id
+    db.session.commit()
+
+    periodic.registration_sweep.call_local()
+    periodic.public_sweep.call_local()  # no public event: nothing to do, no error
+    periodic.privacy_purge.call_local()
+    retry_mail.call_local()
+
+    db.session.expire_all()
+    assert db.session.get(Participant, stale_id) is None
+    assert db.session.get(Participant, fresh_id) is not None
