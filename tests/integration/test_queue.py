@@ -106,7 +106,7 @@ def queued(make_app, database_url, queue_url, tmp_path):
         workers.stop()
 
 
-def _wait(condition, what: str, workers: Workers, timeout: float = 60.0):
+def _wait(condition, what: str, workers: Workers, timeout: float = 180.0):
     """Poll ``condition`` (in a fresh transaction each time) until it returns something true."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -137,7 +137,7 @@ def test_a_registrations_mail_is_sent_by_the_worker_with_no_cron_and_no_further_
 
     workers.start(MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_server.port))
 
-    [received] = smtp_server.wait_for(1, timeout=60)
+    [received] = smtp_server.wait_for(1, timeout=240)
     assert received["To"] == "lucja.wisniewska@example.org"
     assert "/registration/" in body(received)
     [sent] = _wait(lambda: [m for m in _outbox() if m.sent_at is not None], "the outbox to record the send", workers)
@@ -214,7 +214,7 @@ def test_a_job_whose_worker_is_killed_shows_failed_at_once_and_starts_again(queu
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/manage/jobs/{job_id}")
 
     job = _wait(lambda: (j := db.session.get(Job, job_id)).status == "done" and j, "the job to be done", workers,
-                timeout=180)
+                timeout=240)
     assert job.attempts == 2 and job.message == "150 badges"
     download = client.get(status + "/download")
     assert len(PdfReader(io.BytesIO(download.data)).pages) == 15
@@ -238,7 +238,7 @@ def test_mail_waits_while_the_relay_is_down_and_goes_once_when_it_is_back(queued
     relay = Controller(_Handler(box), hostname="127.0.0.1", port=port)
     relay.start()
     try:
-        [received] = box.wait_for(1, timeout=60)
+        [received] = box.wait_for(1, timeout=240)
         assert received["To"] == "lucja.wisniewska@example.org"
         _wait(lambda: _outbox()[0].sent_at is not None, "the outbox to record the send", workers)
         # A later retry round (the scheduled one, the periodic one) finds nothing due: no second copy.
