@@ -76,6 +76,8 @@ class Config:
         self.BASE_URL = (env.get("BASE_URL") or "").rstrip("/") or None
         #: The task queue's store (``sqlite:///path`` or ``redis://host:port/db``); /ready checks it answers.
         self.QUEUE_URL = env.get("QUEUE_URL") or "sqlite:///" + str(BASE_DIR / "instance" / "queue.db")
+        #: Folder of pg_dump and pg_restore for ``flask backup``/``restore`` (default: found on PATH).
+        self.PG_BINDIR = env.get("PG_BINDIR") or None
         #: Seconds /ready waits for the database to answer ``SELECT 1``.
         self.READY_DB_TIMEOUT = float(env.get("READY_DB_TIMEOUT") or 2)
         #: Where background jobs leave their files (badge PDFs) for a few hours; shared by all workers.
