@@ -1,1 +1,1 @@
-"""Backups of the whole database and their restore into an empty one (``flask backup`` / ``flask restore``)."""
+"""Database backups (``flask backup``) and their restore into an empty database (``flask restore``)."""

@@ -12,7 +12,8 @@ from lsi_assembly.extensions import db
 
 @click.command("backup")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The backup file to write (a new file; PostgreSQL: pg_dump custom format, SQLite: a copy).")
+              help="The backup file to write (a new file; PostgreSQL: pg_dump custom format, "
+                   "SQLite: a copy).")
 def backup_command(out: Path) -> None:
     """Back up the whole database (DATABASE_URL) to a new file, readable by its owner only."""
     try:
@@ -28,9 +29,10 @@ def restore_command(backup_file: Path) -> None:
     """Restore a backup made by `flask backup` into the database of DATABASE_URL, which must be empty."""
     db.engine.dispose()  # no connection of this process holds the target open
     try:
-        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], backup_file, current_app.config.get("PG_BINDIR"))
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], backup_file,
+                current_app.config.get("PG_BINDIR"))
     except BackupError as error:
         raise click.ClickException(f"{error} Nothing was changed.") from None
     db.engine.dispose()
-    click.echo(f"Restored {backup_file}. Next: `flask --app wsgi db upgrade` if this version of the app is newer "
-               "than the backup, then start the web service and the worker.")
+    click.echo(f"Restored {backup_file}. Next: `flask --app wsgi db upgrade` if this version of the app is "
+               "newer than the backup, then start the web service and the worker.")

@@ -65,7 +65,8 @@ def sqlite_path(url: str | URL) -> Path:
     """The file of an SQLite URL (an in-memory database has none)."""
     database = make_url(url).database
     if not database or database == ":memory:":
-        raise BackupError("DATABASE_URL names an in-memory SQLite database: there is no file to back up or restore.")
+        raise BackupError("DATABASE_URL names an in-memory SQLite database: there is no file to back up "
+                          "or restore.")
     return Path(database)
 
 
@@ -97,7 +98,8 @@ def restore(url: str, backup_file: Path, bindir: str | None = None) -> None:
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         if not head.startswith(SQLITE_MAGIC):
-            raise BackupError(f"{backup_file} is not an SQLite backup, and DATABASE_URL is an SQLite database.")
+            raise BackupError(f"{backup_file} is not an SQLite backup, and DATABASE_URL is an SQLite "
+                              "database.")
         _restore_sqlite(backup_file, sqlite_path(url))
     elif backend == "postgresql":
         if not head.startswith(PG_CUSTOM_MAGIC):
@@ -165,8 +167,9 @@ def _restore_sqlite(backup_file: Path, target: Path) -> None:
 def _program(name: str, bindir: str | None) -> str:
     path = shutil.which(name, path=bindir) if bindir else shutil.which(name)
     if path is None:
-        raise BackupError(f"{name} was not found{' in ' + bindir if bindir else ''}: install the PostgreSQL client "
-                          "of the server's major version (Debian: apt install postgresql-client-15), or set PG_BINDIR.")
+        where = f" in {bindir}" if bindir else ""
+        raise BackupError(f"{name} was not found{where}: install the PostgreSQL client of the server's major "
+                          "version (Debian: apt install postgresql-client-15), or set PG_BINDIR.")
     return path
 
 
@@ -213,7 +216,8 @@ def _restore_postgres(backup_file: Path, target: PostgresTarget, url: str, bindi
             if dumped and _schema_exists(connection, target.schema):
                 # Empty (checked above): the backup creates its schema itself.
                 connection.execute(sa.text(f'DROP SCHEMA "{target.schema}"'))
-        _run([_program("pg_restore", bindir), "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction",
+        _run([_program("pg_restore", bindir), "--no-owner", "--no-acl", "--exit-on-error",
+              "--single-transaction",
               f"--dbname={target.environ.get('PGDATABASE', '')}", str(backup_file)], target)
         if source_schema != target.schema:
             with engine.begin() as connection:
@@ -230,7 +234,8 @@ def _schema_exists(connection: sa.Connection, schema: str) -> bool:
 def _check_empty(connection: sa.Connection, target: PostgresTarget) -> None:
     relations = connection.scalar(sa.text(
         "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = :schema AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"), {"schema": target.schema})
+        "WHERE n.nspname = :schema AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"),
+        {"schema": target.schema})
     if relations:
         raise BackupError(
             f"The schema {target.schema} of the database {target.database} is not empty ({relations} tables, "

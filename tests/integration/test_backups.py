@@ -1,4 +1,5 @@
-"""`flask backup` and `flask restore`: make data, back up, restore into a fresh database, compare every table."""
+"""`flask backup` and `flask restore`: make data, back up, restore into a fresh database, compare every
+table row by row."""
 from __future__ import annotations
 
 import secrets
@@ -108,7 +109,8 @@ def test_backup_and_restore_reproduce_every_table(data, runner, database_url, fr
         engine = sa.create_engine(fresh_database, poolclass=sa.pool.NullPool)
         with engine.connect() as connection:
             assert connection.scalar(sa.text("SELECT current_schema()")) == _schema_of(fresh_database)
-            restored = connection.scalar(sa.select(sa.func.count()).select_from(sa.table(Participant.__tablename__)))
+            participants = sa.table(Participant.__tablename__)
+            restored = connection.scalar(sa.select(sa.func.count()).select_from(participants))
             assert restored == len(before[Participant.__tablename__])
         engine.dispose()
 
