@@ -1,13 +1,14 @@
 #!/bin/sh
 # Back up the LSI Assembly database, delete old local copies, copy the folder off the machine.
 # Run by lsi-assembly-backup.service with /etc/lsi-assembly/env loaded (docs/deployment.md, "Backups").
+#   APP_DIR, VENV     the application and its virtualenv (default /srv/lsi-assembly/app and .../venv)
 #   BACKUP_DIR        where the files go (default /var/backups/lsi-assembly)
-#   BACKUP_KEEP_DAYS  local copies older than this are deleted (default 14: the privacy notice says so)
+#   BACKUP_KEEP_DAYS  local copies older than this are deleted (default 14; erased data leaves the backups with them)
 #   BACKUP_OFFSITE    an rsync destination, e.g. backup@store.example.org:lsi-assembly/ (unset: no copy)
 set -eu
 
-APP_DIR=/srv/lsi-assembly/app
-VENV=/srv/lsi-assembly/venv
+APP_DIR=${APP_DIR:-/srv/lsi-assembly/app}
+VENV=${VENV:-/srv/lsi-assembly/venv}
 BACKUP_DIR=${BACKUP_DIR:-/var/backups/lsi-assembly}
 BACKUP_KEEP_DAYS=${BACKUP_KEEP_DAYS:-14}
 

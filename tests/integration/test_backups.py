@@ -2,7 +2,12 @@
 table row by row."""
 from __future__ import annotations
 
+import os
+import re
 import secrets
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -148,3 +153,26 @@ def test_restore_refuses_a_file_that_is_not_a_backup(database_url, fresh_databas
     assert result.exit_code != 0
     assert "is not" in result.output and "backup" in result.output and "Nothing was changed." in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.only_on("sqlite")
+def test_backup_script_writes_a_dated_backup_and_deletes_old_ones(data, database_url, tmp_path):
+    """deploy/lsi-assembly-backup.sh, as the timer runs it: a new backup, copies past BACKUP_KEEP_DAYS gone."""
+    root = Path(__file__).resolve().parents[2]
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    old, recent = backups / "assembly-20200101T000000Z.dump", backups / "assembly-20991231T000000Z.dump"
+    old.write_bytes(b"old")
+    recent.write_bytes(b"recent")
+    os.utime(old, (time.time() - 20 * 86400,) * 2)
+    env = {**os.environ, "APP_DIR": str(root), "VENV": sys.prefix, "BACKUP_DIR": str(backups),
+           "BACKUP_KEEP_DAYS": "14", "LSI_ENV": "testing", "DATABASE_URL": database_url,
+           "PYTHONPATH": str(root)}
+    env.pop("BACKUP_OFFSITE", None)
+    result = subprocess.run([str(root / "deploy" / "lsi-assembly-backup.sh")], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    made = sorted(set(backups.iterdir()) - {recent})
+    assert len(made) == 1 and re.fullmatch(r"assembly-\d{8}T\d{6}Z\.dump", made[0].name)
+    assert made[0].read_bytes().startswith(b"SQLite format 3\x00")
+    assert not old.exists() and recent.exists()
