@@ -205,6 +205,11 @@ def _restore_postgres(backup_file: Path, target: PostgresTarget, url: str, bindi
         raise BackupError(f"{backup_file} holds several schemas ({', '.join(sorted(dumped))}); this restore "
                           "takes a backup made by `flask backup`, which holds one.")
     source_schema = next(iter(dumped), "public")
+    if dumped and not target.explicit_schema:
+        # Never drop and replace the database's own public schema (its owner and grants would change).
+        raise BackupError(f"{backup_file} holds the schema {source_schema}: add "
+                          f"options=-csearch_path%3D{source_schema} to DATABASE_URL's query (or another schema "
+                          "name, which it is restored under) and run the restore again.")
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.begin() as connection:

@@ -176,3 +176,14 @@ def test_backup_script_writes_a_dated_backup_and_deletes_old_ones(data, database
     assert len(made) == 1 and re.fullmatch(r"assembly-\d{8}T\d{6}Z\.dump", made[0].name)
     assert made[0].read_bytes().startswith(b"SQLite format 3\x00")
     assert not old.exists() and recent.exists()
+
+
+@pytest.mark.only_on("postgresql")
+def test_a_one_schema_backup_is_not_restored_over_the_public_schema(data, runner, fresh_database, tmp_path):
+    backup_file = tmp_path / "assembly.backup"
+    assert runner.invoke(args=["backup", "--out", str(backup_file)]).exit_code == 0
+    without_schema = fresh_database.split("?", 1)[0]
+    result = _invoke_on(_app_on(without_schema), ["restore", str(backup_file)])
+    assert result.exit_code != 0
+    assert "options=-csearch_path%3D" in result.output and "Nothing was changed." in result.output
+    assert _snapshot(without_schema) == {"(sequences)": []}

@@ -85,3 +85,17 @@ def test_health_and_ready_are_never_rate_limited(make_app, tmp_path):
     finally:
         limiter.limit_manager.set_default_limits([])  # the limiter is one object shared by every test app
     assert statuses[-1] == 429
+
+
+def test_settings_for_a_shared_deployment():
+    """Defaults: the queue beside the database under instance/; short timeouts towards PostgreSQL and Redis."""
+    settings = config.ProductionConfig({"DATABASE_URL": "postgresql://lsi@db.example.org/assembly",
+                                        "RATELIMIT_STORAGE_URI": "redis://cache.example.org:6379/1"})
+    assert settings.QUEUE_URL == "sqlite:///" + str(config.BASE_DIR / "instance" / "queue.db")
+    assert settings.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] == {"connect_timeout": 5}
+    assert settings.RATELIMIT_STORAGE_OPTIONS == {"socket_connect_timeout": 1, "socket_timeout": 1}
+    assert settings.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED and settings.RATELIMIT_SWALLOW_ERRORS
+    local = config.DevelopmentConfig({"QUEUE_URL": "redis://127.0.0.1:6379/0"})
+    assert local.QUEUE_URL == "redis://127.0.0.1:6379/0"
+    assert "connect_args" not in local.SQLALCHEMY_ENGINE_OPTIONS  # SQLite
+    assert local.RATELIMIT_STORAGE_OPTIONS == {}  # memory://
