@@ -57,6 +57,10 @@ class Config:
         default_db = "sqlite:///" + str(BASE_DIR / "instance" / "lsi_assembly.db")
         self.SQLALCHEMY_DATABASE_URI = normalize_database_url(env.get("DATABASE_URL") or default_db)
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            # An unreachable server fails in seconds (and /ready with it) instead of after TCP's minutes.
+            self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {
+                "connect_timeout": int(env.get("DATABASE_CONNECT_TIMEOUT") or 5)}
         #: Mail: with no MAIL_SERVER, messages are written to the log instead of sent.
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
         self.MAIL_PORT = int(env.get("MAIL_PORT") or 25)
@@ -72,6 +76,12 @@ class Config:
         self.MAIL_SMTPUTF8 = _flag(env.get("MAIL_SMTPUTF8"))
         #: Public address of the app, used to build links in e-mails (e.g. https://assembly.example.org).
         self.BASE_URL = (env.get("BASE_URL") or "").rstrip("/") or None
+        #: The task queue's store (``sqlite:///path`` or ``redis://host:port/db``); /ready checks it answers.
+        self.QUEUE_URL = env.get("QUEUE_URL") or "sqlite:///" + str(BASE_DIR / "instance" / "queue.db")
+        #: Folder of pg_dump and pg_restore for ``flask backup``/``restore`` (default: found on PATH).
+        self.PG_BINDIR = env.get("PG_BINDIR") or None
+        #: Seconds /ready waits for the database to answer ``SELECT 1``.
+        self.READY_DB_TIMEOUT = float(env.get("READY_DB_TIMEOUT") or 2)
         #: Where background jobs leave their files (badge PDFs) for a few hours; shared by all workers.
         self.JOBS_FOLDER = env.get("JOBS_FOLDER") or str(BASE_DIR / "instance" / "jobs")
         # The task queue (Huey, lsi_assembly/core/queue.py; docs/operations.md): mail, PDF jobs, periodic work.
@@ -113,6 +123,13 @@ class Config:
         # Abuse of the public registration and of sign-in: limits per client address (Flask-Limiter).
         self.RATELIMIT_ENABLED = _flag(env.get("RATELIMIT_ENABLED"), default=True)
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or "memory://"
+        # A shared store (redis://) that stops answering must not stop the app: each process counts in
+        # memory meanwhile (Flask-Limiter logs a warning) and goes back to the store once it answers again.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True
+        self.RATELIMIT_STORAGE_OPTIONS = (
+            {"socket_connect_timeout": 1, "socket_timeout": 1}
+            if self.RATELIMIT_STORAGE_URI.startswith(("redis://", "rediss://")) else {})
         self.RATELIMIT_HEADERS_ENABLED = True
         self.PUBLIC_RATE_LIMIT = env.get("PUBLIC_RATE_LIMIT") or "10 per minute;100 per hour"
         self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT") or "10 per minute;60 per hour"

@@ -23,6 +23,7 @@ from lsi_assembly.auth import views as auth_views
 from lsi_assembly.auth.cli import users_cli
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.services import keep_staff_flashes, restore_staff_flashes, user_for_session
+from lsi_assembly.backups.cli import backup_command, restore_command
 from lsi_assembly.badges import views as badges_views
 from lsi_assembly.badges.cli import badges_cli
 from lsi_assembly.checkin import views as checkin_views
@@ -311,3 +312,6 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(public_cli)
     app.cli.add_command(documents_cli)
     app.cli.add_command(privacy_cli)
+    # Operations (issue 18): database backups and their restore into an empty database
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -197,3 +197,27 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
+
+
+#: The machine's Redis, database 14: the tests' own, flushed before and after each test that uses it.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/14"
+
+
+@pytest.fixture
+def redis_db():
+    """A client on the test Redis database (emptied around the test); skipped without Redis outside CI."""
+    import redis
+
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        client.close()
+        if in_ci():
+            pytest.fail(f"Redis at {TEST_REDIS_URL} is unreachable: {error} (CI=true: Redis tests must run)",
+                        pytrace=False)
+        pytest.skip(f"Redis at {TEST_REDIS_URL} is unreachable: {error}")
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()

@@ -191,7 +191,7 @@ PUBLIC_PAGES = {
     "privacy.erase_my_data", "privacy.erased",
 }
 PUBLIC_NOT_CHECKED = {
-    "static", "main.health", "i18n.switch",  # not pages
+    "static", "main.health", "main.ready", "i18n.switch",  # not pages
     "public.calendar", "workshops.calendar", "delegation.proxy_pdf", "documents.my_certificate",
     "shared_list.participant_list", "privacy.my_data",  # files
     "auth.reset_password_form",  # a one-time token of a staff account: the same form macros as /login/reset

@@ -1,0 +1,1 @@
+"""Database backups (``flask backup``) and their restore into an empty database (``flask restore``)."""
