@@ -248,7 +248,11 @@ def register(event: Event, data: RegistrationData, locale: str) -> RegistrationO
     participant.category = data.category
     participant.organization_id = data.organization_id
     participant.organization_name = None if data.organization_id else data.organization_name
-    change_days(participant, _event_days(event, data.day_ids), by="participant")
+    if existing is None:
+        # Not in the database yet: no seat or card follows its days; its first status (below) tells the listeners.
+        participant.days = _event_days(event, data.day_ids)
+    else:
+        change_days(participant, _event_days(event, data.day_ids), by="participant")
     participant.privacy_accepted_at = now
     participant.locale = locale
     participant.email_confirmed_at = sa.null()  # not None: that would let the column's default fill it in
