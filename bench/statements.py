@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))  # this checkout's code
+
 from support import assembly_with_organizations, csrf_token, fresh_app, machine
 
 STARTED = re.compile(r'name="started"[^>]*value="([^"]+)"')
