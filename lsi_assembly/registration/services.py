@@ -240,7 +240,10 @@ def register(event: Event, data: RegistrationData, locale: str) -> RegistrationO
         send_personal_link(existing)
         return RegistrationOutcome(existing, created=False)
 
-    lock(Event, event.id)  # before the registration's row is written: the lock order
+    if existing is not None:
+        # Reopened: its days and status change under the event's lock (the lock order). A new
+        # registration takes no lock: unconfirmed, it holds and decides nothing (``change_status``).
+        lock(Event, event.id)
     consents_before = consent_state(existing) if existing is not None else None
     participant = existing or Participant(event_id=event.id, email=data.email, created_at=now)
     participant.access_key = new_access_key()  # a reopened registration's old links stop working
@@ -661,6 +664,14 @@ def change_status(participant: Participant, new_status: Status, *, by: str, reas
     old = participant.status
     if old == new_status:
         return False
+    if old is None and new_status == Status.UNCONFIRMED:
+        # A new registration waiting for its address: it holds no quota place, seat or voting card and
+        # decides nothing, so it takes no lock and nothing follows; the listeners hear of it once its
+        # address is confirmed (``confirm_address``). Concurrent registrations do not wait for each other.
+        participant.status = new_status
+        participant.status_changed_at = now or utcnow()
+        log.debug("participant %s: new, unconfirmed (%s, by %s)", participant.id, reason, by)
+        return True
     lock(Event, participant.event_id)
     participant.status = new_status
     participant.status_changed_at = now or utcnow()
