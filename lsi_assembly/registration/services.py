@@ -227,9 +227,10 @@ def register(event: Event, data: RegistrationData, locale: str) -> RegistrationO
     again) and nothing is changed. A cancelled registration of the same address is reopened with the
     new answers, and an expired unconfirmed one is replaced; either must be confirmed like a new one
     (a reopened one not confirmed in time is deleted like a new one: its answers were replaced anyway).
-    No place is decided here: that happens in ``confirm_address``. Two concurrent submissions of one
-    e-mail meet at the unique constraint: the loser's insert is undone (a savepoint; the rest of the
-    caller's transaction stays) and it answers as a duplicate.
+    No place is decided here: that happens in ``confirm_address``; a new registration takes no lock
+    (a reopened one takes the event's), so registrations do not wait for one another. Two concurrent
+    submissions of one e-mail meet at the unique constraint: the loser's insert is undone (a
+    savepoint; the rest of the caller's transaction stays) and it answers as a duplicate.
     """
     now = utcnow()
     existing = find_by_email(event, data.email)
@@ -658,7 +659,7 @@ def change_status(participant: Participant, new_status: Status, *, by: str, reas
       (``participant_changes``; a change outside a group is a group of its own).
 
     A new registration gets its first status here too (its ``status`` is still unset; it must be in
-    the session). ``by`` says who decided, for the log: ``participant``, ``organizer``, ``import``,
+    the session); a new one that is unconfirmed takes no lock and nothing follows (it holds nothing). ``by`` says who decided, for the log: ``participant``, ``organizer``, ``import``,
     ``desk``, ``waiting list`` or ``sample data``. Returns whether the status changed.
     """
     old = participant.status
