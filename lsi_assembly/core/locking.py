@@ -47,6 +47,8 @@ LOCK_ORDER = ("events", "public_events", "organizations", "participants")
 #: PostgreSQL's codes for "could not get the lock in time", "deadlock", "could not serialize".
 BUSY_SQLSTATES = frozenset({"55P03", "40P01", "40001"})
 _HELD = "lsi_assembly.locks_held"
+_KEPT = "lsi_assembly.locks_kept"
+_TIMEOUT_SET = "lock_timeout set"
 
 
 class Busy(Exception):
@@ -94,6 +96,8 @@ def lock(model, *ids: int) -> list[int]:
     """Lock the rows of ``model`` with these ids until the transaction ends; return the ids found, ascending.
 
     Pending changes are not flushed first: a row is written only after its lock (the lock order).
+    Rows already locked by this transaction outside a savepoint are not asked for again (nor is
+    ``lock_timeout`` set twice): the lock is held until the transaction ends.
     Raises ``Busy`` when the rows stay locked by someone else longer than LOCK_TIMEOUT_SECONDS.
     """
     wanted = sorted({i for i in ids if i is not None})
@@ -104,10 +108,14 @@ def lock(model, *ids: int) -> list[int]:
     with db.session.no_autoflush:
         connection = db.session.connection()
         _check_order(model, wanted)
+        kept, in_savepoint = _kept()
+        if set(wanted) <= kept.get(table.name, set()):
+            return wanted  # locked (and found) earlier in this transaction, outside any savepoint
         try:
             if connection.dialect.name == "postgresql":
-                timeout_ms = int(current_app.config["LOCK_TIMEOUT_SECONDS"] * 1000)
-                connection.execute(sa.select(sa.func.set_config("lock_timeout", f"{timeout_ms}ms", True)))
+                if not kept.get(_TIMEOUT_SET):
+                    timeout_ms = int(current_app.config["LOCK_TIMEOUT_SECONDS"] * 1000)
+                    connection.execute(sa.select(sa.func.set_config("lock_timeout", f"{timeout_ms}ms", True)))
                 found = connection.execute(sa.select(key).where(key.in_(wanted)).order_by(key)
                                            .with_for_update(key_share=True)).scalars().all()
             else:
@@ -118,7 +126,27 @@ def lock(model, *ids: int) -> list[int]:
             if is_busy(error):
                 raise Busy(f"{table.name} {wanted} stayed locked") from error
             raise
+        if not in_savepoint:
+            kept.setdefault(table.name, set()).update(found)
+            kept[_TIMEOUT_SET] = True
     return list(found)
+
+
+def _kept() -> tuple[dict, bool]:
+    """What this transaction locked outside any savepoint (table name -> ids; whether ``lock_timeout``
+    is set), so that each is asked for once; and whether a savepoint is open now.
+
+    A lock taken (or ``lock_timeout`` set) inside a savepoint ends if the savepoint is rolled back
+    (PostgreSQL), so it is not remembered; one taken before the savepoint is held until the
+    transaction ends, so asking for it again inside the savepoint is skipped too.
+    """
+    session = db.session()
+    transaction = session.get_transaction()
+    state = session.info.get(_KEPT)
+    if state is None or state[0] is not transaction:
+        state = (transaction, {})
+        session.info[_KEPT] = state
+    return state[1], session.in_nested_transaction()
 
 
 def _check_order(model, ids: list[int]) -> None:

@@ -107,7 +107,12 @@ class Availability:
 
 
 def availability(public_event: PublicEvent) -> Availability:
-    return Availability(public_event.limit, seats_taken(public_event), waiting_count(public_event))
+    """The seats taken and the people waiting, counted in one statement."""
+    taken, waiting = db.session.execute(sa.select(
+        sa.func.count().filter(PublicAttendee.status.in_(SEAT_TAKING)),
+        sa.func.count().filter(PublicAttendee.status == AttendeeStatus.WAITING),
+    ).where(PublicAttendee.public_event_id == public_event.id)).one()
+    return Availability(public_event.limit, taken or 0, waiting or 0)
 
 
 def position(attendee: PublicAttendee) -> int | None:

@@ -227,9 +227,10 @@ def register(event: Event, data: RegistrationData, locale: str) -> RegistrationO
     again) and nothing is changed. A cancelled registration of the same address is reopened with the
     new answers, and an expired unconfirmed one is replaced; either must be confirmed like a new one
     (a reopened one not confirmed in time is deleted like a new one: its answers were replaced anyway).
-    No place is decided here: that happens in ``confirm_address``. Two concurrent submissions of one
-    e-mail meet at the unique constraint: the loser's insert is undone (a savepoint; the rest of the
-    caller's transaction stays) and it answers as a duplicate.
+    No place is decided here: that happens in ``confirm_address``; a new registration takes no lock
+    (a reopened one takes the event's), so registrations do not wait for one another. Two concurrent
+    submissions of one e-mail meet at the unique constraint: the loser's insert is undone (a
+    savepoint; the rest of the caller's transaction stays) and it answers as a duplicate.
     """
     now = utcnow()
     existing = find_by_email(event, data.email)
@@ -240,7 +241,10 @@ def register(event: Event, data: RegistrationData, locale: str) -> RegistrationO
         send_personal_link(existing)
         return RegistrationOutcome(existing, created=False)
 
-    lock(Event, event.id)  # before the registration's row is written: the lock order
+    if existing is not None:
+        # Reopened: its days and status change under the event's lock (the lock order). A new
+        # registration takes no lock: unconfirmed, it holds and decides nothing (``change_status``).
+        lock(Event, event.id)
     consents_before = consent_state(existing) if existing is not None else None
     participant = existing or Participant(event_id=event.id, email=data.email, created_at=now)
     participant.access_key = new_access_key()  # a reopened registration's old links stop working
@@ -248,7 +252,11 @@ def register(event: Event, data: RegistrationData, locale: str) -> RegistrationO
     participant.category = data.category
     participant.organization_id = data.organization_id
     participant.organization_name = None if data.organization_id else data.organization_name
-    change_days(participant, _event_days(event, data.day_ids), by="participant")
+    if existing is None:
+        # Not in the database yet: no seat or card follows its days; its first status (below) tells the listeners.
+        participant.days = _event_days(event, data.day_ids)
+    else:
+        change_days(participant, _event_days(event, data.day_ids), by="participant")
     participant.privacy_accepted_at = now
     participant.locale = locale
     participant.email_confirmed_at = sa.null()  # not None: that would let the column's default fill it in
@@ -651,12 +659,20 @@ def change_status(participant: Participant, new_status: Status, *, by: str, reas
       (``participant_changes``; a change outside a group is a group of its own).
 
     A new registration gets its first status here too (its ``status`` is still unset; it must be in
-    the session). ``by`` says who decided, for the log: ``participant``, ``organizer``, ``import``,
+    the session); a new one that is unconfirmed takes no lock and nothing follows (it holds nothing). ``by`` says who decided, for the log: ``participant``, ``organizer``, ``import``,
     ``desk``, ``waiting list`` or ``sample data``. Returns whether the status changed.
     """
     old = participant.status
     if old == new_status:
         return False
+    if old is None and new_status == Status.UNCONFIRMED:
+        # A new registration waiting for its address: it holds no quota place, seat or voting card and
+        # decides nothing, so it takes no lock and nothing follows; the listeners hear of it once its
+        # address is confirmed (``confirm_address``). Concurrent registrations do not wait for each other.
+        participant.status = new_status
+        participant.status_changed_at = now or utcnow()
+        log.debug("participant %s: new, unconfirmed (%s, by %s)", participant.id, reason, by)
+        return True
     lock(Event, participant.event_id)
     participant.status = new_status
     participant.status_changed_at = now or utcnow()
