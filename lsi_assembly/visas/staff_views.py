@@ -151,9 +151,9 @@ def revoke_letter(letter_id: int):
 @bp.get("/<int:letter_id>/letter.pdf")
 @allow(Role.ORGANIZER)
 def letter_file(letter_id: int):
-    """The issued letter as a PDF (while its passport data is held)."""
+    """The letter as issued, as a PDF (also once revoked: what was sent), while its passport data is held."""
     letter = _letter(letter_id)
-    if letter.status != LetterStatus.ISSUED or letter.passport_deleted_at is not None:
+    if letter.status not in (LetterStatus.ISSUED, LetterStatus.REVOKED) or letter.passport_deleted_at is not None:
         abort(404)
     response = make_response(letter_pdf(letter))
     response.headers["Content-Type"] = "application/pdf"
