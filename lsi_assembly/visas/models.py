@@ -69,8 +69,12 @@ PASSPORT_FIELDS = ("passport_name", "nationality", "passport_number", "birth_dat
     "passport_expiry": _l("Passport expiry"), "consulate_city": _l("Consulate: city"),
     "consulate_country": _l("Consulate: country"), "costs": _l("Costs covered"),
     "costs_note": _l("Costs: details"), "language": _l("Language of the letter"),
-    "message": _l("Message to the participant"), "reference": _l("Reference"),
-}, hidden=PASSPORT_FIELDS + ("message",), values={"status": LetterStatus, "costs": CostCover})
+    "message": _l("Message to the participant"), "reference": _l("Reference"), "event_id": _l("Event"),
+    "participant_id": _l("Participant"), "requested_at": _l("Requested on"),
+    "passport_deleted_at": _l("Passport details deleted on"), "number": _l("Number"),
+    "code": _l("Verification code"), "issued_at": _l("Issued on"), "issued_by": _l("Issued by"),
+    "revoked_at": _l("Revoked on"), "revoked_by": _l("Revoked by"),
+}, hidden=PASSPORT_FIELDS + ("message", "code"), values={"status": LetterStatus, "costs": CostCover})
 class VisaLetter(db.Model):
     """One participant's request for a visa invitation letter, and the letter once issued."""
 
