@@ -18,8 +18,17 @@ from lsi_assembly.extensions import db
 from lsi_assembly.registration.links import make_token
 from lsi_assembly.registration.models import Status
 from lsi_assembly.visas.models import LetterStatus, VisaLetter
+from lsi_assembly.visas.services import approve as approve_letter
 from tests.conftest import body
-from tests.factories import csrf_token, make_event, make_organization, make_participant, post_form, sign_in
+from tests.factories import (
+    csrf_token,
+    make_event,
+    make_organization,
+    make_participant,
+    post_form,
+    run_at_once,
+    sign_in,
+)
 
 BASE_URL = "https://assembly.example.org"
 PASSPORT = "XK4471932"
@@ -345,11 +354,62 @@ def test_cancelling_deletes_the_passport_data_and_the_export_leaves_it_out(app, 
     _event, amara, _jan, _paul = people
     ask(client, amara)
     export = client.get(personal_page(amara) + "/data")
-    if export.status_code == 200:
-        data = export.get_data(as_text=True)
-        assert PASSPORT not in data and "held, encrypted" in data
+    assert export.status_code == 200 and export.get_json()["visa_letter"]["status"] == "requested"
+    assert PASSPORT not in export.get_data(as_text=True)
     response = post_form(client, personal_page(amara) + "/cancel", {})
     assert response.status_code == 302
     letter = the_letter()
     assert letter.passport_number is None and letter.passport_deleted_at is not None
     assert _plain_occurrences(PASSPORT) == []
+
+
+def test_approvals_at_the_same_moment_get_consecutive_references(app, client, people):
+    event, amara, jan, _paul = people
+    app.config["BASE_URL"] = BASE_URL
+    others = [make_participant(event, given_name=f"Person{i}", email=f"person{i}@example.org",
+                               status=Status.CONFIRMED) for i in range(2)]
+    for number, person in enumerate([amara, jan, *others]):
+        ask(client, person, passport_number=f"AB{number}234567")
+    sign_in(client)
+    letterhead(client)
+    ids = [letter.id for letter in db.session.scalars(sa.select(VisaLetter).order_by(VisaLetter.id))]
+
+    def approving(letter_id):
+        def action(ready):
+            with app.app_context():
+                letter = db.session.get(VisaLetter, letter_id)
+                ready()
+                approve_letter(letter, costs="organization_all", costs_note=None, language="en", by="x@example.org")
+                db.session.commit()
+                return letter_id
+        return action
+
+    assert sorted(run_at_once([approving(letter_id) for letter_id in ids])) == ids
+    db.session.expire_all()
+    numbers = sorted(db.session.scalars(sa.select(VisaLetter.number)))
+    assert numbers == [1, 2, 3, 4]
+    assert len(set(db.session.scalars(sa.select(VisaLetter.code)))) == 4
+
+
+def test_erasure_keeps_only_that_the_letter_was_issued(app, client, people):
+    _event, amara, jan, _paul = people
+    ask(client, amara)
+    ask(client, jan, passport_name="JAN KOWALSKI", nationality="PL", passport_number="EA1234567")
+    sign_in(client)
+    letterhead(client)
+    amara_letter = db.session.scalar(sa.select(VisaLetter).where(VisaLetter.participant_id == amara.id))
+    approve(client, amara_letter.id)
+    export = client.get(personal_page(amara) + "/data")
+    assert export.status_code == 200
+    section = export.get_json()["visa_letter"]
+    assert section["status"] == "issued" and section["reference"] == "LSI-2027-V-0001"
+    assert "held, encrypted" in section["passport_data"] and PASSPORT not in export.get_data(as_text=True)
+    for person in (amara, jan):
+        path = personal_page(person)
+        assert post_form(client, path + "/erase", {"understood": "y"}).status_code == 302
+    db.session.expire_all()
+    [kept] = db.session.scalars(sa.select(VisaLetter)).all()  # Jan's request, never issued, is gone
+    assert kept.reference == "LSI-2027-V-0001" and kept.issued_at is not None and kept.passport_number is None
+    assert _plain_occurrences(PASSPORT) == [] and _plain_occurrences("EA1234567") == []
+    page = client.get(f"/verify/{grouped(kept.code)}").get_data(as_text=True)
+    assert "deleted under the retention schedule" in page
