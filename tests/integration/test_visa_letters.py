@@ -223,6 +223,11 @@ def test_correction_then_approval_then_revocation(app, client, mailbox, people):
     assert PASSPORT not in page and "1988" not in page and "Lagos" not in page and "Nigeria" not in page
     assert client.get(f"/verify/{letter.code.lower()}").headers["Location"] == f"/verify/{grouped(letter.code)}"
 
+    # The audit log shows the decisions, never the passport data.
+    audit_page = organizer.get("/manage/audit")
+    assert audit_page.status_code == 200 and PASSPORT not in audit_page.get_data(as_text=True)
+    assert "ADAEZE" not in audit_page.get_data(as_text=True)
+
     # Revoke: the page says so, the download is gone, the person is told.
     assert decide(organizer, letter_id, "revoke").status_code == 302
     assert the_letter().status == LetterStatus.REVOKED and the_letter().revoked_by == "organizer@example.org"
@@ -413,3 +418,14 @@ def test_erasure_keeps_only_that_the_letter_was_issued(app, client, people):
     assert _plain_occurrences(PASSPORT) == [] and _plain_occurrences("EA1234567") == []
     page = client.get(f"/verify/{grouped(kept.code)}").get_data(as_text=True)
     assert "deleted under the retention schedule" in page
+
+
+def test_the_form_and_its_errors_in_french(client, people):
+    _event, amara, _jan, _paul = people
+    client.get("/language/fr?next=/")
+    form = client.get(personal_page(amara) + "/visa-letter").get_data(as_text=True)
+    assert "Votre passeport" in form and "27 juillet 2027" in form
+    response = ask(client, amara, passport_expiry="2027-06-01", birth_date="14/03/1988")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Votre passeport doit être valable après l’Assemblée" in page
+    assert "Not a valid date" not in page
