@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.mail import OutboxMessage
 from lsi_assembly.core.personal_data import RetentionRule, register_eraser, register_exporter, register_rule
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
@@ -21,6 +22,8 @@ from lsi_assembly.visas.models import PASSPORT_FIELDS, LetterStatus, VisaLetter
 
 #: The retention rule's key (a setting's name: never renamed).
 RULE = "passport_data"
+#: The e-mail that carries the letter (``emails/visa_letter_issued.txt``): its PDF holds the passport data.
+ISSUED_MAIL = "visa_letter_issued"
 
 
 def delete_passport_data(letter: VisaLetter, now: datetime | None = None) -> bool:
@@ -30,6 +33,12 @@ def delete_passport_data(letter: VisaLetter, now: datetime | None = None) -> boo
     for name in PASSPORT_FIELDS:
         setattr(letter, name, None)
     letter.passport_deleted_at = now or utcnow()
+    if letter.participant is not None:
+        # The letter attached to its e-mail goes with the data (the outbox keeps that it was sent).
+        db.session.execute(sa.update(OutboxMessage).where(
+            OutboxMessage.kind == ISSUED_MAIL, OutboxMessage.recipient == letter.participant.email,
+            OutboxMessage.attachments.is_not(None)).values(attachments=sa.null())
+            .execution_options(synchronize_session=False))
     db.session.flush()
     return True
 

@@ -25,7 +25,7 @@ from lsi_assembly.extensions import db
 from lsi_assembly.registration.links import personal_link
 from lsi_assembly.registration.models import Participant, Status
 from lsi_assembly.visas.models import EDITABLE, Letterhead, LetterStatus, VisaLetter
-from lsi_assembly.visas.personal_data import delete_passport_data
+from lsi_assembly.visas.personal_data import ISSUED_MAIL, delete_passport_data
 from lsi_assembly.visas.render import letter_text, render_letters
 
 #: The PDF's file name, in the e-mail and the download.
@@ -158,7 +158,7 @@ def approve(letter: VisaLetter, *, costs: str, costs_note: str | None, language:
     pdf = letter_pdf(letter)
     participant = letter.participant
     if participant is not None:
-        queue_mail(participant.email, "visa_letter_issued", participant.locale, participant=participant,
+        queue_mail(participant.email, ISSUED_MAIL, participant.locale, participant=participant,
                    letter=letter, link=personal_link(participant.access_key),
                    attachments=[(FILE_NAME, "application/pdf", pdf)])
     return pdf

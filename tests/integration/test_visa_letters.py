@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from lsi_assembly.auth.models import Role
 from lsi_assembly.core.audit import AuditEntry
+from lsi_assembly.core.mail import OutboxMessage
 from lsi_assembly.documents.services import grouped
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.links import make_token
@@ -346,6 +347,8 @@ def test_after_the_retention_date_the_passport_number_is_nowhere(app, client, ma
     assert raw == (None, None, None, None, None)
     assert _plain_occurrences(PASSPORT) == []
     assert _plain_occurrences("ADAEZE") == []
+    # Nor in the PDF that went with the e-mail: the outbox keeps that it was sent, not the attachment.
+    assert all(message.attachments is None for message in db.session.scalars(sa.select(OutboxMessage)))
     # /verify: issued on its date for the Assembly, the holder's details deleted.
     page = client.get(f"/verify/{grouped(code)}").get_data(as_text=True)
     assert "LSI-2027-V-0001" in page and "deleted under the retention schedule" in page
@@ -429,3 +432,18 @@ def test_the_form_and_its_errors_in_french(client, people):
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "Votre passeport doit être valable après l’Assemblée" in page
     assert "Not a valid date" not in page
+
+
+def test_cancelling_after_the_letter_was_issued_takes_the_attached_pdf_too(app, client, people):
+    _event, amara, _jan, _paul = people
+    ask(client, amara)
+    sign_in(client)
+    letterhead(client)
+    approve(client, the_letter().id)  # no SMTP server: the e-mail waits in the outbox with its PDF
+    [waiting] = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "visa_letter_issued"))
+    assert waiting.attachments and waiting.attachments[0]["filename"] == "visa-invitation-letter.pdf"
+    assert post_form(client, personal_page(amara) + "/cancel", {}).status_code == 302
+    db.session.expire_all()
+    letter = the_letter()
+    assert letter.status == LetterStatus.ISSUED and letter.passport_number is None
+    assert db.session.get(OutboxMessage, waiting.id).attachments is None
