@@ -65,6 +65,10 @@ from lsi_assembly.registration import staff_views as registration_staff_views
 from lsi_assembly.registration import views as registration_views
 from lsi_assembly.registration.cli import participants_cli
 from lsi_assembly.registration.models import Category, Decision, Diet, Status
+# visa invitation letters (issue 17): the personal pages, /manage/visa-letters, `documents render visa-letters`
+from lsi_assembly.visas import cli as visas_cli  # noqa: F401  (adds its command to `flask documents render`)
+from lsi_assembly.visas import staff_views as visas_staff_views
+from lsi_assembly.visas import views as visas_views
 from lsi_assembly.workshops import assignment_views
 from lsi_assembly.workshops import views as workshops_views
 from lsi_assembly.workshops import staff_views as workshops_staff_views
@@ -97,6 +101,8 @@ BLUEPRINTS = (
     assembly_cards_views.bp,             # manage_voting_cards: the General Assembly's voting cards
     delegation_staff_views.bp,           # manage_delegations: mandates, proxies and focal points' links
     privacy_staff_views.bp,              # manage_privacy: retention schedule, notice settings, erase and export
+    visas_views.bp,                      # visas: asking for a visa letter from the personal link (issue 17)
+    visas_staff_views.bp,                # manage_visas: visa letters' requests and letterhead (issue 17)
     # the desk, under /desk
     checkin_views.bp,                    # desk: the delegates' check-in
     public_desk_views.bp,                # desk_public: the public event's entry

@@ -16,6 +16,8 @@ from lsi_assembly.documents.services import (
 )
 from lsi_assembly.extensions import db, limiter
 from lsi_assembly.registration.links import participant_from_link
+from lsi_assembly.visas.render import verification_text
+from lsi_assembly.visas.services import find_letter
 
 #: Public pages: /verify, and the personal download beside the personal page.
 bp = Blueprint("documents", __name__)
@@ -54,15 +56,28 @@ def _not_found(typed: str):
 @bp.get("/verify/<code>")
 @verify_limit
 def verify(code: str):
-    """Show what the certificate with this code says, to whoever holds the code (no sign-in)."""
+    """Show what the document with this code says, to whoever holds the code (no sign-in): a certificate of
+    attendance or a visa letter (``visas``), the one verification page of every document the app issues."""
     certificate = find_certificate(code)
     if certificate is None:
-        return _not_found(code)
+        return _verify_letter(code)
     if code != grouped(certificate.code):
         return redirect(url_for("documents.verify", code=grouped(certificate.code)))
     text = certificate_text(certificate, current_language(), verify_url(certificate.code))
     return _private(make_response(render_template("documents/verify.html", text=text, typed=text.code,
                                                   event=certificate.event)))
+
+
+def _verify_letter(code: str):
+    """A visa letter's page: the letter, its date, the holder's name as in the passport, the Assembly's dates."""
+    letter = find_letter(code)
+    if letter is None:
+        return _not_found(code)
+    if code != grouped(letter.code):
+        return redirect(url_for("documents.verify", code=grouped(letter.code)))
+    text = verification_text(letter, current_language())
+    return _private(make_response(render_template("documents/verify.html", text=None, letter=text,
+                                                  typed=text.code)))
 
 
 @bp.get("/registration/<token>/certificate.pdf")

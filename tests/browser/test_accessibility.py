@@ -28,6 +28,7 @@ from lsi_assembly.public.models import AttendeeStatus, PublicAttendee
 from lsi_assembly.public.services import make_token as public_token
 from lsi_assembly.registration.links import make_token
 from lsi_assembly.registration.models import Category, Participant, Status
+from lsi_assembly.visas.models import VisaLetter
 from lsi_assembly.workshops.models import Workshop, WorkshopRun
 from tests.browser.conftest import TIMEOUT_MS, _unavailable, sign_in_page
 
@@ -76,6 +77,9 @@ STAFF_PAGES: dict[str, Callable[[dict], dict]] = {
     "manage_registrations.import_form": lambda ids: {},
     "manage_privacy.settings": lambda ids: {},
     "manage_privacy.erase_participant": lambda ids: {"participant_id": ids["participant"]},
+    "manage_visas.index": lambda ids: {},
+    "manage_visas.detail": lambda ids: {"letter_id": ids["visa_letter"]},
+    "manage_visas.settings": lambda ids: {},
     "desk.index": lambda ids: {},
     "desk.participant": lambda ids: {"participant_id": ids["participant"]},
     "desk.walk_in": lambda ids: {},
@@ -90,6 +94,7 @@ NOT_PAGES = {
     "manage_lists.download",
     "manage_public.export", "manage_registrations.export", "desk.counts", "desk_assembly.counts",
     "desk_public.counts", "manage_badges.preview", "manage_privacy.participant_data",
+    "manage_visas.letter_file",
 }
 
 
@@ -158,7 +163,10 @@ def demo() -> dict:
         Participant.event_id == event.id, Participant.status == Status.UNCONFIRMED,
     ).order_by(Participant.id)).first()
     job = Job(kind="badges", status="done", done=3, total=3, message="3 badges")
-    db.session.add(job)
+    letter = VisaLetter(event_id=event.id, participant_id=confirmed.id, passport_name="DEMO PERSON",
+                        nationality="NG", passport_number="A1234567", birth_date="1990-01-01",
+                        passport_expiry="2030-01-01", consulate_city="Lagos", consulate_country="NG")
+    db.session.add_all([job, letter])
     db.session.flush()
     ids = {
         "participant": confirmed.id, "pending": pending.id, "organization": organization.id, "job": job.id,
@@ -174,6 +182,7 @@ def demo() -> dict:
         "unconfirmed_personal": "/registration/" + make_token(unconfirmed.access_key),
         "delegation": "/delegation/" + delegation_link(organization).rsplit("/delegation/", 1)[1],
         "day": event.days[0].id,
+        "visa_letter": letter.id,
     }
     db.session.commit()
     return ids
@@ -188,12 +197,12 @@ PUBLIC_PAGES = {
     "documents.verify_form",
     "documents.verify", "main.privacy", "delegation.page", "auth.login", "auth.reset_request",
     "registration.done", "public.done", "registration.cancelled", "registration.links_renewed",
-    "privacy.erase_my_data", "privacy.erased",
+    "privacy.erase_my_data", "privacy.erased", "visas.request_letter",
 }
 PUBLIC_NOT_CHECKED = {
     "static", "main.health", "main.ready", "i18n.switch",  # not pages
     "public.calendar", "workshops.calendar", "delegation.proxy_pdf", "documents.my_certificate",
-    "shared_list.participant_list", "privacy.my_data",  # files
+    "shared_list.participant_list", "privacy.my_data", "visas.my_letter",  # files
     "auth.reset_password_form",  # a one-time token of a staff account: the same form macros as /login/reset
     "public.claim",  # a place offered from the waiting list: redirects to the ticket (checked) or the form
 }
@@ -207,7 +216,8 @@ def public_paths(ids: dict) -> list[str]:
     personal = ids["personal"]
     return ["/", "/register", "/programme", "/public", ids["ticket"], ids["public_cancel"],
             ids["public_confirm"], personal, personal + "/workshops", personal + "/edit",
-            personal + "/cancel", personal + "/sign-out", personal + "/erase", ids["pending_personal"],
+            personal + "/cancel", personal + "/sign-out", personal + "/erase", personal + "/visa-letter",
+            ids["pending_personal"],
             ids["unconfirmed_personal"],
             "/registration/link", "/verify", "/verify/0000-0000-0000-0000", "/privacy", ids["delegation"],
             "/login", "/login/reset", "/no-such-page"]

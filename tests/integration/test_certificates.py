@@ -176,7 +176,7 @@ def test_a_wrong_code_is_404(client, people):
                  "/verify?code=12345"):
         response = client.get(path, follow_redirects=True)
         assert response.status_code == 404, path
-        assert "There is no certificate with this code" in response.get_data(as_text=True)
+        assert "There is no document with this code" in response.get_data(as_text=True)
 
 
 def test_verify_is_rate_limited(app, client, people):

@@ -12,6 +12,7 @@ from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.jobs import Job, JobResult, jobs_folder
 from lsi_assembly.extensions import db
 from lsi_assembly.public.models import PublicAttendee, PublicEvent
+from lsi_assembly.visas.models import VisaLetter
 from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
 from tests.factories import csrf_token, make_event, make_organization, make_participant, make_user, post_form
 
@@ -96,6 +97,16 @@ EXPECTED = {
     "manage_privacy.purge": ORGANIZERS,
     "manage_privacy.erase_participant": ORGANIZERS,
     "manage_privacy.participant_data": ORGANIZERS,
+    # visa invitation letters (issue 17)
+    "manage_visas.index": ORGANIZERS,
+    "manage_visas.detail": ORGANIZERS,
+    "manage_visas.approve_letter": ORGANIZERS,
+    "manage_visas.ask_for_correction": ORGANIZERS,
+    "manage_visas.decline_letter": ORGANIZERS,
+    "manage_visas.revoke_letter": ORGANIZERS,
+    "manage_visas.letter_file": ORGANIZERS,
+    "manage_visas.settings": ORGANIZERS,
+    "manage_visas.save_settings": ORGANIZERS,
     "desk.index": DESK,
     "desk.lookup": DESK,
     "desk.participant": DESK,
@@ -163,7 +174,12 @@ def test_role_matrix(app, client, who):
                               status="confirmed", ticket_code="0" * 26)
     statutory, spare_session = (StatutorySession(event_id=event.id, name=name, day=event.days[0].date)
                                 for name in ("Matrix session", "Spare session"))
-    db.session.add_all([preset, finished, public_event, attendee, statutory, spare_session])
+    letter = VisaLetter(event_id=event.id, participant_id=participant.id, status="issued", passport_name="MATRIX",
+                        nationality="NG", passport_number="X1234567", birth_date="1990-01-01",
+                        passport_expiry="2030-01-01", consulate_city="Lagos", consulate_country="NG", number=1,
+                        reference="LSI-2027-V-0001", code="0" * 16, issued_at=utcnow(), issued_by="matrix",
+                        costs="organization_all", language="en")
+    db.session.add_all([preset, finished, public_event, attendee, statutory, spare_session, letter])
     (jobs_folder(app) / "matrix-test.pdf").write_bytes(b"%PDF-1.7 matrix")
     db.session.flush()
     db.session.add(JobResult(job_id=finished.id, data=b"%PDF-1.7 matrix"))  # the task queue keeps results in the database
@@ -171,7 +187,8 @@ def test_role_matrix(app, client, who):
     values = {"participant_id": participant.id, "organization_id": organization.id, "user_id": other.id,
               "action": "approve", "fmt": "csv", "workshop_id": workshop.id, "run_id": kept.id, "kind": "slots",
               "item_id": 999999, "job_id": finished.id, "preset_id": preset.id,
-              "attendee_id": attendee.id, "session_id": statutory.id, "preset": "a6"}
+              "attendee_id": attendee.id, "session_id": statutory.id, "preset": "a6",
+              "letter_id": letter.id}
     if who is not None:
         make_user(f"{who}@example.org", "correct horse battery", who)
         post_form(client, "/login", {"email": f"{who}@example.org", "password": "correct horse battery"})

@@ -1,0 +1,1 @@
+"""Visa invitation letters: a confirmed participant asks, organizers decide, the letter is a verifiable PDF."""
