@@ -9,7 +9,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import DateField, RadioField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from lsi_assembly.core.forms import FiniteDecimalField, text_field
+from lsi_assembly.core.forms import FiniteDecimalField, options, text_field
 from lsi_assembly.travel.models import CURRENCIES, CostKind
 from lsi_assembly.travel.receipts import MAX_RECEIPT_BYTES, MAX_RECEIPTS
 
@@ -57,7 +57,7 @@ class ApplicationForm(FlaskForm):
     page_order = ("currency", "estimated_travel", "estimated_accommodation", "estimated_visa", "estimated_other",
                   "route", "reason")
 
-    currency = SelectField(_l("Currency"), choices=[(code, code) for code in CURRENCIES], default="EUR",
+    currency = SelectField(_l("Currency"), choices=options((code, code) for code in CURRENCIES), default="EUR",
                            description=_l("The currency of the amounts below. Organizers decide in euros."),
                            render_kw={"autocomplete": "transaction-currency"})
     estimated_travel = MoneyField(_ESTIMATE_LABELS[CostKind.TRAVEL])
@@ -103,7 +103,7 @@ class DecisionForm(FlaskForm):
 
     page_order = ("decision", "granted_eur", "conditions", "decline_reason")
 
-    decision = RadioField(_l("Decision"), choices=[("grant", _l("Grant")), ("decline", _l("Decline"))],
+    decision = RadioField(_l("Decision"), choices=options([("grant", _l("Grant")), ("decline", _l("Decline"))]),
                           validators=[InputRequired(message=_l("Please choose grant or decline."))])
     granted_eur = MoneyField(_l("Amount granted (EUR)"),
                              description=_l("In euros, whatever the currency of the request."))
@@ -113,13 +113,18 @@ class DecisionForm(FlaskForm):
                                 render_kw={"rows": 2, "autocomplete": "off"},
                                 description=_l("Sent to the person when the request is declined."))
 
-    def validate_granted_eur(self, field) -> None:
-        if self.decision.data == "grant" and not field.data:
-            raise ValueError(_l("Give the amount granted, in euros."))
-
-    def validate_decline_reason(self, field) -> None:
-        if self.decision.data == "decline" and not field.data:
-            raise ValueError(_l("Say why the request is declined: the person reads it."))
+    def validate(self, extra_validators=None) -> bool:
+        """Also require the amount for a grant and the reason for a decline (an empty optional field
+        stops its own validators, so the check is made here)."""
+        valid = super().validate(extra_validators)
+        if self.decision.data == "grant" and not self.granted_eur.errors and not self.granted_eur.data:
+            self.granted_eur.errors = [*self.granted_eur.errors, _l("Give the amount granted, in euros.")]
+            valid = False
+        if self.decision.data == "decline" and not self.decline_reason.data:
+            self.decline_reason.errors = [*self.decline_reason.errors,
+                                          _l("Say why the request is declined: the person reads it.")]
+            valid = False
+        return valid
 
 
 class PaymentForm(FlaskForm):
