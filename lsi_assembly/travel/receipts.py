@@ -5,7 +5,7 @@ import io
 import secrets
 from pathlib import Path
 
-from flask import abort, current_app, send_file
+from flask import abort, current_app, make_response
 from flask_babel import format_currency
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
@@ -78,12 +78,16 @@ def delete_receipt_file(stored_name: str) -> None:
 
 
 def receipt_response(receipt):
-    """Send a receipt (a ``TravelReceipt``) as a download: never shown inline, its type not sniffed."""
+    """Send a receipt (a ``TravelReceipt``) as a download: never shown inline, its type not sniffed.
+
+    Read whole (at most MAX_RECEIPT_BYTES) rather than streamed: no file stays open after the response.
+    """
     path = receipt_path(receipt.stored_name)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=receipt.content_type, as_attachment=True,
-                         download_name=f"receipt-{receipt.id}.{receipt.extension}", max_age=0)
+    response = make_response(path.read_bytes())
+    response.headers["Content-Type"] = receipt.content_type
+    response.headers["Content-Disposition"] = f"attachment; filename=receipt-{receipt.id}.{receipt.extension}"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -12,6 +12,8 @@ from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.jobs import Job, jobs_folder
 from lsi_assembly.extensions import db
 from lsi_assembly.public.models import PublicAttendee, PublicEvent
+from lsi_assembly.travel.models import TravelReceipt, TravelRequest
+from lsi_assembly.travel.receipts import receipts_folder
 from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
 from tests.factories import csrf_token, make_event, make_organization, make_participant, make_user, post_form
 
@@ -95,6 +97,14 @@ EXPECTED = {
     "manage_privacy.purge": ORGANIZERS,
     "manage_privacy.erase_participant": ORGANIZERS,
     "manage_privacy.participant_data": ORGANIZERS,
+    # travel support (issue 17)
+    "manage_travel.index": ORGANIZERS,
+    "manage_travel.save_budget": ORGANIZERS,
+    "manage_travel.budget": ORGANIZERS,
+    "manage_travel.detail": ORGANIZERS,
+    "manage_travel.decide": ORGANIZERS,
+    "manage_travel.pay": ORGANIZERS,
+    "manage_travel.receipt": ORGANIZERS,
     "desk.index": DESK,
     "desk.lookup": DESK,
     "desk.participant": DESK,
@@ -139,7 +149,7 @@ def test_every_management_view_declares_its_roles(app):
 
 
 @pytest.mark.parametrize("who", WHO, ids=["anonymous", "desk", "organizer", "admin"])
-def test_role_matrix(app, client, who):
+def test_role_matrix(app, client, who, tmp_path):
     event = make_event()
     organization = make_organization(event)
     participant = make_participant(event, organization_id=organization.id)
@@ -164,11 +174,17 @@ def test_role_matrix(app, client, who):
                                 for name in ("Matrix session", "Spare session"))
     db.session.add_all([preset, finished, public_event, attendee, statutory, spare_session])
     (jobs_folder(app) / "matrix-test.pdf").write_bytes(b"%PDF-1.7 matrix")
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    travel = TravelRequest(event_id=event.id, participant_id=participant.id, route="Matrix", reason="Matrix")
+    travel.receipts.append(TravelReceipt(stored_name="matrix-receipt", content_type="application/pdf", size=15))
+    (receipts_folder() / "matrix-receipt").write_bytes(b"%PDF-1.7 matrix")
+    db.session.add(travel)
     db.session.commit()
     values = {"participant_id": participant.id, "organization_id": organization.id, "user_id": other.id,
               "action": "approve", "fmt": "csv", "workshop_id": workshop.id, "run_id": kept.id, "kind": "slots",
               "item_id": 999999, "job_id": finished.id, "preset_id": preset.id,
-              "attendee_id": attendee.id, "session_id": statutory.id, "preset": "a6"}
+              "attendee_id": attendee.id, "session_id": statutory.id, "preset": "a6",
+              "request_id": travel.id, "receipt_id": travel.receipts[0].id}
     if who is not None:
         make_user(f"{who}@example.org", "correct horse battery", who)
         post_form(client, "/login", {"email": f"{who}@example.org", "password": "correct horse battery"})
