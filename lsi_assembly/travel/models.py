@@ -70,7 +70,7 @@ class TravelBudget(db.Model):
 
 
 @audit("travel_request", labels={
-    "participant_id": _l("Participant"), "status": _l("Status"), "currency": _l("Currency"),
+    "event_id": _l("Event"), "participant_id": _l("Participant"), "status": _l("Status"), "currency": _l("Currency"),
     "estimated_travel": _l("Estimated travel"), "estimated_accommodation": _l("Estimated accommodation"),
     "estimated_visa": _l("Estimated visa fees"), "estimated_other": _l("Estimated other costs"),
     "route": _l("Route"), "reason": _l("Reason"), "granted_eur": _l("Granted (EUR)"),
