@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateField, RadioField, SelectField
+from wtforms.widgets import TextInput
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from lsi_assembly.core.forms import FiniteDecimalField, options, text_field
@@ -19,7 +20,10 @@ CENT = Decimal("0.01")
 
 
 class MoneyField(FiniteDecimalField):
-    """An amount with two decimals, written with a point or a comma, spaces allowed ("1 250,50")."""
+    """An amount with two decimals, written with a point or a comma, spaces allowed ("1 250,50"): a text
+    input with the decimal keypad (a number input refuses the comma in browsers set to English)."""
+
+    widget = TextInput()
 
     def __init__(self, label, required: bool = False, **kwargs) -> None:
         validators = [InputRequired(message=_l("Please fill in this field."))] if required else [Optional()]

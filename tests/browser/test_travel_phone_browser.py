@@ -57,7 +57,7 @@ def test_a_delegate_asks_for_travel_support_and_claims_on_a_phone(app, phone, li
     route.fill("Chișinău – Paris, flight")
     phone.get_by_role("button", name="Send my request").click()
     expect(phone.get_by_text("Your request for travel support is saved.")).to_be_visible()
-    expect(phone.get_by_role("cell", name="Travel", exact=True)).to_be_visible()
+    expect(phone.get_by_role("rowheader", name="Travel", exact=True)).to_be_visible()
     assert page_width(phone) <= PHONE["width"]
     travel = the_request()
     assert (travel.status, travel.currency, travel.estimated_total) == (TravelStatus.REQUESTED, "MDL",
