@@ -69,6 +69,9 @@ from lsi_assembly.registration.models import Category, Decision, Diet, Status
 from lsi_assembly.visas import cli as visas_cli  # noqa: F401  (adds its command to `flask documents render`)
 from lsi_assembly.visas import staff_views as visas_staff_views
 from lsi_assembly.visas import views as visas_views
+# travel support (issue 17): the personal pages and the organizers' pages
+from lsi_assembly.travel import staff_views as travel_staff_views
+from lsi_assembly.travel import views as travel_views
 from lsi_assembly.workshops import assignment_views
 from lsi_assembly.workshops import views as workshops_views
 from lsi_assembly.workshops import staff_views as workshops_staff_views
@@ -86,6 +89,7 @@ BLUEPRINTS = (
     documents_views.bp,                  # documents: /verify and the personal certificate download
     delegation_views.bp,                 # delegation: a member's delegation page, from its focal point's link
     privacy_views.bp,                    # privacy: download or delete my data, the notice's new version
+    travel_views.bp,                     # travel: travel support from the personal link (apply, claim)
     auth_views.bp,                       # auth: staff sign-in
     # organizers, under /manage
     manage_views.bp,                     # manage: dashboard, audit log, accounts, jobs
@@ -103,6 +107,7 @@ BLUEPRINTS = (
     privacy_staff_views.bp,              # manage_privacy: retention schedule, notice settings, erase and export
     visas_views.bp,                      # visas: asking for a visa letter from the personal link (issue 17)
     visas_staff_views.bp,                # manage_visas: visa letters' requests and letterhead (issue 17)
+    travel_staff_views.bp,               # manage_travel: travel support requests, decisions, payments, budget
     # the desk, under /desk
     checkin_views.bp,                    # desk: the delegates' check-in
     public_desk_views.bp,                # desk_public: the public event's entry
@@ -191,9 +196,24 @@ class FormPartsParser(FormDataParser):
 
 
 class FormLimitedRequest(Request):
-    """The app's request: form bodies limited in size (MAX_CONTENT_LENGTH) and in fields (MAX_FORM_PARTS)."""
+    """The app's request: form bodies limited in size (MAX_CONTENT_LENGTH) and in fields (MAX_FORM_PARTS).
+
+    A view that takes file uploads declares its own body limit as ``view.upload_limit`` (bytes), e.g. the
+    travel support claim with its receipts; every other form keeps MAX_CONTENT_LENGTH.
+    """
 
     form_data_parser_class = FormPartsParser
+
+    @property
+    def max_content_length(self) -> int | None:
+        rule = self.url_rule
+        view = current_app.view_functions.get(rule.endpoint) if rule is not None else None
+        limit = getattr(view, "upload_limit", None)
+        return limit if limit is not None else Request.max_content_length.fget(self)
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        Request.max_content_length.fset(self, value)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -17,6 +17,8 @@ Each list has its audience and its privacy rule, applied here, once, for every f
   voting delegate and alternate, present (by whom) / represented by (the proxy holder) / absent, and
   time in; then the recorded quorums and vote results (PDF only, in sections with their own columns)
   and the chair's and secretary's signature lines. CSV and Excel hold the member rows.
+- ``travel-support``: for the accountant: every travel support request with its amounts (requested in its
+  currency, granted and paid in euros, claimed in its currency), status and date of payment.
 """
 from __future__ import annotations
 
@@ -37,10 +39,12 @@ from lsi_assembly.core.search import fold
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Category, Diet, Participant, Status
+from lsi_assembly.travel.models import TravelStatus
+from lsi_assembly.travel.services import requests_of
 from lsi_assembly.workshops.models import TimeSlot, WorkshopAssignment, WorkshopRun
 
 KINDS = ("participants", "participants-full", "sign-in", "rosters", "catering", "accessibility", "doors",
-         "assembly-register")
+         "assembly-register", "travel-support")
 #: The lists made for one statutory session (``session=`` to ``build``, ``--session`` on the command line).
 SESSION_KINDS = ("assembly-register",)
 GROUPINGS = ("name", "organization", "country")
@@ -320,6 +324,27 @@ def assembly_register(event: Event, session: StatutorySession) -> ListTable:
                      signatures=[_("The chair"), _("The secretary")])
 
 
+def _amount(value) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def travel_support(event: Event, locale: str) -> ListTable:
+    """Every travel support request, for the accountant: amounts as plain numbers, each with its currency."""
+    rows = []
+    for travel in requests_of(event):
+        person = travel.participant
+        committed = travel.status in (TravelStatus.GRANTED, TravelStatus.CLAIMED, TravelStatus.PAID)
+        rows.append([f"TS-{travel.id:04d}", person.full_name, person.organization_label or "",
+                     country_name(person.country, locale), str(TravelStatus.label_of(travel.status)),
+                     _amount(travel.estimated_total), travel.currency,
+                     _amount(travel.granted_eur if committed else None), _amount(travel.claimed_total),
+                     _amount(travel.paid_eur), travel.paid_on.isoformat() if travel.paid_on else ""])
+    return ListTable("travel-support", _("Travel support"), [
+        _("Reference"), _("Name"), _("Organization"), _("Country"), _("Status"), _("Requested"), _("Currency"),
+        _("Granted (EUR)"), _("Claimed (in the currency)"), _("Paid (EUR)"), _("Paid on")],
+        [Section(None, rows)], widths=[8, 14, 14, 9, 8, 9, 6, 9, 9, 8, 8], landscape=True)
+
+
 def build(kind: str, event: Event, *, day: EventDay | None = None, group_by: str = "name", locale: str = "en",
           with_names: bool = False, session: StatutorySession | None = None) -> ListTable:
     """The list ``kind`` (one of ``KINDS``) for ``event``; ``session`` for the ``SESSION_KINDS``."""
@@ -341,4 +366,6 @@ def build(kind: str, event: Event, *, day: EventDay | None = None, group_by: str
         return accessibility(event, day)
     if kind == "doors":
         return doors(event, day)
+    if kind == "travel-support":
+        return travel_support(event, locale)
     raise ValueError(f"unknown list {kind!r}")

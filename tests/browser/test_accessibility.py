@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ from lsi_assembly.public.services import make_token as public_token
 from lsi_assembly.registration.links import make_token
 from lsi_assembly.registration.models import Category, Participant, Status
 from lsi_assembly.visas.models import VisaLetter
+from lsi_assembly.travel.models import TravelRequest, TravelStatus
 from lsi_assembly.workshops.models import Workshop, WorkshopRun
 from tests.browser.conftest import TIMEOUT_MS, _unavailable, sign_in_page
 
@@ -80,6 +82,9 @@ STAFF_PAGES: dict[str, Callable[[dict], dict]] = {
     "manage_visas.index": lambda ids: {},
     "manage_visas.detail": lambda ids: {"letter_id": ids["visa_letter"]},
     "manage_visas.settings": lambda ids: {},
+    "manage_travel.index": lambda ids: {},
+    "manage_travel.budget": lambda ids: {},
+    "manage_travel.detail": lambda ids: {"request_id": ids["travel"]},
     "desk.index": lambda ids: {},
     "desk.participant": lambda ids: {"participant_id": ids["participant"]},
     "desk.walk_in": lambda ids: {},
@@ -95,6 +100,7 @@ NOT_PAGES = {
     "manage_public.export", "manage_registrations.export", "desk.counts", "desk_assembly.counts",
     "desk_public.counts", "manage_badges.preview", "manage_privacy.participant_data",
     "manage_visas.letter_file",
+    "manage_travel.receipt",
 }
 
 
@@ -167,6 +173,12 @@ def demo() -> dict:
                         nationality="NG", passport_number="A1234567", birth_date="1990-01-01",
                         passport_expiry="2030-01-01", consulate_city="Lagos", consulate_country="NG")
     db.session.add_all([job, letter])
+    # Travel support: granted to the confirmed delegate (the claim form), asked by the pending one (the form).
+    travel = TravelRequest(event_id=event.id, participant_id=confirmed.id, status=TravelStatus.GRANTED,
+                           currency="PLN", estimated_travel=Decimal("1200.00"), route="Warsaw – Paris, train",
+                           reason="Our budget is small.", granted_eur=Decimal("250.00"), conditions="Economy class")
+    db.session.add_all([travel, TravelRequest(event_id=event.id, participant_id=pending.id,
+                                              estimated_travel=Decimal("90.00"), route="Lyon – Paris", reason="-")])
     db.session.flush()
     ids = {
         "participant": confirmed.id, "pending": pending.id, "organization": organization.id, "job": job.id,
@@ -183,6 +195,7 @@ def demo() -> dict:
         "delegation": "/delegation/" + delegation_link(organization).rsplit("/delegation/", 1)[1],
         "day": event.days[0].id,
         "visa_letter": letter.id,
+        "travel": travel.id,
     }
     db.session.commit()
     return ids
@@ -198,11 +211,13 @@ PUBLIC_PAGES = {
     "documents.verify", "main.privacy", "delegation.page", "auth.login", "auth.reset_request",
     "registration.done", "public.done", "registration.cancelled", "registration.links_renewed",
     "privacy.erase_my_data", "privacy.erased", "visas.request_letter",
+    "privacy.erase_my_data", "privacy.erased", "travel.personal", "travel.claim_form",
 }
 PUBLIC_NOT_CHECKED = {
     "static", "main.health", "main.ready", "i18n.switch",  # not pages
     "public.calendar", "workshops.calendar", "delegation.proxy_pdf", "documents.my_certificate",
     "shared_list.participant_list", "privacy.my_data", "visas.my_letter",  # files
+    "shared_list.participant_list", "privacy.my_data", "travel.my_receipt",  # files
     "auth.reset_password_form",  # a one-time token of a staff account: the same form macros as /login/reset
     "public.claim",  # a place offered from the waiting list: redirects to the ticket (checked) or the form
 }
@@ -220,7 +235,8 @@ def public_paths(ids: dict) -> list[str]:
             ids["pending_personal"],
             ids["unconfirmed_personal"],
             "/registration/link", "/verify", "/verify/0000-0000-0000-0000", "/privacy", ids["delegation"],
-            "/login", "/login/reset", "/no-such-page"]
+            "/login", "/login/reset", "/no-such-page", personal + "/travel", personal + "/travel/claim",
+            ids["pending_personal"] + "/travel"]
 
 
 def set_session(app, page, live_server: str, values: dict) -> None:
@@ -261,7 +277,7 @@ def test_public_pages_list_every_get_page_outside_manage_and_desk(app):
 def test_public_pages_have_no_accessibility_violation(app, page, live_server, axe):
     ids = demo()
     paths = public_paths(ids)
-    assert len(paths) == 23
+    assert len(paths) == 26
     problems = check_all(page, axe, paths)
     # The pages shown after a form was sent (registered, cancelled, links signed out).
     set_session(app, page, live_server, AFTER_A_FORM)
@@ -278,7 +294,7 @@ def test_back_office_pages_have_no_accessibility_violation(app, page, live_serve
     sign_in_page(page, Role.ORGANIZER, "axe.organizer@example.org")
     paths = staff_paths(app, ids, "manage") + ["/manage/registrations/?q=a",
                                                "/manage/registrations/?status=pending"]
-    assert len(paths) == 37
+    assert len(paths) == 40
     assert_none(check_all(page, axe, paths))
 
 

@@ -13,6 +13,8 @@ from lsi_assembly.core.jobs import Job, JobResult, jobs_folder
 from lsi_assembly.extensions import db
 from lsi_assembly.public.models import PublicAttendee, PublicEvent
 from lsi_assembly.visas.models import VisaLetter
+from lsi_assembly.travel.models import TravelReceipt, TravelRequest
+from lsi_assembly.travel.receipts import receipts_folder
 from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
 from tests.factories import csrf_token, make_event, make_organization, make_participant, make_user, post_form
 
@@ -107,6 +109,14 @@ EXPECTED = {
     "manage_visas.letter_file": ORGANIZERS,
     "manage_visas.settings": ORGANIZERS,
     "manage_visas.save_settings": ORGANIZERS,
+    # travel support (issue 17)
+    "manage_travel.index": ORGANIZERS,
+    "manage_travel.save_budget": ORGANIZERS,
+    "manage_travel.budget": ORGANIZERS,
+    "manage_travel.detail": ORGANIZERS,
+    "manage_travel.decide": ORGANIZERS,
+    "manage_travel.pay": ORGANIZERS,
+    "manage_travel.receipt": ORGANIZERS,
     "desk.index": DESK,
     "desk.lookup": DESK,
     "desk.participant": DESK,
@@ -151,7 +161,7 @@ def test_every_management_view_declares_its_roles(app):
 
 
 @pytest.mark.parametrize("who", WHO, ids=["anonymous", "desk", "organizer", "admin"])
-def test_role_matrix(app, client, who):
+def test_role_matrix(app, client, who, tmp_path):
     event = make_event()
     organization = make_organization(event)
     participant = make_participant(event, organization_id=organization.id)
@@ -183,12 +193,18 @@ def test_role_matrix(app, client, who):
     (jobs_folder(app) / "matrix-test.pdf").write_bytes(b"%PDF-1.7 matrix")
     db.session.flush()
     db.session.add(JobResult(job_id=finished.id, data=b"%PDF-1.7 matrix"))  # the task queue keeps results in the database
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    travel = TravelRequest(event_id=event.id, participant_id=participant.id, route="Matrix", reason="Matrix")
+    travel.receipts.append(TravelReceipt(stored_name="matrix-receipt", content_type="application/pdf", size=15))
+    (receipts_folder() / "matrix-receipt").write_bytes(b"%PDF-1.7 matrix")
+    db.session.add(travel)
     db.session.commit()
     values = {"participant_id": participant.id, "organization_id": organization.id, "user_id": other.id,
               "action": "approve", "fmt": "csv", "workshop_id": workshop.id, "run_id": kept.id, "kind": "slots",
               "item_id": 999999, "job_id": finished.id, "preset_id": preset.id,
               "attendee_id": attendee.id, "session_id": statutory.id, "preset": "a6",
-              "letter_id": letter.id}
+              "letter_id": letter.id,
+              "request_id": travel.id, "receipt_id": travel.receipts[0].id}
     if who is not None:
         make_user(f"{who}@example.org", "correct horse battery", who)
         post_form(client, "/login", {"email": f"{who}@example.org", "password": "correct horse battery"})
