@@ -17,6 +17,8 @@ Each list has its audience and its privacy rule, applied here, once, for every f
   voting delegate and alternate, present (by whom) / represented by (the proxy holder) / absent, and
   time in; then the recorded quorums and vote results (PDF only, in sections with their own columns)
   and the chair's and secretary's signature lines. CSV and Excel hold the member rows.
+- ``rooming``: for each hotel, the people placed there (confirmed or pending): name, check-in,
+  check-out, nights, room type and who shares with whom; nothing else about the person.
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from lsi_assembly.accommodation import services as accommodation
+from lsi_assembly.accommodation.models import RoomType
 from lsi_assembly.assembly import services as assembly
 from lsi_assembly.assembly.models import StatutorySession
 from lsi_assembly.core.countries import country_name
@@ -40,7 +44,7 @@ from lsi_assembly.registration.models import Category, Diet, Participant, Status
 from lsi_assembly.workshops.models import TimeSlot, WorkshopAssignment, WorkshopRun
 
 KINDS = ("participants", "participants-full", "sign-in", "rosters", "catering", "accessibility", "doors",
-         "assembly-register")
+         "assembly-register", "rooming")
 #: The lists made for one statutory session (``session=`` to ``build``, ``--session`` on the command line).
 SESSION_KINDS = ("assembly-register",)
 GROUPINGS = ("name", "organization", "country")
@@ -320,6 +324,20 @@ def assembly_register(event: Event, session: StatutorySession) -> ListTable:
                      signatures=[_("The chair"), _("The secretary")])
 
 
+def rooming(event: Event) -> ListTable:
+    """For each hotel: who sleeps there, their nights, the room type, and the roommate; nothing else."""
+    sections = []
+    for index, (hotel, placed) in enumerate(accommodation.rooming_list(event)):
+        names = {r.participant_id: r.participant.full_name for r in placed}
+        rows = [[r.participant.full_name, format_day(r.check_in, "medium"), format_day(r.check_out, "medium"),
+                 str(len(r.nights)), str(RoomType.label_of(r.block.room_type)), names.get(r.roommate_id, "")]
+                for r in placed]
+        sections.append(Section(hotel.name, rows, note=hotel.address, new_page=index > 0))
+    return ListTable("rooming", _("Rooming list"),
+                     [_("Name"), _("Check-in"), _("Check-out"), _("Nights"), _("Room type"), _("Shares with")],
+                     sections, widths=[28, 15, 15, 8, 16, 18], landscape=True)
+
+
 def build(kind: str, event: Event, *, day: EventDay | None = None, group_by: str = "name", locale: str = "en",
           with_names: bool = False, session: StatutorySession | None = None) -> ListTable:
     """The list ``kind`` (one of ``KINDS``) for ``event``; ``session`` for the ``SESSION_KINDS``."""
@@ -341,4 +359,6 @@ def build(kind: str, event: Event, *, day: EventDay | None = None, group_by: str
         return accessibility(event, day)
     if kind == "doors":
         return doors(event, day)
+    if kind == "rooming":
+        return rooming(event)
     raise ValueError(f"unknown list {kind!r}")
