@@ -5,6 +5,7 @@ from datetime import time
 
 import pytest
 
+from lsi_assembly.accommodation.models import Hotel, RoomBlock, RoomRequest
 from lsi_assembly.assembly.models import StatutorySession
 from lsi_assembly.auth.models import Role
 from lsi_assembly.badges.models import BadgePreset
@@ -95,6 +96,15 @@ EXPECTED = {
     "manage_privacy.purge": ORGANIZERS,
     "manage_privacy.erase_participant": ORGANIZERS,
     "manage_privacy.participant_data": ORGANIZERS,
+    # accommodation (issue 17): organizers only, never the desk
+    "manage_accommodation.index": ORGANIZERS,
+    "manage_accommodation.create_hotel": ORGANIZERS,
+    "manage_accommodation.remove_hotel": ORGANIZERS,
+    "manage_accommodation.create_block": ORGANIZERS,
+    "manage_accommodation.remove_block": ORGANIZERS,
+    "manage_accommodation.make_proposal": ORGANIZERS,
+    "manage_accommodation.placement": ORGANIZERS,
+    "manage_accommodation.publish_rooms": ORGANIZERS,
     "desk.index": DESK,
     "desk.lookup": DESK,
     "desk.participant": DESK,
@@ -163,12 +173,20 @@ def test_role_matrix(app, client, who):
     statutory, spare_session = (StatutorySession(event_id=event.id, name=name, day=event.days[0].date)
                                 for name in ("Matrix session", "Spare session"))
     db.session.add_all([preset, finished, public_event, attendee, statutory, spare_session])
+    hotel = Hotel(event_id=event.id, name="Matrix hotel", address="1 rue de la Matrice")
+    db.session.add(hotel)
+    db.session.flush()
+    block = RoomBlock(hotel_id=hotel.id, room_type="twin", rooms=2, nights=["2027-06-24"], price=80)
+    room_request = RoomRequest(participant_id=participant.id, check_in=event.days[0].date,
+                               check_out=event.days[1].date)
+    db.session.add_all([block, room_request])
     (jobs_folder(app) / "matrix-test.pdf").write_bytes(b"%PDF-1.7 matrix")
     db.session.commit()
     values = {"participant_id": participant.id, "organization_id": organization.id, "user_id": other.id,
               "action": "approve", "fmt": "csv", "workshop_id": workshop.id, "run_id": kept.id, "kind": "slots",
               "item_id": 999999, "job_id": finished.id, "preset_id": preset.id,
-              "attendee_id": attendee.id, "session_id": statutory.id, "preset": "a6"}
+              "attendee_id": attendee.id, "session_id": statutory.id, "preset": "a6",
+              "hotel_id": hotel.id, "block_id": block.id, "request_id": room_request.id}
     if who is not None:
         make_user(f"{who}@example.org", "correct horse battery", who)
         post_form(client, "/login", {"email": f"{who}@example.org", "password": "correct horse battery"})
