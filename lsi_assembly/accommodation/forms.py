@@ -22,7 +22,7 @@ class RoomRequestForm(FlaskForm):
                           description=_l("The day you leave the hotel."))
     sharing = RadioField(_l("How would you share?"), choices=options(Sharing.choices()), default=Sharing.ALONE,
                          validators=[InputRequired(_l("Please choose one."))])
-    colleague_id = SelectField(_l("Colleague of your organization"), coerce=optional_id, validators=[Optional()])
+    colleague_id = SelectField(_l("Colleague of your organization"), coerce=optional_id)
     colleague_email = EmailField(_l("Or your colleague's e-mail address"), filters=[strip_filter],
                                  validators=[Optional(), ValidEmail()], render_kw={"autocomplete": "off"},
                                  description=_l("The address your colleague registered with (another organization)."))
