@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import url_for
 from playwright.sync_api import expect
 
+from lsi_assembly.accommodation.models import Hotel, RoomBlock, RoomRequest
 from lsi_assembly.assembly.delegation import delegation_link
 from lsi_assembly.assembly.models import StatutorySession
 from lsi_assembly.auth.models import Role
@@ -75,6 +76,8 @@ STAFF_PAGES: dict[str, Callable[[dict], dict]] = {
     "manage_registrations.edit": lambda ids: {"participant_id": ids["participant"]},
     "manage_registrations.import_form": lambda ids: {},
     "manage_privacy.settings": lambda ids: {},
+    "manage_accommodation.index": lambda ids: {},
+    "manage_accommodation.placement": lambda ids: {"request_id": ids["room_request"]},
     "manage_privacy.erase_participant": lambda ids: {"participant_id": ids["participant"]},
     "desk.index": lambda ids: {},
     "desk.participant": lambda ids: {"participant_id": ids["participant"]},
@@ -158,7 +161,16 @@ def demo() -> dict:
         Participant.event_id == event.id, Participant.status == Status.UNCONFIRMED,
     ).order_by(Participant.id)).first()
     job = Job(kind="badges", status="done", done=3, total=3, message="3 badges")
-    db.session.add(job)
+    hotel = Hotel(event_id=event.id, name="Hôtel du Marais", address="12 rue des Archives, 75004 Paris")
+    db.session.add_all([job, hotel])
+    db.session.flush()
+    nights = [d.date.isoformat() for d in event.days]
+    block = RoomBlock(hotel_id=hotel.id, room_type="twin", rooms=4, nights=nights, price=95)
+    db.session.add(block)
+    db.session.flush()
+    room_request = RoomRequest(participant_id=confirmed.id, check_in=event.days[0].date,
+                               check_out=event.days[-1].date, block_id=block.id)
+    db.session.add(room_request)
     db.session.flush()
     ids = {
         "participant": confirmed.id, "pending": pending.id, "organization": organization.id, "job": job.id,
@@ -174,6 +186,7 @@ def demo() -> dict:
         "unconfirmed_personal": "/registration/" + make_token(unconfirmed.access_key),
         "delegation": "/delegation/" + delegation_link(organization).rsplit("/delegation/", 1)[1],
         "day": event.days[0].id,
+        "room_request": room_request.id,
     }
     db.session.commit()
     return ids
@@ -189,6 +202,7 @@ PUBLIC_PAGES = {
     "documents.verify", "main.privacy", "delegation.page", "auth.login", "auth.reset_request",
     "registration.done", "public.done", "registration.cancelled", "registration.links_renewed",
     "privacy.erase_my_data", "privacy.erased",
+    "accommodation.room",
 }
 PUBLIC_NOT_CHECKED = {
     "static", "main.health", "i18n.switch",  # not pages
@@ -207,7 +221,8 @@ def public_paths(ids: dict) -> list[str]:
     personal = ids["personal"]
     return ["/", "/register", "/programme", "/public", ids["ticket"], ids["public_cancel"],
             ids["public_confirm"], personal, personal + "/workshops", personal + "/edit",
-            personal + "/cancel", personal + "/sign-out", personal + "/erase", ids["pending_personal"],
+            personal + "/cancel", personal + "/sign-out", personal + "/erase", personal + "/room",
+            ids["pending_personal"],
             ids["unconfirmed_personal"],
             "/registration/link", "/verify", "/verify/0000-0000-0000-0000", "/privacy", ids["delegation"],
             "/login", "/login/reset", "/no-such-page"]
@@ -251,7 +266,7 @@ def test_public_pages_list_every_get_page_outside_manage_and_desk(app):
 def test_public_pages_have_no_accessibility_violation(app, page, live_server, axe):
     ids = demo()
     paths = public_paths(ids)
-    assert len(paths) == 23
+    assert len(paths) == 24
     problems = check_all(page, axe, paths)
     # The pages shown after a form was sent (registered, cancelled, links signed out).
     set_session(app, page, live_server, AFTER_A_FORM)
@@ -268,7 +283,7 @@ def test_back_office_pages_have_no_accessibility_violation(app, page, live_serve
     sign_in_page(page, Role.ORGANIZER, "axe.organizer@example.org")
     paths = staff_paths(app, ids, "manage") + ["/manage/registrations/?q=a",
                                                "/manage/registrations/?status=pending"]
-    assert len(paths) == 37
+    assert len(paths) == 39
     assert_none(check_all(page, axe, paths))
 
 
