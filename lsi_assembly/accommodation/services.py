@@ -152,7 +152,11 @@ def named_colleague(request: RoomRequest) -> str | None:
 
 def save_request(participant: Participant, check_in: date, check_out: date, sharing: str,
                  wish: Participant | None) -> RoomRequest:
-    """Create or change the person's request. New nights or a new way of sharing undo the room given."""
+    """Create or change the person's request. New nights or a new way of sharing undo the room given.
+
+    The person's row is locked first: two submissions at once make one request, not a unique-key error.
+    """
+    lock(Participant, participant.id)
     if not can_ask(participant):
         raise AccommodationError(_("Only confirmed or pending registrations can ask for a room."))
     earliest, latest = stay_limits(participant.event)
@@ -188,6 +192,7 @@ def _unplace(request: RoomRequest) -> None:
 
 def withdraw(participant: Participant) -> bool:
     """Delete the person's request (and the room given): True if there was one."""
+    lock(Participant, participant.id)
     request = request_of(participant)
     if request is None:
         return False

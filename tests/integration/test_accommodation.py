@@ -279,3 +279,52 @@ def test_the_pages_link_to_it(client):
     sign_in(client)
     assert "/manage/accommodation/" in client.get("/manage/").get_data(as_text=True)
     assert "Rooming list" in client.get("/manage/lists/").get_data(as_text=True)
+
+
+def test_the_proposal_never_exceeds_a_block_on_any_night(client):
+    event = make_event()
+    org = make_organization(event, name="Big Strada", quota=30)
+    people = [make_participant(event, given_name=f"P{n}", family_name="Test", organization_id=org.id,
+                               status=Status.CONFIRMED) for n in range(14)]
+    stays = [("2027-06-23", "2027-06-27"), ("2027-06-24", "2027-06-26"), ("2027-06-25", "2027-06-27")]
+    for n, person in enumerate(people):
+        check_in, check_out = stays[n % 3]
+        sharing = ("single", "organization", "colleague")[n % 3]
+        extra = {"colleague_id": str(people[n - 1].id)} if sharing == "colleague" else {}
+        assert _ask(client, person, check_in, check_out, sharing, **extra).status_code == 302
+    hotel = _hotel(event, blocks=[("twin", 2, NIGHTS), ("single", 3, NIGHTS[1:3])])
+    sign_in(client)
+    assert _post(client, "/manage/accommodation/propose", {}).status_code == 302
+    db.session.expire_all()
+    placed = db.session.scalars(sa.select(RoomRequest).where(RoomRequest.block_id.is_not(None))).all()
+    assert placed and len(placed) < len(people)  # not everyone fits
+    for block in hotel.blocks:
+        for night in block.night_dates:
+            here = [r for r in placed if r.block_id == block.id and night in r.nights]
+            pairs = {frozenset((r.participant_id, r.roommate_id)) for r in here if r.roommate_id}
+            rooms = len([r for r in here if not r.roommate_id]) + len(pairs)
+            assert rooms <= block.rooms, (block, night)
+        assert all(set(r.nights) <= set(block.night_dates) for r in placed if r.block_id == block.id)
+    for request in placed:
+        if request.roommate_id:
+            mate = _request(db.session.get(type(request.participant), request.roommate_id))
+            assert mate.roommate_id == request.participant_id and mate.block_id == request.block_id
+    assert "more rooms taken than held" not in client.get("/manage/accommodation/").get_data(as_text=True)
+
+
+def test_new_nights_take_the_person_out_of_their_room_and_the_roommate_stays(client):
+    event = make_event()
+    anna, ewa, _ion = _people(event)
+    hotel = _hotel(event, blocks=[("twin", 2, NIGHTS)])
+    for person, mate in ((anna, ewa), (ewa, anna)):
+        db.session.add(RoomRequest(participant_id=person.id, check_in=date(2027, 6, 24), check_out=date(2027, 6, 26),
+                                   sharing="colleague", wish_id=mate.id, block_id=hotel.blocks[0].id,
+                                   roommate_id=mate.id))
+    db.session.commit()
+    assert _ask(client, anna, "2027-06-24", "2027-06-27", "colleague", colleague_id=str(ewa.id)).status_code == 302
+    mine, hers = _request(anna), _request(ewa)
+    assert (mine.block_id, mine.roommate_id) == (None, None)
+    assert (hers.block_id, hers.roommate_id) == (hotel.blocks[0].id, None)
+    audit = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "room_request",
+                                                           AuditEntry.entity_id == mine.id)).all()
+    assert audit and audit[-1].actor == "participant"
