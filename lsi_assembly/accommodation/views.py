@@ -33,7 +33,7 @@ def _page(participant, token: str, form: RoomRequestForm | None, status: int = 2
     return render_template("accommodation/room.html", participant=participant, event=participant.event, token=token,
                            form=form, current=current, named=named_colleague(current) if current else None,
                            room=published_room(current) if current else None, limits=stay_limits(participant.event),
-                           withdraw_form=WithdrawForm()), status
+                           withdraw_form=WithdrawForm(prefix="withdraw")), status
 
 
 @bp.route("/registration/<token>/room", methods=["GET", "POST"])
@@ -84,7 +84,7 @@ def room(token: str):
 def withdraw_request(token: str):
     """Withdraw the room request (and give up the room given)."""
     participant = participant_from_link(token)
-    if WithdrawForm().validate_on_submit() and withdraw(participant):
+    if WithdrawForm(prefix="withdraw").validate_on_submit() and withdraw(participant):
         db.session.commit()
         flash(_("Your room request is withdrawn."), "success")
     return redirect(url_for("accommodation.room", token=token))

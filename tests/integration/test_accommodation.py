@@ -81,7 +81,10 @@ def test_the_request_form_is_prefilled_saved_changed_and_withdrawn(client):
     assert _request(anna).wish_id == ion.id
     page = client.get(_path(anna) + "/room").get_data(as_text=True)
     assert ion.email in page and "Popescu" not in page
-    response = _post(client, _path(anna) + "/room/withdraw", {}, _path(anna) + "/room")
+    token = form_tokens(client, _path(anna) + "/room")["csrf_token"]
+    assert client.post(_path(anna) + "/room/withdraw", data={}).status_code in (302, 400)
+    assert _request(anna) is not None  # no CSRF token: nothing withdrawn
+    response = client.post(_path(anna) + "/room/withdraw", data={"withdraw-csrf_token": token})
     assert response.status_code == 302 and _request(anna) is None
 
 
