@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import format_decimal, ngettext
 
 from lsi_assembly.accommodation.forms import BlockForm, ConfirmForm, HotelForm, MoveForm
 from lsi_assembly.accommodation.models import Hotel, RoomBlock, RoomRequest, RoomType
@@ -49,7 +49,12 @@ def _page(event: Event, hotel_form: HotelForm | None = None, block_forms: dict |
     return render_template("accommodation/manage.html", event=event, hotels=the_hotels, block_forms=forms,
                            hotel_form=hotel_form or HotelForm(formdata=None), requests=requests,
                            problems=problems(event), unpublished=len(unpublished(event)),
-                           confirm=ConfirmForm()), status
+                           money=_money), status
+
+
+def _money(amount) -> str:
+    """An amount in euros as the page's language writes it (95.00, 95,00)."""
+    return format_decimal(amount, format="#,##0.00")
 
 
 @bp.get("/")
