@@ -14,6 +14,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, Config, config_from_env
+# accommodation (issue 17): hotels, room requests, the rooming proposal
+from lsi_assembly.accommodation import staff_views as accommodation_staff_views
+from lsi_assembly.accommodation import views as accommodation_views
 from lsi_assembly.assembly import cards_views as assembly_cards_views
 from lsi_assembly.assembly import delegation_staff_views, delegation_views
 from lsi_assembly.assembly import door_views as assembly_door_views
@@ -91,6 +94,7 @@ BLUEPRINTS = (
     privacy_views.bp,                    # privacy: download or delete my data, the notice's new version
     travel_views.bp,                     # travel: travel support from the personal link (apply, claim)
     auth_views.bp,                       # auth: staff sign-in
+    accommodation_views.bp,              # accommodation: the room request, from the personal link (issue 17)
     # organizers, under /manage
     manage_views.bp,                     # manage: dashboard, audit log, accounts, jobs
     registration_staff_views.bp,         # manage_registrations
@@ -108,6 +112,7 @@ BLUEPRINTS = (
     visas_views.bp,                      # visas: asking for a visa letter from the personal link (issue 17)
     visas_staff_views.bp,                # manage_visas: visa letters' requests and letterhead (issue 17)
     travel_staff_views.bp,               # manage_travel: travel support requests, decisions, payments, budget
+    accommodation_staff_views.bp,        # manage_accommodation: hotels, blocks, proposal, publication (issue 17)
     # the desk, under /desk
     checkin_views.bp,                    # desk: the delegates' check-in
     public_desk_views.bp,                # desk_public: the public event's entry

@@ -19,6 +19,8 @@ Each list has its audience and its privacy rule, applied here, once, for every f
   and the chair's and secretary's signature lines. CSV and Excel hold the member rows.
 - ``travel-support``: for the accountant: every travel support request with its amounts (requested in its
   currency, granted and paid in euros, claimed in its currency), status and date of payment.
+- ``rooming``: for each hotel, the people placed there (confirmed or pending): name, check-in,
+  check-out, nights, room type and who shares with whom; nothing else about the person.
 """
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from lsi_assembly.accommodation import services as accommodation
+from lsi_assembly.accommodation.models import RoomType
 from lsi_assembly.assembly import services as assembly
 from lsi_assembly.assembly.models import StatutorySession
 from lsi_assembly.core.countries import country_name
@@ -44,7 +48,7 @@ from lsi_assembly.travel.services import requests_of
 from lsi_assembly.workshops.models import TimeSlot, WorkshopAssignment, WorkshopRun
 
 KINDS = ("participants", "participants-full", "sign-in", "rosters", "catering", "accessibility", "doors",
-         "assembly-register", "travel-support")
+         "assembly-register", "travel-support", "rooming")
 #: The lists made for one statutory session (``session=`` to ``build``, ``--session`` on the command line).
 SESSION_KINDS = ("assembly-register",)
 GROUPINGS = ("name", "organization", "country")
@@ -345,6 +349,20 @@ def travel_support(event: Event, locale: str) -> ListTable:
         [Section(None, rows)], widths=[8, 14, 14, 9, 8, 9, 6, 9, 9, 8, 8], landscape=True)
 
 
+def rooming(event: Event) -> ListTable:
+    """For each hotel: who sleeps there, their nights, the room type, and the roommate; nothing else."""
+    sections = []
+    for index, (hotel, placed) in enumerate(accommodation.rooming_list(event)):
+        names = {r.participant_id: r.participant.full_name for r in placed}
+        rows = [[r.participant.full_name, format_day(r.check_in, "medium"), format_day(r.check_out, "medium"),
+                 str(len(r.nights)), str(RoomType.label_of(r.block.room_type)), names.get(r.roommate_id, "")]
+                for r in placed]
+        sections.append(Section(hotel.name, rows, note=hotel.address, new_page=index > 0))
+    return ListTable("rooming", _("Rooming list"),
+                     [_("Name"), _("Check-in"), _("Check-out"), _("Nights"), _("Room type"), _("Shares with")],
+                     sections, widths=[28, 15, 15, 8, 16, 18], landscape=True)
+
+
 def build(kind: str, event: Event, *, day: EventDay | None = None, group_by: str = "name", locale: str = "en",
           with_names: bool = False, session: StatutorySession | None = None) -> ListTable:
     """The list ``kind`` (one of ``KINDS``) for ``event``; ``session`` for the ``SESSION_KINDS``."""
@@ -368,4 +386,6 @@ def build(kind: str, event: Event, *, day: EventDay | None = None, group_by: str
         return doors(event, day)
     if kind == "travel-support":
         return travel_support(event, locale)
+    if kind == "rooming":
+        return rooming(event)
     raise ValueError(f"unknown list {kind!r}")

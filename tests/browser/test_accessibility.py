@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import url_for
 from playwright.sync_api import expect
 
+from lsi_assembly.accommodation.models import Hotel, RoomBlock, RoomRequest
 from lsi_assembly.assembly.delegation import delegation_link
 from lsi_assembly.assembly.models import StatutorySession
 from lsi_assembly.auth.models import Role
@@ -78,6 +79,8 @@ STAFF_PAGES: dict[str, Callable[[dict], dict]] = {
     "manage_registrations.edit": lambda ids: {"participant_id": ids["participant"]},
     "manage_registrations.import_form": lambda ids: {},
     "manage_privacy.settings": lambda ids: {},
+    "manage_accommodation.index": lambda ids: {},
+    "manage_accommodation.placement": lambda ids: {"room_request_id": ids["room_request"]},
     "manage_privacy.erase_participant": lambda ids: {"participant_id": ids["participant"]},
     "manage_visas.index": lambda ids: {},
     "manage_visas.detail": lambda ids: {"letter_id": ids["visa_letter"]},
@@ -179,6 +182,16 @@ def demo() -> dict:
                            reason="Our budget is small.", granted_eur=Decimal("250.00"), conditions="Economy class")
     db.session.add_all([travel, TravelRequest(event_id=event.id, participant_id=pending.id,
                                               estimated_travel=Decimal("90.00"), route="Lyon – Paris", reason="-")])
+    hotel = Hotel(event_id=event.id, name="Hôtel du Marais", address="12 rue des Archives, 75004 Paris")
+    db.session.add(hotel)
+    db.session.flush()
+    nights = [d.date.isoformat() for d in event.days]
+    block = RoomBlock(hotel_id=hotel.id, room_type="twin", rooms=4, nights=nights, price=95)
+    db.session.add(block)
+    db.session.flush()
+    room_request = RoomRequest(participant_id=confirmed.id, check_in=event.days[0].date,
+                               check_out=event.days[-1].date, block_id=block.id)
+    db.session.add(room_request)
     db.session.flush()
     ids = {
         "participant": confirmed.id, "pending": pending.id, "organization": organization.id, "job": job.id,
@@ -196,6 +209,7 @@ def demo() -> dict:
         "day": event.days[0].id,
         "visa_letter": letter.id,
         "travel": travel.id,
+        "room_request": room_request.id,
     }
     db.session.commit()
     return ids
@@ -212,6 +226,8 @@ PUBLIC_PAGES = {
     "registration.done", "public.done", "registration.cancelled", "registration.links_renewed",
     "privacy.erase_my_data", "privacy.erased", "visas.request_letter",
     "privacy.erase_my_data", "privacy.erased", "travel.personal", "travel.claim_form",
+    "privacy.erase_my_data", "privacy.erased",
+    "accommodation.room",
 }
 PUBLIC_NOT_CHECKED = {
     "static", "main.health", "main.ready", "i18n.switch",  # not pages
@@ -232,6 +248,7 @@ def public_paths(ids: dict) -> list[str]:
     return ["/", "/register", "/programme", "/public", ids["ticket"], ids["public_cancel"],
             ids["public_confirm"], personal, personal + "/workshops", personal + "/edit",
             personal + "/cancel", personal + "/sign-out", personal + "/erase", personal + "/visa-letter",
+            personal + "/cancel", personal + "/sign-out", personal + "/erase", personal + "/room",
             ids["pending_personal"],
             ids["unconfirmed_personal"],
             "/registration/link", "/verify", "/verify/0000-0000-0000-0000", "/privacy", ids["delegation"],
@@ -277,7 +294,7 @@ def test_public_pages_list_every_get_page_outside_manage_and_desk(app):
 def test_public_pages_have_no_accessibility_violation(app, page, live_server, axe):
     ids = demo()
     paths = public_paths(ids)
-    assert len(paths) == 26
+    assert len(paths) == 27
     problems = check_all(page, axe, paths)
     # The pages shown after a form was sent (registered, cancelled, links signed out).
     set_session(app, page, live_server, AFTER_A_FORM)
@@ -294,7 +311,7 @@ def test_back_office_pages_have_no_accessibility_violation(app, page, live_serve
     sign_in_page(page, Role.ORGANIZER, "axe.organizer@example.org")
     paths = staff_paths(app, ids, "manage") + ["/manage/registrations/?q=a",
                                                "/manage/registrations/?status=pending"]
-    assert len(paths) == 40
+    assert len(paths) == 42
     assert_none(check_all(page, axe, paths))
 
 

@@ -334,7 +334,8 @@ def test_a_new_notice_version_is_shown_at_the_next_visit_and_acknowledged(app, c
         "controller_email": "privacy@example.org", "dpo_name": "", "dpo_email": "", "days_sensitive_notes": "20",
         "days_participants": "365", "days_cancelled": "30", "days_mail_bodies": "7",
         "days_passport_data": "30",
-        "days_travel_receipts": "180", "days_travel_details": "365"})
+        "days_travel_receipts": "180", "days_travel_details": "365",
+        "days_room_requests": "30"})
     assert saved.status_code == 302, saved.get_data(as_text=True)
     assert db.session.scalar(sa.select(PrivacySettings.notice_version)) == 2
     switch()

@@ -5,6 +5,7 @@ from datetime import time
 
 import pytest
 
+from lsi_assembly.accommodation.models import Hotel, RoomBlock, RoomRequest
 from lsi_assembly.assembly.models import StatutorySession
 from lsi_assembly.auth.models import Role
 from lsi_assembly.badges.models import BadgePreset
@@ -117,6 +118,15 @@ EXPECTED = {
     "manage_travel.decide": ORGANIZERS,
     "manage_travel.pay": ORGANIZERS,
     "manage_travel.receipt": ORGANIZERS,
+    # accommodation (issue 17): organizers only, never the desk
+    "manage_accommodation.index": ORGANIZERS,
+    "manage_accommodation.create_hotel": ORGANIZERS,
+    "manage_accommodation.remove_hotel": ORGANIZERS,
+    "manage_accommodation.create_block": ORGANIZERS,
+    "manage_accommodation.remove_block": ORGANIZERS,
+    "manage_accommodation.make_proposal": ORGANIZERS,
+    "manage_accommodation.placement": ORGANIZERS,
+    "manage_accommodation.publish_rooms": ORGANIZERS,
     "desk.index": DESK,
     "desk.lookup": DESK,
     "desk.participant": DESK,
@@ -190,6 +200,13 @@ def test_role_matrix(app, client, who, tmp_path):
                         reference="LSI-2027-V-0001", code="0" * 16, issued_at=utcnow(), issued_by="matrix",
                         costs="organization_all", language="en")
     db.session.add_all([preset, finished, public_event, attendee, statutory, spare_session, letter])
+    hotel = Hotel(event_id=event.id, name="Matrix hotel", address="1 rue de la Matrice")
+    db.session.add(hotel)
+    db.session.flush()
+    block = RoomBlock(hotel_id=hotel.id, room_type="twin", rooms=2, nights=["2027-06-24"], price=80)
+    room_request = RoomRequest(participant_id=participant.id, check_in=event.days[0].date,
+                               check_out=event.days[1].date)
+    db.session.add_all([block, room_request])
     (jobs_folder(app) / "matrix-test.pdf").write_bytes(b"%PDF-1.7 matrix")
     db.session.flush()
     db.session.add(JobResult(job_id=finished.id, data=b"%PDF-1.7 matrix"))  # the task queue keeps results in the database
@@ -204,7 +221,8 @@ def test_role_matrix(app, client, who, tmp_path):
               "item_id": 999999, "job_id": finished.id, "preset_id": preset.id,
               "attendee_id": attendee.id, "session_id": statutory.id, "preset": "a6",
               "letter_id": letter.id,
-              "request_id": travel.id, "receipt_id": travel.receipts[0].id}
+              "request_id": travel.id, "receipt_id": travel.receipts[0].id,
+              "hotel_id": hotel.id, "block_id": block.id, "room_request_id": room_request.id}
     if who is not None:
         make_user(f"{who}@example.org", "correct horse battery", who)
         post_form(client, "/login", {"email": f"{who}@example.org", "password": "correct horse battery"})
