@@ -1,14 +1,14 @@
 """Visa invitation letters and the organizers' letterhead
 
 Revision ID: 09acddb30fae
-Revises: f2c9d4e8b1a6
+Revises: b7e31c95d04a
 Create Date: 2026-12-06 19:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "09acddb30fae"
-down_revision = "f2c9d4e8b1a6"
+down_revision = "b7e31c95d04a"
 branch_labels = None
 depends_on = None
 

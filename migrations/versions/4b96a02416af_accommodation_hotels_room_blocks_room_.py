@@ -1,7 +1,7 @@
 """Accommodation: hotels, room blocks, room requests and the rooms given
 
 Revision ID: 4b96a02416af
-Revises: f2c9d4e8b1a6
+Revises: 4f4b7ce53c12
 Create Date: 2026-12-06 19:27:34.587235
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '4b96a02416af'
-down_revision = 'f2c9d4e8b1a6'
+down_revision = "4f4b7ce53c12"
 branch_labels = None
 depends_on = None
 

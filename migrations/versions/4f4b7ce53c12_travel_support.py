@@ -1,14 +1,14 @@
 """Travel support: the budget, the requests and their receipts
 
 Revision ID: 4f4b7ce53c12
-Revises: f2c9d4e8b1a6
+Revises: 09acddb30fae
 Create Date: 2026-12-06 19:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "4f4b7ce53c12"
-down_revision = "f2c9d4e8b1a6"
+down_revision = "09acddb30fae"
 branch_labels = None
 depends_on = None
 
