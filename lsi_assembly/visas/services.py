@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.locking import lock
 from lsi_assembly.core.mail import queue_mail
-from lsi_assembly.documents.services import grouped, new_code, normalize_code, verify_base, verify_url
+from lsi_assembly.documents.services import new_code, normalize_code, verify_base, verify_url
 from lsi_assembly.events.models import Event
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.links import personal_link
@@ -212,11 +212,6 @@ def letters_pdf(letters_: list[VisaLetter], base: str, progress=None) -> bytes:
         with force_locale(language):
             texts.append(letter_text(letter, letterhead_for(letter.event), language, verify_url(letter.code, base)))
     return render_letters(texts, progress=progress)
-
-
-def shown_code(letter: VisaLetter) -> str:
-    """The verification code as printed."""
-    return grouped(letter.code) if letter.code else ""
 
 
 def default_language(letter: VisaLetter) -> str:
