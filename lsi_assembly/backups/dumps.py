@@ -157,6 +157,9 @@ def _restore_sqlite(backup_file: Path, target: Path) -> None:
     try:
         shutil.copyfile(backup_file, temporary.name)
         os.chmod(temporary.name, 0o600)
+        # The empty database's journal files must not be applied to the restored one.
+        for suffix in ("-wal", "-shm", "-journal"):
+            target.with_name(target.name + suffix).unlink(missing_ok=True)
         os.replace(temporary.name, target)
     finally:
         Path(temporary.name).unlink(missing_ok=True)
@@ -221,9 +224,15 @@ def _restore_postgres(backup_file: Path, target: PostgresTarget, url: str, bindi
             if dumped and _schema_exists(connection, target.schema):
                 # Empty (checked above): the backup creates its schema itself.
                 connection.execute(sa.text(f'DROP SCHEMA "{target.schema}"'))
-        _run([_program("pg_restore", bindir), "--no-owner", "--no-acl", "--exit-on-error",
-              "--single-transaction",
-              f"--dbname={target.environ.get('PGDATABASE', '')}", str(backup_file)], target)
+        try:
+            _run([_program("pg_restore", bindir), "--no-owner", "--no-acl", "--exit-on-error",
+                  "--single-transaction",
+                  f"--dbname={target.environ.get('PGDATABASE', '')}", str(backup_file)], target)
+        except BackupError:
+            if dumped:  # put back the empty schema dropped above (pg_restore rolled its own work back)
+                with engine.begin() as connection:
+                    connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{target.schema}"'))
+            raise
         if source_schema != target.schema:
             with engine.begin() as connection:
                 connection.execute(sa.text(f'ALTER SCHEMA "{source_schema}" RENAME TO "{target.schema}"'))

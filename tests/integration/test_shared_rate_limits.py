@@ -61,6 +61,8 @@ def test_two_app_instances_share_one_counter(database_url, redis_db, tmp_path):
             _wait_until_up(base, server, log)
         # /verify allows 4 a minute per client address: alternate between the two instances.
         statuses = [_status(bases[i % 2] + "/verify") for i in range(6)]
+        # The access log (deploy/gunicorn.conf.py) keeps the path, never the query string.
+        _status(bases[0] + "/verify?code=zoe%40example.org")
     finally:
         for server in servers:
             server.terminate()
@@ -70,6 +72,8 @@ def test_two_app_instances_share_one_counter(database_url, redis_db, tmp_path):
     # Each instance saw only 2 or 3 requests: alone, neither would have reached 4.
     assert statuses[4:] == [429, 429], statuses
     assert any(b"verify" in key for key in redis_db.keys("*")), "the counter is not in Redis"
+    access_log = logs[0].read_text()
+    assert '"GET /verify" 429' in access_log and "zoe" not in access_log
 
 
 @pytest.fixture
