@@ -385,6 +385,8 @@ def test_budget_form_and_bad_budget(app, client, person):
     response = client.post("/manage/travel/budget", data={"csrf_token": token, "amount": "-1"}, follow_redirects=True)
     assert "The budget was not saved" in response.get_data(as_text=True)
     assert budget_report(person.event, "en").budget == Decimal("25000.50")
+    [entry] = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "travel_budget")).all()
+    assert entry.changes["amount_eur"] == [None, "25000.50"] and entry.actor == "organizer@example.org"
 
 
 def test_purge_deletes_receipts_then_texts_on_schedule(app, runner, person, uploads):
@@ -393,6 +395,7 @@ def test_purge_deletes_receipts_then_texts_on_schedule(app, runner, person, uplo
     db.session.commit()
     assert len(list(uploads.iterdir())) == 2
     (uploads / "orphan-from-a-failed-claim").write_bytes(b"%PDF-1.4")
+    os.utime(uploads / "orphan-from-a-failed-claim", (0, 0))  # a failed claim long ago; a fresh one is kept
     last_day = max(day.date for day in person.event.days)
     result = runner.invoke(args=["privacy", "purge", "--today", date.fromordinal(last_day.toordinal() + 180).isoformat()])
     assert result.exit_code == 0, result.output
