@@ -55,6 +55,7 @@ class CostKind(LabelledEnum):
     }
 
 
+@audit("travel_budget", labels={"event_id": _l("Event"), "amount_eur": _l("Budget (EUR)")})
 class TravelBudget(db.Model):
     """The event's travel support budget, in euros."""
 

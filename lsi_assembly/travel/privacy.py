@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -19,6 +20,10 @@ from lsi_assembly.extensions import db
 from lsi_assembly.travel.models import CostKind, TravelReceipt, TravelRequest
 from lsi_assembly.travel.receipts import delete_receipt_file
 from lsi_assembly.travel.services import delete_receipts, request_of
+
+
+#: How old a receipt file without a row must be to be taken for the leftover of a failed claim.
+ORPHAN_AGE = timedelta(days=1)
 
 
 def _blank_texts(travel: TravelRequest) -> None:
@@ -42,17 +47,20 @@ def _purge_receipts(run) -> int:
                 db.session.delete(receipt)
             db.session.flush()
     if not run.dry_run:
-        count += _delete_orphan_files()
+        count += _delete_orphan_files(run.now)
     return count
 
 
-def _delete_orphan_files() -> int:
-    """Files left by a claim whose transaction failed: no row names them."""
+def _delete_orphan_files(now) -> int:
+    """Files left by a claim whose transaction failed: no row names them. Only those older than a day: a
+    claim being sent at this moment has written its files and not yet committed its rows."""
     folder = Path(current_app.config["UPLOAD_FOLDER"]) / "receipts"
     if not folder.is_dir():
         return 0
     known = set(db.session.scalars(sa.select(TravelReceipt.stored_name)))
-    orphans = [path for path in folder.iterdir() if path.is_file() and path.name not in known]
+    limit = (now - ORPHAN_AGE).timestamp()
+    orphans = [path for path in folder.iterdir()
+               if path.is_file() and path.name not in known and path.stat().st_mtime < limit]
     for path in orphans:
         path.unlink(missing_ok=True)
     return len(orphans)

@@ -1,15 +1,19 @@
-"""Travel support from the personal link: apply, see the decision, claim with receipts, get one's receipts back."""
+"""Travel support from the personal link (apply, see the decision, claim with receipts, get one's receipts
+back), and from the focal point's delegation link (apply for a delegate of the member)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from lsi_assembly.assembly.delegation import FOCAL_POINT, organization_from_token
 from lsi_assembly.extensions import db
+from lsi_assembly.organizations.models import Organization
 from lsi_assembly.registration.links import participant_from_link
 from lsi_assembly.registration.models import Participant, Status
 from lsi_assembly.travel import privacy  # noqa: F401  (registers the retention rules, eraser and export)
 from lsi_assembly.travel.forms import ApplicationForm, ClaimForm
-from lsi_assembly.travel.models import CostKind, TravelReceipt, TravelStatus
+from lsi_assembly.travel.models import CostKind, TravelReceipt, TravelRequest, TravelStatus
 from lsi_assembly.travel.receipts import (
     CLAIM_BODY_LIMIT,
     MAX_RECEIPT_BYTES,
@@ -19,7 +23,7 @@ from lsi_assembly.travel.receipts import (
     receipt_response,
     receipt_type,
 )
-from lsi_assembly.travel.services import Application, TravelError, apply, claim, may_apply, request_of
+from lsi_assembly.travel.services import MAY_APPLY, Application, TravelError, apply, claim, may_apply, request_of
 
 #: Public pages beside the personal link (no event loaded: the link names its own).
 bp = Blueprint("travel", __name__)
@@ -118,3 +122,62 @@ def my_receipt(token: str, receipt_id: int):
     if travel is None or receipt is None or receipt.request_id != travel.id:
         abort(404)
     return receipt_response(receipt)
+
+
+def _organization(token: str) -> Organization:
+    """The member a focal point's delegation link names (404 when forged or replaced); the audit log then
+    names the focal point."""
+    organization = organization_from_token(token)
+    if organization is None:
+        abort(404)
+    g.audit_actor = FOCAL_POINT
+    return organization
+
+
+def _delegates(organization: Organization) -> list[Participant]:
+    """The organization's registrations a focal point may ask travel support for (protected people are not
+    shown to them: they ask themselves)."""
+    return list(db.session.scalars(sa.select(Participant).where(
+        Participant.organization_id == organization.id, Participant.event_id == organization.event_id,
+        Participant.status.in_(MAY_APPLY), Participant.protected.is_(False), Participant.anonymized_at.is_(None))
+        .order_by(Participant.sort_name, Participant.id)))
+
+
+@bp.get("/delegation/<token>/travel")
+def delegation(token: str):
+    """The focal point's view of travel support: each delegate of the member, with their request's status."""
+    organization = _organization(token)
+    people = _delegates(organization)
+    requests = {travel.participant_id: travel for travel in db.session.scalars(
+        sa.select(TravelRequest).where(TravelRequest.participant_id.in_([p.id for p in people])))} if people else {}
+    return render_template("travel/delegation.html", organization=organization, people=people, requests=requests,
+                           token=token)
+
+
+@bp.route("/delegation/<token>/travel/<int:participant_id>", methods=["GET", "POST"])
+def for_delegate(token: str, participant_id: int):
+    """A focal point asks travel support for a delegate of their organization (while it awaits a decision)."""
+    organization = _organization(token)
+    person = next((p for p in _delegates(organization) if p.id == participant_id), None)
+    if person is None:
+        abort(404)
+    travel = request_of(person)
+    if not may_apply(person):
+        flash(_("This request has been decided: only the delegate can follow it up, from their personal link."),
+              "error")
+        return redirect(url_for("travel.delegation", token=token))
+    form = ApplicationForm(obj=travel)
+    if form.validate_on_submit():
+        try:
+            apply(person, Application(form.currency.data, form.estimates(), form.route.data or "",
+                                      form.reason.data or ""))
+        except TravelError as error:
+            db.session.rollback()
+            form.estimated_travel.errors = [*form.estimated_travel.errors, str(error.args[0])]
+        else:
+            db.session.commit()
+            flash(_("The request for travel support is saved. The organizers will write to the delegate."),
+                  "success")
+            return redirect(url_for("travel.delegation", token=token))
+    return render_template("travel/for_delegate.html", organization=organization, person=person, form=form,
+                           token=token), 422 if form.errors else 200

@@ -34,6 +34,7 @@ from lsi_assembly.visas.models import VisaLetter
 from lsi_assembly.travel.models import TravelRequest, TravelStatus
 from lsi_assembly.workshops.models import Workshop, WorkshopRun
 from tests.browser.conftest import TIMEOUT_MS, _unavailable, sign_in_page
+from tests.factories import make_participant
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 #: The rules checked: WCAG 2.0 and 2.1, levels A and AA ...
@@ -210,6 +211,9 @@ def demo() -> dict:
         "visa_letter": letter.id,
         "travel": travel.id,
         "room_request": room_request.id,
+        # A delegate of the same member without a decided request: the focal point's travel support form.
+        "colleague": make_participant(event, organization_id=organization.id, status=Status.CONFIRMED,
+                                      email="travel.colleague@example.org").id,
     }
     db.session.commit()
     return ids
@@ -224,16 +228,13 @@ PUBLIC_PAGES = {
     "documents.verify_form",
     "documents.verify", "main.privacy", "delegation.page", "auth.login", "auth.reset_request",
     "registration.done", "public.done", "registration.cancelled", "registration.links_renewed",
-    "privacy.erase_my_data", "privacy.erased", "visas.request_letter",
-    "privacy.erase_my_data", "privacy.erased", "travel.personal", "travel.claim_form",
-    "privacy.erase_my_data", "privacy.erased",
-    "accommodation.room",
+    "privacy.erase_my_data", "privacy.erased", "visas.request_letter", "accommodation.room",
+    "travel.personal", "travel.claim_form", "travel.delegation", "travel.for_delegate",
 }
 PUBLIC_NOT_CHECKED = {
     "static", "main.health", "main.ready", "i18n.switch",  # not pages
     "public.calendar", "workshops.calendar", "delegation.proxy_pdf", "documents.my_certificate",
-    "shared_list.participant_list", "privacy.my_data", "visas.my_letter",  # files
-    "shared_list.participant_list", "privacy.my_data", "travel.my_receipt",  # files
+    "shared_list.participant_list", "privacy.my_data", "visas.my_letter", "travel.my_receipt",  # files
     "auth.reset_password_form",  # a one-time token of a staff account: the same form macros as /login/reset
     "public.claim",  # a place offered from the waiting list: redirects to the ticket (checked) or the form
 }
@@ -253,7 +254,8 @@ def public_paths(ids: dict) -> list[str]:
             ids["unconfirmed_personal"],
             "/registration/link", "/verify", "/verify/0000-0000-0000-0000", "/privacy", ids["delegation"],
             "/login", "/login/reset", "/no-such-page", personal + "/travel", personal + "/travel/claim",
-            ids["pending_personal"] + "/travel"]
+            ids["pending_personal"] + "/travel", ids["delegation"] + "/travel",
+            ids["delegation"] + f"/travel/{ids['colleague']}"]
 
 
 def set_session(app, page, live_server: str, values: dict) -> None:
@@ -294,7 +296,7 @@ def test_public_pages_list_every_get_page_outside_manage_and_desk(app):
 def test_public_pages_have_no_accessibility_violation(app, page, live_server, axe):
     ids = demo()
     paths = public_paths(ids)
-    assert len(paths) == 27  # + visa letter request, travel support (3), my hotel room (issue 17)
+    assert len(paths) == 30  # + visa letter request (1), travel support (5), my hotel room (1) (issue 17)
     problems = check_all(page, axe, paths)
     # The pages shown after a form was sent (registered, cancelled, links signed out).
     set_session(app, page, live_server, AFTER_A_FORM)

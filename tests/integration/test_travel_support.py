@@ -10,6 +10,7 @@ import os
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pdfplumber
 import pytest
@@ -20,6 +21,7 @@ from pypdf import PdfWriter
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from lsi_assembly.assembly.delegation import delegation_link
 from lsi_assembly.auth.models import Role
 from lsi_assembly.core.audit import AuditEntry
 from lsi_assembly.extensions import db
@@ -385,6 +387,8 @@ def test_budget_form_and_bad_budget(app, client, person):
     response = client.post("/manage/travel/budget", data={"csrf_token": token, "amount": "-1"}, follow_redirects=True)
     assert "The budget was not saved" in response.get_data(as_text=True)
     assert budget_report(person.event, "en").budget == Decimal("25000.50")
+    [entry] = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "travel_budget")).all()
+    assert entry.changes["amount_eur"] == [None, "25000.50"] and entry.actor == "organizer@example.org"
 
 
 def test_purge_deletes_receipts_then_texts_on_schedule(app, runner, person, uploads):
@@ -393,6 +397,7 @@ def test_purge_deletes_receipts_then_texts_on_schedule(app, runner, person, uplo
     db.session.commit()
     assert len(list(uploads.iterdir())) == 2
     (uploads / "orphan-from-a-failed-claim").write_bytes(b"%PDF-1.4")
+    os.utime(uploads / "orphan-from-a-failed-claim", (0, 0))  # a failed claim long ago; a fresh one is kept
     last_day = max(day.date for day in person.event.days)
     result = runner.invoke(args=["privacy", "purge", "--today", date.fromordinal(last_day.toordinal() + 180).isoformat()])
     assert result.exit_code == 0, result.output
@@ -465,3 +470,33 @@ def test_the_accountants_list(app, client, runner, person, uploads, tmp_path):
     response = client.get("/manage/lists/file?kind=travel-support&format=csv")
     assert response.status_code == 200 and "TS-" in response.get_data(as_text=True)
     assert "Travel support, for the accountant" in client.get("/manage/lists/").get_data(as_text=True)
+
+
+def test_a_focal_point_asks_for_a_delegate_of_their_organization_only(app, client, person):
+    organization = person.organization
+    organization.delegation_key = "travel-test"
+    elsewhere = make_organization(person.event, name="Other member", country="FR")
+    stranger = make_participant(person.event, email="stranger@example.org", organization_id=elsewhere.id,
+                                status=Status.CONFIRMED)
+    protected = make_participant(person.event, email="protected@example.org", given_name="Hidden",
+                                 organization_id=organization.id, status=Status.CONFIRMED, protected=True)
+    db.session.commit()
+    base = urlsplit(delegation_link(organization)).path
+    assert "Travel support for your delegates" in client.get(base).get_data(as_text=True)
+    listing = client.get(base + "/travel").get_data(as_text=True)
+    assert "Ion Rusu" in listing and "Hidden" not in listing and "Anna" not in listing
+    for other in (stranger, protected):
+        assert client.get(f"{base}/travel/{other.id}").status_code == 404
+    assert client.get(f"/delegation/forged-token/travel/{person.id}").status_code == 404
+    response = post_form(client, f"{base}/travel/{person.id}", APPLICATION)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    travel = travel_of(person)
+    assert travel.status == TravelStatus.REQUESTED and travel.estimated_total == Decimal("800.50")
+    created = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "travel_request")).first()
+    assert created.actor == "focal point"
+    # Once decided, only the delegate follows the request up.
+    grant(travel, Decimal("300"), "")
+    db.session.commit()
+    response = client.get(f"{base}/travel/{person.id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/travel")
+    assert "Granted" in client.get(base + "/travel").get_data(as_text=True)
