@@ -88,7 +88,7 @@ class RoomBlock(db.Model):
 @audit("room_request", labels={
     "participant_id": _l("Participant"), "check_in": _l("Check-in"), "check_out": _l("Check-out"),
     "sharing": _l("Sharing"), "wish_id": _l("Named colleague"), "block_id": _l("Room block"),
-    "roommate_id": _l("Roommate"), "published_at": _l("Published"),
+    "roommate_id": _l("Roommate"), "published": _l("Placement e-mailed"), "published_at": _l("Published"),
 }, values={"sharing": Sharing})
 class RoomRequest(db.Model):
     """A person's request for nights, and (``block_id``) the room the organizers gave them."""
