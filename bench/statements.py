@@ -7,7 +7,10 @@ then ``POST`` it (answered 302). SQLAlchemy's ``before_cursor_execute`` event co
 sent to the database, split at the request's first COMMIT: what the registration itself runs (the
 transaction), and what runs after it (the e-mail sent after the request: the outbox claimed, sent,
 marked). Each figure is the median over ``--repeat`` registrations (new addresses each), after
-``--warm`` that are not counted (the first requests load caches).
+``--warm`` that are not counted (the first requests load caches). Then the CPU of this process per
+registration (``time.process_time``: the app, the test client, SQLAlchemy; not the database server),
+against bench/minimal_app.py's form (``GET /`` + ``POST /``) measured the same way: a ratio that the
+machine's load moves far less than a rate does.
 
     .venv/bin/python bench/statements.py [--database postgresql|sqlite] [--repeat 20] [--show]
 
