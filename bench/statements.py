@@ -7,7 +7,10 @@ then ``POST`` it (answered 302). SQLAlchemy's ``before_cursor_execute`` event co
 sent to the database, split at the request's first COMMIT: what the registration itself runs (the
 transaction), and what runs after it (the e-mail sent after the request: the outbox claimed, sent,
 marked). Each figure is the median over ``--repeat`` registrations (new addresses each), after
-``--warm`` that are not counted (the first requests load caches).
+``--warm`` that are not counted (the first requests load caches). Then the CPU of this process per
+registration (``time.process_time``: the app, the test client, SQLAlchemy; not the database server),
+against bench/minimal_app.py's form (``GET /`` + ``POST /``) measured the same way: a ratio that the
+machine's load moves far less than a rate does.
 
     .venv/bin/python bench/statements.py [--database postgresql|sqlite] [--repeat 20] [--show]
 
@@ -21,6 +24,7 @@ import logging
 import re
 import statistics
 import sys
+import time
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -72,8 +76,12 @@ def public_form(email: str) -> dict:
             "privacy": "y", "website": ""}
 
 
+CPU: dict[str, list[float]] = {}
+
+
 def registration(client, counting: Counting, url: str, data: dict) -> tuple[dict, dict, list]:
     """GET + POST ``url`` as a browser; return the counts of each request and the statements of both."""
+    cpu = time.process_time()
     counting.reset()
     page = client.get(url).get_data(as_text=True)
     get_counts, get_sql = counting.counts(), list(counting.statements)
@@ -85,7 +93,29 @@ def registration(client, counting: Counting, url: str, data: dict) -> tuple[dict
     response = client.post(url, data=form)
     if response.status_code != 302:
         sys.exit(f"POST {url} answered {response.status_code}")
+    CPU.setdefault(url, []).append(time.process_time() - cpu)
     return get_counts, counting.counts(), get_sql + [("---", "--- POST ---")] + list(counting.statements)
+
+
+def minimal_form_cpu(url: str, repeat: int) -> float:
+    """Median process CPU of ``GET /`` + ``POST /`` of bench/minimal_app.py (its table made in the same database)."""
+    import os
+
+    import minimal_app
+    engine_url = str(url).replace("postgresql+psycopg://", "postgresql://")
+    os.environ.update(SECRET_KEY="minimal", MINIMAL_DATABASE_URL=engine_url)
+    minimal_app.create_table(engine_url)
+    minimal = minimal_app.create_app()
+    client = minimal.test_client()
+    times = []
+    for i in range(repeat):
+        cpu = time.process_time()
+        page = client.get("/").get_data(as_text=True)
+        response = client.post("/", data={"csrf_token": csrf_token(page), "name": "Minimal", "email": f"m{i}@example.org"})
+        if response.status_code != 302:
+            sys.exit(f"minimal form answered {response.status_code}")
+        times.append(time.process_time() - cpu)
+    return statistics.median(times[3:] if len(times) > 6 else times)
 
 
 def main() -> None:
@@ -145,6 +175,16 @@ def main() -> None:
             commits = statistics.median(g["commits"] + p["commits"] for g, p in rows)
             print(f"| {kind} | {get_in:g} | {post_in:g} | {post_after:g} | {commits:g} "
                   f"| {get_in + post_in + post_after:g} |")
+        print(f"\nCPU of this process (the app, the test client and SQLAlchemy; not the database server) per "
+              f"registration, median of {args.repeat}, against the minimal form of bench/minimal_app.py "
+              "(`GET /` + `POST /`, the same database) measured the same way:\n")
+        minimal_cpu = minimal_form_cpu(app.config["SQLALCHEMY_DATABASE_URI"], args.warm + args.repeat)
+        print("| what | CPU ms | ratio to the minimal form |")
+        print("|---|---:|---:|")
+        print(f"| minimal form | {minimal_cpu * 1000:.1f} | 1.00 |")
+        for kind, url in (("delegate", "/register"), ("public", "/public")):
+            median = statistics.median(CPU[url][args.warm:])
+            print(f"| {kind} | {median * 1000:.1f} | {minimal_cpu / median:.2f} |")
         if args.show:
             for kind, statements in last.items():
                 print(f"\n## {kind}\n")

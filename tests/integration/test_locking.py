@@ -19,7 +19,15 @@ from lsi_assembly.public.models import PublicEvent
 from lsi_assembly.registration import staff_views
 from lsi_assembly.registration.models import Participant, Status
 from tests.conftest import count
-from tests.factories import csrf_token, make_event, make_organization, make_participant, sign_in
+from tests.factories import (
+    csrf_token,
+    make_event,
+    make_organization,
+    make_participant,
+    post_form,
+    registration_form,
+    sign_in,
+)
 
 
 def test_the_order_helper_sorts_kinds_by_the_lock_order_then_ids():
@@ -155,3 +163,53 @@ def test_a_deadlock_is_answered_busy_and_another_database_error_stays_an_error(a
     monkeypatch.setattr(staff_views, "apply_action", broken)
     with pytest.raises(sa.exc.OperationalError):  # TESTING propagates it; in production: the 500 page
         client.post(path, data={"csrf_token": token})
+
+
+def _statements_of(action) -> list[str]:
+    sent: list[str] = []
+
+    def listen(_conn, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        action()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listen)
+    return [s for s in sent if not s.startswith("SAVEPOINT")]  # a savepoint begins at its first statement
+
+
+def test_rows_locked_in_the_transaction_are_not_asked_for_again_unless_locked_in_a_rolled_back_savepoint(app):
+    event = make_event()
+    organization = make_organization(event)
+    assert _statements_of(lambda: lock(Event, event.id))  # the first time: to the database
+    assert _statements_of(lambda: lock(Event, event.id)) == []  # held until the transaction ends
+    savepoint = db.session.begin_nested()
+    assert _statements_of(lambda: lock(Event, event.id)) == []  # taken before the savepoint: still held
+    assert _statements_of(lambda: lock(Organization, organization.id))
+    savepoint.rollback()  # PostgreSQL releases the savepoint's row locks: asked for again
+    assert _statements_of(lambda: lock(Organization, organization.id))
+    assert _statements_of(lambda: lock(Organization, organization.id)) == []
+    db.session.rollback()
+    assert _statements_of(lambda: lock(Event, event.id))  # a new transaction starts afresh
+    db.session.rollback()
+
+
+@pytest.mark.only_on("postgresql")
+def test_on_postgresql_a_new_registration_does_not_wait_for_the_events_lock(app, client):
+    app.config["LOCK_TIMEOUT_SECONDS"] = 0.5
+    event = make_event()
+    organization = make_organization(event)
+    holder = db.engine.connect()  # another request holding the event's lock (a confirmation, say)
+    holder.execute(sa.text("SELECT id FROM events WHERE id = :id FOR NO KEY UPDATE"), {"id": event.id})
+    try:
+        started = time.monotonic()
+        response = post_form(client, "/register", registration_form(event, organization, email="new.one@example.org"))
+        assert response.status_code == 302 and response.headers["Location"] == "/register/done"
+        assert time.monotonic() - started < 5
+    finally:
+        holder.rollback()
+        holder.close()
+    db.session.expire_all()
+    stored = db.session.scalar(sa.select(Participant).where(Participant.email == "new.one@example.org"))
+    assert stored.status == Status.UNCONFIRMED  # holds nothing: its place is decided, under the locks, once confirmed
