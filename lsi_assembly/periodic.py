@@ -16,6 +16,7 @@ from huey import crontab
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.jobs import remove_old_files
 from lsi_assembly.core.links import NoBaseURL
+from lsi_assembly.core.mail import send_queued_mail
 from lsi_assembly.core.queue import huey, task_context
 from lsi_assembly.events.services import current_event
 from lsi_assembly.extensions import db
@@ -41,6 +42,7 @@ def public_sweep() -> None:
             log.warning("public sweep: BASE_URL is not set; the offers cannot be e-mailed, nothing was done")
             return
         db.session.commit()
+        send_queued_mail()  # the offers to the next in line
         if expired or lapsed:
             log.info("public sweep: %s unconfirmed registrations expired, %s offers lapsed", expired, lapsed)
 
@@ -51,6 +53,7 @@ def registration_sweep() -> None:
     with task_context():
         deleted = delete_expired_unconfirmed()
         db.session.commit()
+        send_queued_mail()
         remove_old_files(current_app)
         if deleted:
             log.info("registration sweep: %s unconfirmed registrations deleted", deleted)
@@ -62,4 +65,5 @@ def privacy_purge() -> None:
     with task_context():
         results = run_purge(utcnow().date(), dry_run=False)
         db.session.commit()
+        send_queued_mail()
         log.info("privacy purge: %s", ", ".join(f"{rule.key} {count}" for rule, count in results))

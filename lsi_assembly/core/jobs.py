@@ -25,6 +25,7 @@ from flask import Flask, abort, current_app, send_file
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.core.mail import send_queued_mail
 from lsi_assembly.core.queue import huey, task_context
 from lsi_assembly.extensions import db
 
@@ -251,6 +252,7 @@ def run_job(job_id: int) -> None:
             db.session.commit()
             _update(job_id, status="done", download_name=download_name or None, message=message,
                     finished_at=utcnow())
+            send_queued_mail()
         except Exception:  # the details (which may quote personal data) go to the log, not to the page
             log.exception("job %s failed", job_id)
             db.session.rollback()

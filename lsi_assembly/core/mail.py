@@ -3,7 +3,7 @@
 A message is queued in the same transaction as the change it reports, so a registration is never
 lost to a mail failure and a mail never reports a change that was rolled back. After the request has
 committed, due messages are sent over SMTP with the standard library by the task queue's worker
-(``deliver_mail``, queued by the commit; core/queue.py); a failed send is kept and tried again later
+(``deliver_mail``, queued at the end of the request or task that committed them; core/queue.py); a failed send is kept and tried again later
 with a growing delay (the task schedules itself for the next due message, and ``retry_mail`` runs every
 minute). A message the relay refuses for good (a 5xx answer) is marked failed at once and never retried.
 With ``QUEUE_IMMEDIATE`` (the tests) mail is sent after the request, in it, as before the queue.
@@ -30,7 +30,6 @@ from flask_babel import force_locale
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huey import crontab
-from sqlalchemy.orm import Session
 
 from lsi_assembly.core.database import utcnow
 from lsi_assembly.core.queue import huey, task_context
@@ -98,28 +97,8 @@ def queue_mail(recipient: str, template: str, locale: str, flush: bool = True,
     db.session.add(message)
     if flush:
         db.session.flush()
-    g.mail_queued = True
-    db.session.info["mail_queued"] = True  # the commit queues the sending (_queue_after_commit)
+    g.mail_queued = True  # the end of the unit of work (request, task) asks the worker to send it
     return message
-
-
-@sa.event.listens_for(Session, "after_commit")
-def _queue_after_commit(session: Session) -> None:
-    """Once a transaction that queued mail is committed, ask the worker to send it (a task on the queue).
-
-    Only the task is queued here (no SQL on the committed session); in immediate mode the request's
-    after_request sends instead, outside the commit.
-    """
-    if session.info.pop("mail_queued", False) and not huey.immediate:
-        try:
-            deliver_mail()
-        except Exception:  # the queue is down: the outbox keeps the mail, retry_mail or `flask mail send` sends it
-            log.exception("could not queue the sending of mail; it stays in the outbox")
-
-
-@sa.event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop("mail_queued", None)
 
 
 def recently_sent(recipient: str, kind: str, within: timedelta) -> bool:
@@ -411,13 +390,33 @@ def deliver_due(limit: int = 50, now: datetime | None = None, deadline: float | 
     return sent, failed
 
 
-def _deliver_after_request(response):
-    """Send what this request queued, once its transaction has been committed, within a deadline.
+def send_queued_mail() -> None:
+    """At the end of a unit of work that queued mail, once it has committed (a request, a task): queue
+    the worker's ``deliver_mail`` task, which sends it within seconds. Nothing is sent in the caller.
 
-    MAIL_REQUEST_DEADLINE bounds the whole sending, so a slow or hanging relay never holds the
-    person's answer; what is left waits for the next sender (a later request, ``flask mail send``).
+    The views and tasks commit before they return, so the task finds the messages; a unit of work
+    rolled back leaves nothing due, and the task sends nothing.
     """
-    if g.pop("mail_queued", False) and response.status_code < 500 and huey.immediate:
+    if g.pop("mail_queued", False) and not huey.immediate:
+        try:
+            deliver_mail()
+        except Exception:  # the queue is down: the outbox keeps the mail; retry_mail or `flask mail send` sends it
+            log.exception("could not queue the sending of mail; it stays in the outbox")
+
+
+def _deliver_after_request(response):
+    """After the request (its transaction committed): queue the sending of what it queued.
+
+    With QUEUE_IMMEDIATE (the tests) the mail is sent here instead, within MAIL_REQUEST_DEADLINE in all,
+    so a slow or hanging relay never holds the person's answer; what is left waits for the next sender.
+    """
+    if response.status_code >= 500:
+        g.pop("mail_queued", None)  # rolled back: nothing to send
+        return response
+    if not huey.immediate:
+        send_queued_mail()
+        return response
+    if g.pop("mail_queued", False):
         try:
             deliver_due(limit=20, deadline=time.monotonic() + current_app.config["MAIL_REQUEST_DEADLINE"])
         except Exception:  # the change is committed; the outbox keeps the mail for a retry
