@@ -76,8 +76,6 @@ class Config:
         self.MAIL_SMTPUTF8 = _flag(env.get("MAIL_SMTPUTF8"))
         #: Public address of the app, used to build links in e-mails (e.g. https://assembly.example.org).
         self.BASE_URL = (env.get("BASE_URL") or "").rstrip("/") or None
-        #: The task queue's store (``sqlite:///path`` or ``redis://host:port/db``); /ready checks it answers.
-        self.QUEUE_URL = env.get("QUEUE_URL") or "sqlite:///" + str(BASE_DIR / "instance" / "queue.db")
         #: Folder of pg_dump and pg_restore for ``flask backup``/``restore`` (default: found on PATH).
         self.PG_BINDIR = env.get("PG_BINDIR") or None
         #: Seconds /ready waits for the database to answer ``SELECT 1``.
@@ -86,7 +84,7 @@ class Config:
         self.JOBS_FOLDER = env.get("JOBS_FOLDER") or str(BASE_DIR / "instance" / "jobs")
         # The task queue (Huey, lsi_assembly/core/queue.py; docs/operations.md): mail, PDF jobs, periodic work.
         #: Where tasks wait: ``sqlite:///path`` (a file, no server: the default for ``make run``) or
-        #: ``redis://host:port/db`` (production, several web hosts).
+        #: ``redis://host:port/db`` (production, several web hosts); /ready checks that it answers.
         self.QUEUE_URL = env.get("QUEUE_URL") or self.DEFAULT_QUEUE_URL
         #: The queue's name (two installations may share one Redis under different names).
         self.QUEUE_NAME = env.get("QUEUE_NAME") or "lsi-assembly"

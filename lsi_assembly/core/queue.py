@@ -78,21 +78,6 @@ def task_context() -> Iterator[Flask]:
             db.session.remove()
 
 
-def ping() -> bool:
-    """Tell, quickly, whether the queue answers (for ``/ready``)."""
-    try:
-        storage = huey.storage
-        if isinstance(storage, RedisStorage):
-            return bool(storage.conn.ping())
-        if isinstance(storage, SqliteStorage):
-            storage.sql("SELECT 1", results=True)
-            return True
-        return True  # immediate mode: tasks run in the process itself
-    except Exception:  # any failure to answer means "not ready"
-        log.warning("the task queue does not answer", exc_info=True)
-        return False
-
-
 @click.command("worker")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Threads running tasks at once (default: QUEUE_WORKERS).")

@@ -659,8 +659,9 @@ def change_status(participant: Participant, new_status: Status, *, by: str, reas
       (``participant_changes``; a change outside a group is a group of its own).
 
     A new registration gets its first status here too (its ``status`` is still unset; it must be in
-    the session); a new one that is unconfirmed takes no lock and nothing follows (it holds nothing). ``by`` says who decided, for the log: ``participant``, ``organizer``, ``import``,
-    ``desk``, ``waiting list`` or ``sample data``. Returns whether the status changed.
+    the session); a new one that is unconfirmed takes no lock and nothing follows (it holds nothing).
+    ``by`` says who decided, for the log: ``participant``, ``organizer``, ``import``, ``desk``,
+    ``waiting list`` or ``sample data``. Returns whether the status changed.
     """
     old = participant.status
     if old == new_status:

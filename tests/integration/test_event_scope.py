@@ -12,6 +12,10 @@ from lsi_assembly.core.database import utcnow
 from lsi_assembly.extensions import db
 from lsi_assembly.public.models import PublicAttendee, PublicEvent
 from lsi_assembly.registration.models import Status
+from lsi_assembly.accommodation.models import Hotel, RoomBlock, RoomRequest
+from lsi_assembly.travel.models import TravelReceipt, TravelRequest
+from lsi_assembly.travel.receipts import receipts_folder
+from lsi_assembly.visas.models import VisaLetter
 from lsi_assembly.workshops.models import Room, TimeSlot, Workshop, WorkshopRun
 from tests.factories import csrf_token, make_event, make_organization, make_participant, sign_in
 
@@ -40,16 +44,34 @@ def _rows(event, label: str) -> dict[str, int]:
     attendee = PublicAttendee(public_event=public_event, name=f"Attendee {label}",
                               email=f"public-{label}@example.org", privacy_accepted_at=utcnow(), access_key=f"scope-{label}", confirm_by=utcnow(),
                               status="confirmed", ticket_code=label[0].upper() * 26)
-    db.session.add_all([run, attendee])
+    # Issue 17: a visa letter (issued: its PDF), a travel request with a receipt, a hotel, a block, a room request.
+    letter = VisaLetter(event_id=event.id, participant_id=participant.id, status="issued", passport_name=label.upper(),
+                        nationality="NG", passport_number="X1234567", birth_date="1990-01-01",
+                        passport_expiry="2030-01-01", consulate_city="Lagos", consulate_country="NG", number=1,
+                        reference=f"LSI-{label}-V-0001", code=(label * 4)[:16].upper(), issued_at=utcnow(),
+                        issued_by="scope", costs="organization_all", language="en")
+    travel = TravelRequest(event_id=event.id, participant_id=participant.id, route="Scope", reason="Scope")
+    travel.receipts.append(TravelReceipt(stored_name=f"scope-{label}", content_type="application/pdf", size=15))
+    (receipts_folder() / f"scope-{label}").write_bytes(b"%PDF-1.7 scope")
+    hotel = Hotel(event_id=event.id, name=f"Hotel {label}", address="1 rue de la Portée")
+    db.session.add_all([run, attendee, letter, travel, hotel])
+    db.session.flush()
+    block = RoomBlock(hotel_id=hotel.id, room_type="twin", rooms=2, nights=[event.days[0].date.isoformat()], price=80)
+    room_request = RoomRequest(participant_id=participant.id, check_in=event.days[0].date,
+                               check_out=event.days[1].date)
+    db.session.add_all([block, room_request])
     db.session.commit()
     return {"participant_id": participant.id, "organization_id": organization.id, "workshop_id": workshop.id,
             "run_id": run.id, "preset_id": preset.id, "attendee_id": attendee.id, "slot_id": slot.id,
-            "room_id": room.id, "session_id": session.id}
+            "room_id": room.id, "session_id": session.id, "letter_id": letter.id, "request_id": travel.id,
+            "receipt_id": travel.receipts[0].id, "hotel_id": hotel.id, "block_id": block.id,
+            "room_request_id": room_request.id}
 
 
 @pytest.fixture
-def two_events(app):
+def two_events(app, tmp_path):
     """The event being organized and an older one (the app serves the event whose days come last)."""
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)  # the travel receipts' files
     current = make_event()
     older = make_event(slug="ga-2020", name="Old Assembly")
     for day in older.days:
@@ -75,7 +97,8 @@ def _paths(rule, ids: dict[str, int]) -> list[str]:
 
 def test_every_id_in_a_staff_url_is_covered(app):
     known = {"participant_id", "organization_id", "workshop_id", "run_id", "preset_id", "attendee_id", "item_id",
-             "session_id", "action", "kind"}
+             "session_id", "action", "kind", "letter_id", "request_id", "receipt_id", "hotel_id", "block_id",
+             "room_request_id"}
     rules = _staff_rules_with_ids(app)
     assert len(rules) >= 20
     for rule in rules:

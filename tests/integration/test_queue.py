@@ -250,15 +250,6 @@ def test_mail_waits_while_the_relay_is_down_and_goes_once_when_it_is_back(queued
         relay.stop()
 
 
-def test_ping_answers_for_the_configured_queue(queued):
-    assert queue.ping() is True
-
-
-def test_ping_fails_fast_when_redis_does_not_answer(make_app):
-    make_app(QUEUE_URL=f"redis://127.0.0.1:{free_port()}/0", QUEUE_IMMEDIATE=False)
-    assert queue.ping() is False
-
-
 def test_a_running_job_without_a_heartbeat_on_another_host_is_failed_and_can_start_again(app, client):
     """A worker on another host cannot be looked up: a heartbeat older than JOB_STALE_SECONDS says it is gone."""
     event = make_event()

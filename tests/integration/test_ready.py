@@ -88,10 +88,11 @@ def test_health_and_ready_are_never_rate_limited(make_app, tmp_path):
 
 
 def test_settings_for_a_shared_deployment():
-    """Defaults: the queue beside the database under instance/; short timeouts towards PostgreSQL and Redis."""
+    """Defaults: the queue on the machine's Redis in production; short timeouts towards PostgreSQL and Redis."""
     settings = config.ProductionConfig({"DATABASE_URL": "postgresql://lsi@db.example.org/assembly",
                                         "RATELIMIT_STORAGE_URI": "redis://cache.example.org:6379/1"})
-    assert settings.QUEUE_URL == "sqlite:///" + str(config.BASE_DIR / "instance" / "queue.db")
+    assert settings.QUEUE_URL == "redis://127.0.0.1:6379/0"
+    assert config.DevelopmentConfig({}).QUEUE_URL == "sqlite:///" + str(config.BASE_DIR / "instance" / "queue.db")
     assert settings.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] == {"connect_timeout": 5}
     assert settings.RATELIMIT_STORAGE_OPTIONS == {"socket_connect_timeout": 1, "socket_timeout": 1}
     assert settings.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED and settings.RATELIMIT_SWALLOW_ERRORS
