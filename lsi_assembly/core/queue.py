@@ -9,7 +9,6 @@ modules that own the work, and each runs in an app context of its own (``task_co
 """
 from __future__ import annotations
 
-import logging
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +20,6 @@ from flask.cli import with_appcontext
 from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
 
-log = logging.getLogger(__name__)
 
 #: The queue. Until ``init_app`` configures it, tasks run at once (immediate mode, in memory).
 huey = Huey("lsi-assembly", immediate=True, utc=True)
