@@ -18,7 +18,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import redis
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from pypdf import PdfReader
@@ -30,33 +29,21 @@ from lsi_assembly.core.jobs import Job
 from lsi_assembly.core.mail import OutboxMessage
 from lsi_assembly.extensions import db
 from lsi_assembly.registration.models import Status
-from tests.conftest import MailBox, _Handler, body, free_port, in_ci
+from tests.conftest import TEST_REDIS_URL, MailBox, _Handler, body, free_port
 from tests.factories import (csrf_token, make_event, make_organization, make_participant, post_form,
                              registration_form, sign_in)
 
 ROOT = Path(__file__).resolve().parents[2]
-#: The tests' own Redis database: flushed before and after each test, and nothing else is touched.
-REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture(params=["sqlite-queue", "redis-queue"])
 def queue_url(request, tmp_path):
-    """Where the tasks wait: an SQLite file of this test, or Redis database 15 (fails, not skips, under CI)."""
+    """Where the tasks wait: an SQLite file of this test, or the tests' Redis database (``redis_db``:
+    emptied around the test; fails, not skips, under CI)."""
     if request.param == "sqlite-queue":
-        yield f"sqlite:///{tmp_path / 'queue.db'}"
-        return
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        if in_ci():
-            pytest.fail(f"Redis at {REDIS_URL} is unreachable: {error} (CI=true: the Redis tests must run)",
-                        pytrace=False)
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {error}")
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
-    client.close()
+        return f"sqlite:///{tmp_path / 'queue.db'}"
+    request.getfixturevalue("redis_db")
+    return TEST_REDIS_URL
 
 
 class Workers:
