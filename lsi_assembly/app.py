@@ -39,7 +39,7 @@ from lsi_assembly.core.dates import install_filters
 from lsi_assembly.core.forms import MAX_DATABASE_ID
 from lsi_assembly.core.i18n import current_language, language_choices, select_locale
 from lsi_assembly.core.localized import install_filter as install_localized_filter
-from lsi_assembly.core.locking import Busy, is_busy
+from lsi_assembly.core.locking import Busy, is_busy, is_unavailable
 from lsi_assembly.core.log_privacy import PATH_LOGGERS, install_token_filter, token_prefixes
 from lsi_assembly.demo.seed import seed_demo_command
 from lsi_assembly.documents.cli import documents_cli
@@ -287,6 +287,8 @@ ERROR_PAGES = {
     500: (_l("Something went wrong"), _l("Nothing was saved. Please try again in a moment; if it happens again, write to the organizers.")),
     503: (_l("Busy, please try again"), _l("Other people are changing the same registrations at this moment, so nothing was saved. Please wait a few seconds and try again.")),
 }
+#: The database does not answer (restarting, down): a 503 of its own, for people and load balancers.
+UNAVAILABLE_PAGE = (_l("Unavailable for a moment"), _l("The service cannot reach its database at this moment, so nothing was saved. Please try again in a few seconds."))
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -302,13 +304,22 @@ def _register_error_handlers(app: Flask) -> None:
 
     def busy(error):
         """Rows stayed locked too long (``core/locking.py``): 503 "busy, please try again", never a 500."""
-        if not is_busy(error):
+        if is_busy(error):
+            title, message = ERROR_PAGES[503]
+            retry = max(1, round(current_app.config["LOCK_TIMEOUT_SECONDS"]))
+        elif is_unavailable(error):
+            title, message = UNAVAILABLE_PAGE
+            retry = 5
+            current_app.logger.warning("the database does not answer (%s): 503", type(error.orig).__name__)
+        else:
             raise error
-        db.session.rollback()
-        title, message = ERROR_PAGES[503]
+        try:
+            db.session.rollback()
+        except sa.exc.DBAPIError:  # the connection is gone: the session is reset when the request ends
+            pass
         response = current_app.make_response((render_template("errors/error.html", code=503, title=title,
                                                               message=message), 503))
-        response.headers["Retry-After"] = str(max(1, round(current_app.config["LOCK_TIMEOUT_SECONDS"])))
+        response.headers["Retry-After"] = str(retry)
         return response
 
     app.register_error_handler(Busy, busy)

@@ -66,6 +66,23 @@ def is_busy(error: BaseException) -> bool:
     return type(original).__module__.startswith("sqlite3") and "database is locked" in str(original)
 
 
+#: PostgreSQL's "connection exception" class, and the server shutting down or starting up.
+UNAVAILABLE_SQLSTATES = ("57P01", "57P02", "57P03")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Tell whether a database error means "the database is not answering" (restarting, down, the
+    connection cut): nothing was saved and trying again in a few seconds is the answer, not a 500."""
+    if getattr(error, "connection_invalidated", False):
+        return True
+    original = getattr(error, "orig", None)
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES
+    # psycopg: the server refused or dropped the connection before any SQLSTATE (e.g. nothing listening).
+    return type(original).__module__.startswith("psycopg") and type(original).__name__ == "OperationalError"
+
+
 def _rank(model) -> int:
     try:
         return LOCK_ORDER.index(model.__table__.name)

@@ -100,3 +100,23 @@ def test_settings_for_a_shared_deployment():
     assert local.QUEUE_URL == "redis://127.0.0.1:6379/0"
     assert "connect_args" not in local.SQLALCHEMY_ENGINE_OPTIONS  # SQLite
     assert local.RATELIMIT_STORAGE_OPTIONS == {}  # memory://
+
+
+def test_pages_answer_503_try_again_while_the_database_does_not_answer(tmp_path):
+    """PostgreSQL down or restarting: a page or a form sent gets "unavailable for a moment" (503, Retry-After),
+    not a 500; nothing of the database's address is shown."""
+    port = free_port()  # a closed port: no PostgreSQL answers there
+    settings = config.TestConfig({"DATABASE_URL": f"postgresql://lsi:db-pass-word@127.0.0.1:{port}/assembly",
+                                  "QUEUE_URL": "sqlite:///" + str(tmp_path / "queue.db")})
+    settings.WTF_CSRF_ENABLED = False  # the form's token would come from a page that cannot be shown either
+    client = create_app(settings).test_client()
+    for response in (client.get("/register"), client.get("/public"), client.get("/programme"),
+                     client.post("/register", data={"email": "someone@example.org"})):
+        assert response.status_code == 503, response.request.path
+        assert response.headers["Retry-After"] == "5"
+        text = response.get_data(as_text=True)
+        assert "Unavailable for a moment" in text and "nothing was saved" in text
+        assert "db-pass-word" not in text and str(port) not in text
+    french = client.get("/register", headers={"Accept-Language": "fr"})
+    assert french.status_code == 503 and "Indisponible un instant" in french.get_data(as_text=True)
+
