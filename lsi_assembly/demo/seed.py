@@ -9,6 +9,7 @@ import csv
 import random
 import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from importlib.resources import files
 from zoneinfo import ZoneInfo
 
@@ -16,11 +17,14 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from lsi_assembly.accommodation.models import Hotel, RoomBlock, RoomRequest, RoomType, Sharing
+from lsi_assembly.accommodation.services import possible_nights
 from lsi_assembly.assembly.services import add_session, give_proxy, set_mandate
 from lsi_assembly.auth.models import Role
 from lsi_assembly.auth.services import create_user, find_user
 from lsi_assembly.badges.services import new_code
 from lsi_assembly.core.database import utcnow
+from lsi_assembly.documents.services import new_code as new_verification_code
 from lsi_assembly.events.models import Event, EventDay
 from lsi_assembly.extensions import db
 from lsi_assembly.organizations.models import Membership, Organization
@@ -29,6 +33,9 @@ from lsi_assembly.public.services import set_status
 from lsi_assembly.registration.links import new_access_key
 from lsi_assembly.registration.models import PLACE_HOLDING, Category, Diet, Participant, Status
 from lsi_assembly.registration.services import change_status, participant_changes
+from lsi_assembly.travel.models import TravelBudget, TravelRequest, TravelStatus
+from lsi_assembly.visas.models import CostCover, Letterhead, LetterStatus, VisaLetter
+from lsi_assembly.visas.services import reference_for
 from lsi_assembly.workshops.models import Preference, Room, TimeSlot, Workshop, WorkshopRun
 
 DEMO_ORGANIZER_EMAIL = "organizer@example.org"
@@ -160,6 +167,7 @@ def seed_demo(participant_count: int = 150, today: date | None = None) -> Event 
     _seed_programme(event, rng)
     _seed_public_event(event, rng)
     _seed_assembly(event, organizations, days, rng)
+    _seed_journey(event, days, rng)
     if find_user(DEMO_ORGANIZER_EMAIL) is None:
         create_user(DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD, Role.ORGANIZER, name="Demo organizer")
     db.session.flush()
@@ -192,6 +200,61 @@ def _seed_assembly(event: Event, organizations: list[Organization], days: list[d
     givers = [o for o in full if o not in named][:2]
     for giver, holder in zip(givers, named[:2]):
         give_proxy(event, giver, holder)
+
+
+def _seed_journey(event: Event, days: list[date], rng: random.Random) -> None:
+    """Getting delegates to Paris (issue 17) as the secretariat meets it weeks before: a letterhead, visa
+    letter requests (one issued), a travel budget with requests, a hotel with two room blocks and requests
+    for nights. No e-mail is sent; the passport data is invented and marked as such."""
+    confirmed = list(db.session.scalars(sa.select(Participant).where(
+        Participant.event_id == event.id, Participant.status == Status.CONFIRMED).order_by(Participant.id)))
+    if len(confirmed) < 20:
+        return
+    chosen = rng.sample(confirmed, 20)
+    db.session.add(Letterhead(event_id=event.id, address="La Strada International\nPostbus 15865\n"
+                              "1001 NJ Amsterdam\nThe Netherlands (sample)",
+                              signatory_name="Demo Director (sample)", signatory_title="Director"))
+    # Passports spell names in Latin letters: the sample letters go to people whose names are written so.
+    latin = [person for person in chosen if (person.given_name + person.family_name).isascii()]
+    for number, person in enumerate(latin[:3]):
+        letter = VisaLetter(event_id=event.id, participant_id=person.id, status=LetterStatus.REQUESTED,
+                            passport_name=f"{person.given_name} {person.family_name}".upper(),
+                            nationality=person.country or "UA", passport_number=f"SAMPLE{number + 1:04d}",
+                            birth_date="1985-05-17", passport_expiry=f"{days[0].year + 4}-01-31",
+                            consulate_city="Kyiv", consulate_country="UA")
+        if number == 0:  # issued: its PDF from the personal link, /verify/<code> for the consulate
+            letter.status, letter.number = LetterStatus.ISSUED, 1
+            letter.reference, letter.code = reference_for(event, 1), new_verification_code()
+            letter.costs, letter.language = CostCover.LSI_TRAVEL_ACCOMMODATION, "en"
+            letter.issued_at, letter.issued_by = utcnow(), "assembly.organizer@example.org"
+        db.session.add(letter)
+    db.session.add(TravelBudget(event_id=event.id, amount_eur=Decimal("12000")))
+    routes = ["Kyiv – Paris, train and bus", "Chișinău – Paris, flight", "Sofia – Paris, flight",
+              "Sarajevo – Paris, bus", "Skopje – Paris, flight", "Minsk – Vilnius – Paris, bus and flight"]
+    for index, person in enumerate(chosen[3:11]):
+        travel = TravelRequest(event_id=event.id, participant_id=person.id, route=routes[index % len(routes)],
+                               reason="Our organization has no travel budget this year (sample).",
+                               estimated_travel=Decimal(rng.choice([180, 240, 320, 410])),
+                               estimated_accommodation=Decimal(rng.choice([0, 240, 360])))
+        if index < 3:
+            travel.status, travel.granted_eur = TravelStatus.GRANTED, travel.estimated_travel
+            travel.conditions, travel.decided_at = "Economy class; receipts within 30 days.", utcnow()
+        elif index == 3:
+            travel.status, travel.decided_at = TravelStatus.DECLINED, utcnow()
+            travel.decline_reason = "The organization's own budget covers it (sample)."
+        db.session.add(travel)
+    hotel = Hotel(event_id=event.id, name="Hôtel du Canal (sample)", address="5 quai de Valmy, 75010 Paris")
+    db.session.add(hotel)
+    db.session.flush()
+    nights = [night.isoformat() for night in possible_nights(event)]
+    db.session.add_all([
+        RoomBlock(hotel_id=hotel.id, room_type=RoomType.SINGLE, rooms=12, nights=nights, price=Decimal("118")),
+        RoomBlock(hotel_id=hotel.id, room_type=RoomType.TWIN, rooms=8, nights=nights, price=Decimal("142"))])
+    for index, person in enumerate(chosen[:16]):
+        sharing = Sharing.ORGANIZATION if index % 3 == 0 else Sharing.ALONE
+        db.session.add(RoomRequest(participant_id=person.id, check_in=days[0] - timedelta(days=1),
+                                   check_out=days[-1], sharing=sharing))
+    db.session.flush()
 
 
 def _seed_participants(event: Event, organizations: list[Organization], participant_count: int, days: list[date],
