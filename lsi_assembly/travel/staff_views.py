@@ -1,6 +1,8 @@
 """The organizers' travel support pages: the requests, each decision and payment, the budget and its chart."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -88,6 +90,19 @@ def detail(request_id: int):
     return _page(get_in_event_or_404(TravelRequest, request_id))
 
 
+def _saved(travel: TravelRequest, change: Callable[[], object], done: str):
+    """Apply an organizer's change to a request; one the request's status no longer allows changes nothing."""
+    try:
+        change()
+    except TravelError as error:
+        db.session.rollback()
+        flash(str(error.args[0]), "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(url_for("manage_travel.detail", request_id=travel.id))
+
+
 @bp.post("/<int:request_id>/decide")
 @allow(Role.ORGANIZER)
 def decide(request_id: int):
@@ -96,18 +111,11 @@ def decide(request_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
         return _page(travel, decision=form, code=422)
-    try:
-        if form.decision.data == "grant":
-            grant(travel, form.granted_eur.data, form.conditions.data or "")
-        else:
-            decline(travel, form.decline_reason.data or "")
-    except TravelError as error:
-        db.session.rollback()
-        flash(str(error.args[0]), "error")
-        return redirect(url_for("manage_travel.detail", request_id=request_id))
-    db.session.commit()
-    flash(_("The decision is saved and the person has been e-mailed."), "success")
-    return redirect(url_for("manage_travel.detail", request_id=request_id))
+    if form.decision.data == "grant":
+        change = lambda: grant(travel, form.granted_eur.data, form.conditions.data or "")  # noqa: E731
+    else:
+        change = lambda: decline(travel, form.decline_reason.data or "")  # noqa: E731
+    return _saved(travel, change, _("The decision is saved and the person has been e-mailed."))
 
 
 @bp.post("/<int:request_id>/pay")
@@ -118,15 +126,8 @@ def pay(request_id: int):
     form = PaymentForm()
     if not form.validate_on_submit():
         return _page(travel, payment=form, code=422)
-    try:
-        mark_paid(travel, form.paid_eur.data, form.paid_on.data)
-    except TravelError as error:
-        db.session.rollback()
-        flash(str(error.args[0]), "error")
-        return redirect(url_for("manage_travel.detail", request_id=request_id))
-    db.session.commit()
-    flash(_("The payment is recorded."), "success")
-    return redirect(url_for("manage_travel.detail", request_id=request_id))
+    return _saved(travel, lambda: mark_paid(travel, form.paid_eur.data, form.paid_on.data),
+                  _("The payment is recorded."))
 
 
 @bp.get("/<int:request_id>/receipts/<int:receipt_id>")

@@ -1,6 +1,8 @@
 """The organizers' pages under /manage/visa-letters: the requests, each one's decision, the letterhead."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -68,9 +70,17 @@ def detail(letter_id: int):
     return _detail(_letter(letter_id))
 
 
-def _too_late() -> None:
-    db.session.rollback()
-    flash(_("This request was decided meanwhile (or its data deleted): nothing was changed."), "error")
+def _decided(letter: VisaLetter, decide: Callable[[], object], done: Callable[[], str]):
+    """Apply an organizer's decision; a request decided meanwhile (or its data deleted) changes nothing."""
+    try:
+        decide()
+    except NotAllowed:
+        db.session.rollback()
+        flash(_("This request was decided meanwhile (or its data deleted): nothing was changed."), "error")
+    else:
+        db.session.commit()
+        flash(done(), "success")
+    return redirect(url_for("manage_visas.detail", letter_id=letter.id))
 
 
 @bp.post("/<int:letter_id>/approve")
@@ -84,16 +94,10 @@ def approve_letter(letter_id: int):
         return redirect(url_for("manage_visas.settings"))
     if not form.validate_on_submit():
         return _detail(letter, approve_form=form, status=422)
-    try:
-        approve(letter, costs=form.costs.data, costs_note=form.costs_note.data, language=form.language.data,
-                by=current_user.email)
-    except NotAllowed:
-        _too_late()
-    else:
-        db.session.commit()
-        flash(_("The letter %(reference)s is issued and e-mailed to the participant.", reference=letter.reference),
-              "success")
-    return redirect(url_for("manage_visas.detail", letter_id=letter_id))
+    return _decided(letter, lambda: approve(letter, costs=form.costs.data, costs_note=form.costs_note.data,
+                                            language=form.language.data, by=current_user.email),
+                    lambda: _("The letter %(reference)s is issued and e-mailed to the participant.",
+                              reference=letter.reference))
 
 
 @bp.post("/<int:letter_id>/correction")
@@ -104,14 +108,8 @@ def ask_for_correction(letter_id: int):
     form = CorrectionForm()
     if not form.validate_on_submit():
         return _detail(letter, correction_form=form, status=422)
-    try:
-        ask_correction(letter, form.message.data)
-    except NotAllowed:
-        _too_late()
-    else:
-        db.session.commit()
-        flash(_("The participant is asked to correct their request."), "success")
-    return redirect(url_for("manage_visas.detail", letter_id=letter_id))
+    return _decided(letter, lambda: ask_correction(letter, form.message.data),
+                    lambda: _("The participant is asked to correct their request."))
 
 
 @bp.post("/<int:letter_id>/decline")
@@ -122,14 +120,8 @@ def decline_letter(letter_id: int):
     form = DeclineForm()
     if not form.validate_on_submit():
         return _detail(letter, decline_form=form, status=422)
-    try:
-        decline(letter, form.reason.data)
-    except NotAllowed:
-        _too_late()
-    else:
-        db.session.commit()
-        flash(_("The request is declined; the participant is told why."), "success")
-    return redirect(url_for("manage_visas.detail", letter_id=letter_id))
+    return _decided(letter, lambda: decline(letter, form.reason.data),
+                    lambda: _("The request is declined; the participant is told why."))
 
 
 @bp.post("/<int:letter_id>/revoke")
@@ -137,15 +129,9 @@ def decline_letter(letter_id: int):
 def revoke_letter(letter_id: int):
     """Revoke an issued letter: its verification page says so from now on."""
     letter = _letter(letter_id)
-    if RevokeForm().validate_on_submit():
-        try:
-            revoke(letter, current_user.email)
-        except NotAllowed:
-            _too_late()
-        else:
-            db.session.commit()
-            flash(_("The letter is revoked."), "success")
-    return redirect(url_for("manage_visas.detail", letter_id=letter_id))
+    if not RevokeForm().validate_on_submit():
+        return redirect(url_for("manage_visas.detail", letter_id=letter_id))
+    return _decided(letter, lambda: revoke(letter, current_user.email), lambda: _("The letter is revoked."))
 
 
 @bp.get("/<int:letter_id>/letter.pdf")

@@ -13,15 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import in_ci
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 UNITS = DEPLOY / "systemd"
 NGINX_SITE = DEPLOY / "nginx" / "lsi-assembly.conf"
 DOCS = (ROOT / "docs" / "deployment.md").read_text()
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def _unit(name: str) -> configparser.ConfigParser:
